@@ -1,0 +1,95 @@
+"""Internal interface of the compiled module ``poincare_q64._kernels``.
+
+Only ``poincare_q64/__init__.py`` (and its helper modules) call this; it does
+no argument validation beyond what is stated: callers pass arrays of exactly
+the dtypes below, 1-D and C-contiguous, each of length ``n`` or ``1`` (a
+length-1 array is used for every element, so scalars need no broadcasting
+copy).  All loops release the GIL and run under OpenMP ``prange`` with
+``threads`` threads; results do not depend on ``threads``.
+"""
+import numpy as np
+import numpy.typing as npt
+
+# func codes for evaluate()
+FUNC_RADIAL: int  # uses R, eps, log2_c, d_r
+FUNC_ANGULAR: int  # uses T, rot, d_theta
+FUNC_MODULATION: int  # uses i, j
+FUNC_RBE: int  # uses everything
+FUNC_RBE_PIPELINE: int  # uses everything
+FUNC_RBE_SEED64: int  # R holds the 64-bit seed words; uses R, i, j, eps only
+
+# output kinds
+KIND_INT64: int  # out: int64[n]
+KIND_INT128: int  # out: uint64[2*n], element k is lo=out[2k], hi=out[2k+1]
+#                   (two's complement: value = int64(hi) * 2**64 + lo)
+KIND_FLOAT64: int  # out: float64[n]
+KIND_FLOAT32: int  # out: float32[n]
+
+# per-element status codes (same values as the C PQ_* codes)
+STATUS_OK: int  # 0
+STATUS_EDOM: int  # 1: argument out of range (e.g. basis != 0 in a seed word)
+STATUS_EOVERFLOW: int  # 2: result does not fit int64 at this frac
+STATUS_EUNDECIDED: int  # 3: precision cap reached (never observed)
+
+def evaluate(
+    func: int,
+    R: npt.NDArray[np.uint64],
+    T: npt.NDArray[np.uint64],
+    i: npt.NDArray[np.uint32],
+    j: npt.NDArray[np.uint32],
+    eps: npt.NDArray[np.uint64],
+    log2_c: npt.NDArray[np.int32],
+    d_r: npt.NDArray[np.int32],
+    rot: npt.NDArray[np.int32],
+    d_theta: npt.NDArray[np.int32],
+    n: int,
+    kind: int,
+    frac: int,
+    out: np.ndarray,
+    status: npt.NDArray[np.uint8],
+    threads: int,
+) -> int:
+    """Evaluate ``func`` for n elements into ``out``; write each element's
+    status into ``status`` (uint8[n]) and return the number of nonzero
+    statuses.  Elements whose status is nonzero have unspecified ``out``
+    contents.  Ranges of R, T, eps (uint64) and i, j (uint32) are implied by
+    the dtypes; log2_c/d_r/rot/d_theta/frac/kind must already be validated."""
+
+def spatial_hash(
+    i: npt.NDArray[np.uint32],
+    j: npt.NDArray[np.uint32],
+    n: int,
+    out: npt.NDArray[np.uint32],
+    threads: int,
+) -> None: ...
+
+def seed64_pack(
+    r: npt.NDArray[np.int64],
+    theta: npt.NDArray[np.int64],
+    basis: npt.NDArray[np.int64],
+    d_theta: npt.NDArray[np.int64],
+    d_r: npt.NDArray[np.int64],
+    rot: npt.NDArray[np.int64],
+    log2_c: npt.NDArray[np.int64],
+    reserved: npt.NDArray[np.int64],
+    n: int,
+    out: npt.NDArray[np.uint64],
+    status: npt.NDArray[np.uint8],
+) -> int:
+    """Pack fields (each length n or 1) into out[n]; status 1 marks an
+    element with a field out of range.  Returns the count of bad elements."""
+
+def seed64_unpack(
+    words: npt.NDArray[np.uint64], n: int
+) -> tuple[np.ndarray, ...]:
+    """Return 8 int64 arrays of length n in layout order:
+    (r, theta, basis, d_theta, d_r, rot, log2_c, reserved); log2_c signed."""
+
+def set_force_slow_path(on: bool) -> None:
+    """Testing only: route every irrational evaluation through the
+    multi-precision path (process-wide)."""
+
+def max_threads() -> int:
+    """Threads used for threads=None (OpenMP's default, 1 without OpenMP)."""
+
+def openmp_enabled() -> bool: ...

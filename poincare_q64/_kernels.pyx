@@ -1,0 +1,313 @@
+# cython: language_level=3
+"""Array loops over the C kernels (internal; see _kernels.pyi for the contract).
+
+Each loop runs without the GIL under OpenMP ``prange`` (static schedule).
+Every element is computed independently by the same integer code, so the
+results do not depend on the thread count.  Inputs of length 1 are used for
+every element (stride 0), so scalar options cost no broadcasting copy.
+"""
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from cython.parallel cimport prange
+
+import numpy as np
+
+from poincare_q64.c_kernels cimport *
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    static int pqk_max_threads(void) { return omp_get_max_threads(); }
+    static int pqk_openmp(void) { return 1; }
+    #else
+    static int pqk_max_threads(void) { return 1; }
+    static int pqk_openmp(void) { return 0; }
+    #endif
+    """
+    int pqk_max_threads() nogil
+    int pqk_openmp() nogil
+
+FUNC_RADIAL = 0
+FUNC_ANGULAR = 1
+FUNC_MODULATION = 2
+FUNC_RBE = 3
+FUNC_RBE_PIPELINE = 4
+FUNC_RBE_SEED64 = 5
+
+KIND_INT64 = PQ_KIND_INT64
+KIND_INT128 = PQ_KIND_INT128
+KIND_FLOAT64 = PQ_KIND_FLOAT64
+KIND_FLOAT32 = PQ_KIND_FLOAT32
+
+STATUS_OK = PQ_OK
+STATUS_EDOM = PQ_EDOM
+STATUS_EOVERFLOW = PQ_EOVERFLOW
+STATUS_EUNDECIDED = PQ_EUNDECIDED
+
+_OUT_DTYPES = {
+    PQ_KIND_INT64: np.dtype(np.int64),
+    PQ_KIND_INT128: np.dtype(np.uint64),
+    PQ_KIND_FLOAT64: np.dtype(np.float64),
+    PQ_KIND_FLOAT32: np.dtype(np.float32),
+}
+
+
+cdef struct Inputs:
+    const uint64_t *R
+    const uint64_t *T
+    const uint32_t *i
+    const uint32_t *j
+    const uint64_t *eps
+    const int32_t *log2_c
+    const int32_t *d_r
+    const int32_t *rot
+    const int32_t *d_theta
+    # 0 for a length-1 input (same value for every element), else 1
+    Py_ssize_t sR, sT, si, sj, seps, slog2_c, sd_r, srot, sd_theta
+
+
+cdef inline int eval_one(const Inputs *a, Py_ssize_t k, int func, pq_format fmt,
+                         pq_value *v) noexcept nogil:
+    cdef pq_params p
+    p.eps = a.eps[k * a.seps]
+    p.log2_c = a.log2_c[k * a.slog2_c]
+    p.d_r = a.d_r[k * a.sd_r]
+    p.rot = a.rot[k * a.srot]
+    p.d_theta = a.d_theta[k * a.sd_theta]
+    if func == 0:
+        return pq_radial(a.R[k * a.sR], &p, fmt, v)
+    if func == 1:
+        return pq_angular(a.T[k * a.sT], &p, fmt, v)
+    if func == 2:
+        return pq_modulation(a.i[k * a.si], a.j[k * a.sj], fmt, v)
+    if func == 3:
+        return pq_rbe(a.R[k * a.sR], a.T[k * a.sT], a.i[k * a.si], a.j[k * a.sj], &p, fmt, v)
+    if func == 4:
+        return pq_rbe_pipeline(a.R[k * a.sR], a.T[k * a.sT], a.i[k * a.si], a.j[k * a.sj],
+                               &p, fmt, v)
+    if func == 5:
+        return pq_rbe_seed64(a.R[k * a.sR], a.i[k * a.si], a.j[k * a.sj], p.eps, fmt, v)
+    return PQ_EDOM
+
+
+cdef inline int eval_store(const Inputs *a, Py_ssize_t k, int func, pq_format fmt,
+                           char *op) noexcept nogil:
+    # v is local to this call, hence private to the thread running it
+    cdef pq_value v
+    cdef int st = eval_one(a, k, func, fmt, &v)
+    if st != PQ_OK:
+        return st
+    if fmt.kind == PQ_KIND_INT64:
+        (<int64_t *> op)[k] = v.i64
+    elif fmt.kind == PQ_KIND_INT128:
+        (<uint64_t *> op)[2 * k] = v.i128.lo
+        (<uint64_t *> op)[2 * k + 1] = <uint64_t> v.i128.hi
+    elif fmt.kind == PQ_KIND_FLOAT64:
+        (<double *> op)[k] = v.f64
+    else:
+        (<float *> op)[k] = v.f32
+    return PQ_OK
+
+
+cdef inline Py_ssize_t _stride(Py_ssize_t length, Py_ssize_t n, str name) except -1:
+    if length == n:
+        return 1 if n != 1 else 0
+    if length == 1:
+        return 0
+    raise ValueError(f"_kernels: {name} has length {length}, expected 1 or {n}")
+
+
+def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint32_t[::1] i,
+             const uint32_t[::1] j, const uint64_t[::1] eps, const int32_t[::1] log2_c,
+             const int32_t[::1] d_r, const int32_t[::1] rot, const int32_t[::1] d_theta,
+             Py_ssize_t n, int kind, int frac, out, uint8_t[::1] status, int threads):
+    cdef Inputs a
+    cdef pq_format fmt
+    cdef Py_ssize_t k, bad = 0
+    cdef int st
+    cdef char *op
+    if func < 0 or func > 5:
+        raise ValueError(f"_kernels: unknown func {func}")
+    if kind not in _OUT_DTYPES:
+        raise ValueError(f"_kernels: unknown kind {kind}")
+    if threads < 1:
+        raise ValueError("_kernels: threads must be >= 1")
+    want = n * 2 if kind == PQ_KIND_INT128 else n
+    if (not isinstance(out, np.ndarray) or out.dtype != _OUT_DTYPES[kind] or out.ndim != 1
+            or out.shape[0] != want or not out.flags.c_contiguous or not out.flags.writeable):
+        raise ValueError("_kernels: out must be a writeable contiguous 1-D array of "
+                         f"{_OUT_DTYPES[kind]} and length {want}")
+    if status.shape[0] != n:
+        raise ValueError("_kernels: status must have length n")
+    if n == 0:
+        return 0
+    a.R = &R[0]; a.sR = _stride(R.shape[0], n, "R")
+    a.T = &T[0]; a.sT = _stride(T.shape[0], n, "T")
+    a.i = &i[0]; a.si = _stride(i.shape[0], n, "i")
+    a.j = &j[0]; a.sj = _stride(j.shape[0], n, "j")
+    a.eps = &eps[0]; a.seps = _stride(eps.shape[0], n, "eps")
+    a.log2_c = &log2_c[0]; a.slog2_c = _stride(log2_c.shape[0], n, "log2_c")
+    a.d_r = &d_r[0]; a.sd_r = _stride(d_r.shape[0], n, "d_r")
+    a.rot = &rot[0]; a.srot = _stride(rot.shape[0], n, "rot")
+    a.d_theta = &d_theta[0]; a.sd_theta = _stride(d_theta.shape[0], n, "d_theta")
+    fmt.kind = kind
+    fmt.frac = frac
+    cdef uint8_t[::1] ob = out.view(np.uint8)
+    op = <char *> &ob[0]
+    for k in prange(n, nogil=True, num_threads=threads, schedule="static"):
+        st = eval_store(&a, k, func, fmt, op)
+        status[k] = <uint8_t> st
+        if st != PQ_OK:
+            bad += 1
+    return bad
+
+
+def spatial_hash(const uint32_t[::1] i, const uint32_t[::1] j, Py_ssize_t n,
+                 uint32_t[::1] out, int threads):
+    cdef Py_ssize_t k, si, sj
+    if threads < 1:
+        raise ValueError("_kernels: threads must be >= 1")
+    if out.shape[0] != n:
+        raise ValueError("_kernels: out must have length n")
+    if n == 0:
+        return
+    si = _stride(i.shape[0], n, "i")
+    sj = _stride(j.shape[0], n, "j")
+    for k in prange(n, nogil=True, num_threads=threads, schedule="static"):
+        out[k] = pq_spatial_hash(i[k * si], j[k * sj])
+
+
+def seed64_pack(const int64_t[::1] r, const int64_t[::1] theta, const int64_t[::1] basis,
+                const int64_t[::1] d_theta, const int64_t[::1] d_r, const int64_t[::1] rot,
+                const int64_t[::1] log2_c, const int64_t[::1] reserved, Py_ssize_t n,
+                uint64_t[::1] out, uint8_t[::1] status):
+    cdef Py_ssize_t k, bad = 0
+    cdef pq_seed64_fields f
+    cdef uint64_t w = 0
+    cdef Py_ssize_t s[8]
+    cdef int st
+    cdef int64_t rv, tv
+    if out.shape[0] != n or status.shape[0] != n:
+        raise ValueError("_kernels: out and status must have length n")
+    if n == 0:
+        return 0
+    for idx, (name, arr) in enumerate((("r", r), ("theta", theta), ("basis", basis),
+                                       ("d_theta", d_theta), ("d_r", d_r), ("rot", rot),
+                                       ("log2_c", log2_c), ("reserved", reserved))):
+        s[idx] = _stride(arr.shape[0], n, name)
+    with nogil:
+        for k in range(n):
+            rv = r[k * s[0]]
+            tv = theta[k * s[1]]
+            st = PQ_EDOM
+            # int64 -> the struct's 32-bit fields: reject before narrowing
+            if (0 <= rv < (1 << 20) and 0 <= tv < (1 << 24)
+                    and -8 <= basis[k * s[2]] <= 64 and -8 <= d_theta[k * s[3]] <= 64
+                    and -8 <= d_r[k * s[4]] <= 64 and -8 <= rot[k * s[5]] <= 64
+                    and -8 <= log2_c[k * s[6]] <= 64 and -8 <= reserved[k * s[7]] <= 64):
+                f.r = <uint32_t> rv
+                f.theta = <uint32_t> tv
+                f.basis = <int32_t> basis[k * s[2]]
+                f.d_theta = <int32_t> d_theta[k * s[3]]
+                f.d_r = <int32_t> d_r[k * s[4]]
+                f.rot = <int32_t> rot[k * s[5]]
+                f.log2_c = <int32_t> log2_c[k * s[6]]
+                f.reserved = <int32_t> reserved[k * s[7]]
+                st = pq_seed64_pack(&f, &w)
+            status[k] = <uint8_t> st
+            if st == PQ_OK:
+                out[k] = w
+            else:
+                bad += 1
+    return bad
+
+
+def seed64_unpack(const uint64_t[::1] words, Py_ssize_t n):
+    cdef Py_ssize_t k
+    cdef pq_seed64_fields f
+    res = np.empty((8, n), dtype=np.int64)
+    cdef int64_t[:, ::1] o = res
+    with nogil:
+        for k in range(n):
+            pq_seed64_unpack(words[k], &f)
+            o[0, k] = f.r
+            o[1, k] = f.theta
+            o[2, k] = f.basis
+            o[3, k] = f.d_theta
+            o[4, k] = f.d_r
+            o[5, k] = f.rot
+            o[6, k] = f.log2_c
+            o[7, k] = f.reserved
+    return tuple(res[m] for m in range(8))
+
+
+cdef extern from "pq_internal.h" nogil:
+    int pq_debug_approx(int which, uint64_t x, int W, int *neg, uint64_t *m, int64_t *e,
+                        uint64_t *err)
+
+
+def debug_approx(int which, uint64_t x, int W):
+    """Testing: (neg, m, e, err) of the kernel's approximation at W limbs:
+    which = 0 sin(2 pi x / 2^64), 1 phi(H = x), 2 radial g(R = x) (c = 1).
+    The claim under test: |exact - (-1)^neg m 2^e| <= err 2^e."""
+    cdef uint64_t m[64]
+    cdef int neg = 0
+    cdef int64_t e = 0
+    cdef uint64_t err = 0
+    if W < 2 or W > 32:
+        raise ValueError("W must be in [2, 32]")
+    if pq_debug_approx(which, x, W, &neg, m, &e, &err) != PQ_OK:
+        raise ValueError("no approximation for this input (exact case)")
+    mant = 0
+    for k in range(W - 1, -1, -1):
+        mant = (mant << 64) | m[k]
+    return bool(neg), mant, e, err
+
+
+cdef extern from "pq_internal.h" nogil:
+    void pq_mpn_divrem(uint64_t *q, uint64_t *r, const uint64_t *a, int an, const uint64_t *b,
+                       int bn)
+    unsigned long pq_mpn_addback_count
+
+
+def _limbs(x, n):
+    return [(x >> (64 * k)) & 0xFFFFFFFFFFFFFFFF for k in range(n)]
+
+
+def debug_divrem(a, b):
+    """Testing: (q, r, add_backs) of the C long division a = q*b + r for
+    Python ints 0 <= a < 2^(64*60), 0 < b <= a; add_backs counts how often the
+    rare correction step ran."""
+    cdef uint64_t A[64]
+    cdef uint64_t B[64]
+    cdef uint64_t Q[64]
+    cdef uint64_t Rm[64]
+    if b <= 0 or a < b or a.bit_length() > 64 * 60:
+        raise ValueError("need 0 < b <= a < 2^3840")
+    an = (a.bit_length() + 63) // 64
+    bn = (b.bit_length() + 63) // 64
+    for k, v in enumerate(_limbs(a, an)):
+        A[k] = v
+    for k, v in enumerate(_limbs(b, bn)):
+        B[k] = v
+    before = pq_mpn_addback_count
+    pq_mpn_divrem(Q, Rm, A, an, B, bn)
+    q = 0
+    for k in range(an - bn, -1, -1):
+        q = (q << 64) | Q[k]
+    r = 0
+    for k in range(bn - 1, -1, -1):
+        r = (r << 64) | Rm[k]
+    return q, r, pq_mpn_addback_count - before
+
+
+def set_force_slow_path(bint on):
+    pq_debug_force_slow_path(1 if on else 0)
+
+
+def max_threads():
+    return pqk_max_threads()
+
+
+def openmp_enabled():
+    return bool(pqk_openmp())

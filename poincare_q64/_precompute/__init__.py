@@ -1,0 +1,1 @@
+"""Scripts that generate the committed constant tables from mpmath."""

@@ -1,0 +1,59 @@
+# Declarations of the nogil C kernels (poincare_q64/src/poincare_q64.h) for
+# Cython code that wants to call them directly:  from poincare_q64.c_kernels cimport pq_rbe
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+
+cdef extern from "poincare_q64.h" nogil:
+    enum:
+        PQ_OK
+        PQ_EDOM
+        PQ_EOVERFLOW
+        PQ_EUNDECIDED
+        PQ_KIND_INT64
+        PQ_KIND_INT128
+        PQ_KIND_FLOAT64
+        PQ_KIND_FLOAT32
+
+    ctypedef struct pq_format:
+        int32_t kind
+        int32_t frac
+
+    ctypedef struct pq_int128:
+        uint64_t lo
+        int64_t hi
+
+    ctypedef union pq_value:
+        int64_t i64
+        pq_int128 i128
+        double f64
+        float f32
+
+    ctypedef struct pq_params:
+        uint64_t eps
+        int32_t log2_c
+        int32_t d_r
+        int32_t rot
+        int32_t d_theta
+
+    ctypedef struct pq_seed64_fields:
+        uint32_t r
+        uint32_t theta
+        int32_t basis
+        int32_t d_theta
+        int32_t d_r
+        int32_t rot
+        int32_t log2_c
+        int32_t reserved
+
+    int pq_radial(uint64_t R, const pq_params *p, pq_format fmt, pq_value *out)
+    int pq_angular(uint64_t T, const pq_params *p, pq_format fmt, pq_value *out)
+    uint32_t pq_spatial_hash(uint32_t i, uint32_t j)
+    int pq_modulation(uint32_t i, uint32_t j, pq_format fmt, pq_value *out)
+    int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
+               pq_format fmt, pq_value *out)
+    int pq_rbe_pipeline(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
+                        pq_format fmt, pq_value *out)
+    int pq_seed64_pack(const pq_seed64_fields *f, uint64_t *word)
+    void pq_seed64_unpack(uint64_t word, pq_seed64_fields *f)
+    int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format fmt,
+                      pq_value *out)
+    void pq_debug_force_slow_path(int on)

@@ -1,0 +1,150 @@
+/*
+ * poincare_q64.h -- public C interface of the poincare_q64 kernels.
+ *
+ * The RBE function  f(R, T, i, j) = g(r) * sin(theta) * phi(i, j)  evaluated
+ * bit-exactly: every result is the exact real value rounded ONCE to the
+ * requested format, round-to-nearest, ties-to-even.  docs/spec.md is the
+ * normative contract; this header restates it per function.
+ *
+ * Inputs are integers only:
+ *   R    uint64   r = R / 2^64                      (0 <= r < 1)
+ *   T    uint64   theta = 2*pi * T / 2^64           (turns, Q0.64)
+ *   i, j uint32   matrix indices
+ *   eps  uint64   epsilon = eps / 2^64; 0 = no regularisation; r~ = r/(1+epsilon*r)
+ *   log2_c        -4..3, curvature c = 2^log2_c
+ *   d_r           0..1, radial derivative order
+ *   rot           0..15, adds rot/16 turn
+ *   d_theta       0..3, angular derivative order (adds d_theta/4 turn)
+ *
+ * Thread safety: every function is pure (no global state, no allocation),
+ * reentrant and callable from any number of threads at once, with or without
+ * the GIL.  The only global is the test switch pq_debug_force_slow_path().
+ *
+ * Errors are returned as status codes (PQ_OK on success); on error *out is
+ * left unchanged.  Nothing here aborts, prints or allocates.
+ *
+ * Requires unsigned __int128 (GCC or Clang on a 64-bit target).
+ */
+#ifndef POINCARE_Q64_H
+#define POINCARE_Q64_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PQ_VERSION_MAJOR 0
+#define PQ_VERSION_MINOR 1
+
+/* ---- status codes ---------------------------------------------------- */
+#define PQ_OK 0
+#define PQ_EDOM 1        /* an argument is outside its documented range      */
+#define PQ_EOVERFLOW 2   /* the rounded result does not fit the output format */
+#define PQ_EUNDECIDED 3  /* precision cap (2048 bits) reached without deciding
+                            the rounding; never observed, see docs/spec.md   */
+
+/* ---- output formats ---------------------------------------------------- */
+#define PQ_KIND_INT64 0   /* X = round(v * 2^frac) as int64, 0 <= frac <= 64   */
+#define PQ_KIND_INT128 1  /* same X as a two's-complement 128-bit integer       */
+#define PQ_KIND_FLOAT64 2 /* v correctly rounded to IEEE binary64 (frac unused) */
+#define PQ_KIND_FLOAT32 3 /* v correctly rounded to IEEE binary32 (frac unused) */
+
+typedef struct pq_format {
+    int32_t kind; /* PQ_KIND_* */
+    int32_t frac; /* fractional bits for the integer kinds, 0..64 */
+} pq_format;
+
+typedef struct pq_int128 {
+    uint64_t lo;
+    int64_t hi; /* value = hi * 2^64 + lo */
+} pq_int128;
+
+typedef union pq_value {
+    int64_t i64;
+    pq_int128 i128;
+    double f64;
+    float f32;
+} pq_value;
+
+/* ---- RBE options ------------------------------------------------------- */
+typedef struct pq_params {
+    uint64_t eps;    /* E: epsilon = E / 2^64 */
+    int32_t log2_c;  /* -4..3 */
+    int32_t d_r;     /* 0..1  */
+    int32_t rot;     /* 0..15 */
+    int32_t d_theta; /* 0..3  */
+} pq_params;
+
+/* ---- kernels ----------------------------------------------------------- */
+
+/* radial: g = 2 r~ / (1 + c r~^2), or with d_r = 1 its exact derivative
+ * d/dr g(r~(r)) = 2 (1 - c r~^2) / ((1 + c r~^2)^2 (1 + epsilon r)^2).
+ * g is rational in R and eps and is rounded exactly (ties to even).
+ * Uses p->eps, p->log2_c, p->d_r; ignores rot and d_theta.
+ * Errors: PQ_EDOM (bad params or format), PQ_EOVERFLOW (int64 range). */
+int pq_radial(uint64_t R, const pq_params *p, pq_format fmt, pq_value *out);
+
+/* angular: s = sin(2 pi T' / 2^64), T' = T + rot*2^60 + d_theta*2^62 mod 2^64.
+ * Exact (0, +-1) at quarter turns, otherwise irrational: Ziv's test on a
+ * 128-bit fast path, rising precision after.  Uses p->rot, p->d_theta.
+ * Errors: PQ_EDOM, PQ_EOVERFLOW, PQ_EUNDECIDED. */
+int pq_angular(uint64_t T, const pq_params *p, pq_format fmt, pq_value *out);
+
+/* spatial_hash: MurmurHash3_x86_32 of the 8 bytes LE32(i) || LE32(j),
+ * seed 0.  Total function, no errors. */
+uint32_t pq_spatial_hash(uint32_t i, uint32_t j);
+
+/* modulation: phi = 1 + sin(2 pi H / 2^32) / 10, H = pq_spatial_hash(i, j).
+ * Exact (1, 11/10, 9/10) when H mod 2^30 == 0.
+ * Errors: PQ_EDOM, PQ_EOVERFLOW, PQ_EUNDECIDED. */
+int pq_modulation(uint32_t i, uint32_t j, pq_format fmt, pq_value *out);
+
+/* rbe: f = g * s * phi, rounded once from the exact product.
+ * Errors: PQ_EDOM, PQ_EOVERFLOW, PQ_EUNDECIDED. */
+int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
+           pq_format fmt, pq_value *out);
+
+/* rbe_pipeline: the source's fixed-point model.  g, s, phi each rounded to
+ * Q64 (frac 64, ties to even); P1 = round(g64 * s64 / 2^64);
+ * P2 = round(P1 * phi64 / 2^64); then P2 / 2^64 rounded to fmt.  Every step
+ * is exact integer arithmetic, so the result is deterministic; its distance
+ * from rbe is bounded in docs/spec.md.  Errors: as rbe. */
+int pq_rbe_pipeline(uint64_t R, uint64_t T, uint32_t i, uint32_t j,
+                    const pq_params *p, pq_format fmt, pq_value *out);
+
+/* ---- 64-bit seed (source 002), most significant field first:
+ *   r:20 | theta:24 | basis:4 | d_theta:2 | d_r:1 | rot:4 | log2_c:3 | reserved:6
+ * log2_c is stored as 3-bit two's complement (-4..3). */
+typedef struct pq_seed64_fields {
+    uint32_t r;       /* 0 .. 2^20-1 */
+    uint32_t theta;   /* 0 .. 2^24-1 */
+    int32_t basis;    /* 0..15 */
+    int32_t d_theta;  /* 0..3  */
+    int32_t d_r;      /* 0..1  */
+    int32_t rot;      /* 0..15 */
+    int32_t log2_c;   /* -4..3 */
+    int32_t reserved; /* 0..63 */
+} pq_seed64_fields;
+
+/* Errors: PQ_EDOM if any field is out of range (word unchanged). */
+int pq_seed64_pack(const pq_seed64_fields *f, uint64_t *word);
+/* Total function. */
+void pq_seed64_unpack(uint64_t word, pq_seed64_fields *f);
+
+/* rbe_seed64: rbe with R = r << 44, T = theta << 40 and the seed's
+ * log2_c, d_r, rot, d_theta.  Errors: PQ_EDOM if basis != 0 (only the sine
+ * basis is defined), else as pq_rbe. */
+int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps,
+                  pq_format fmt, pq_value *out);
+
+/* ---- testing ------------------------------------------------------------
+ * When on, every irrational evaluation skips the 128-bit fast path and is
+ * decided by the multi-precision path; results must be identical.  Not for
+ * production use: it is a process-wide switch and slows evaluation ~100x. */
+void pq_debug_force_slow_path(int on);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* POINCARE_Q64_H */

@@ -1,0 +1,134 @@
+/*
+ * pq_internal.h -- integer building blocks shared by the kernels.
+ *
+ * Two layers:
+ *  - u128 helpers (inline): the 128-bit fast path works on unsigned __int128.
+ *  - mpn: unsigned multi-word integers, little-endian arrays of 64-bit limbs,
+ *    used for the exact rational paths and the rising-precision Ziv path.
+ *
+ * And the one representation every approximating step hands on:
+ *  pq_approx: value = (-1)^neg * m * 2^e with |exact - value| <= err * 2^e,
+ *  m normalised (top bit of its n limbs set).  err == 0 means m * 2^e is the
+ *  exact value.  docs/spec.md derives each producer's err.
+ */
+#ifndef PQ_INTERNAL_H
+#define PQ_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "poincare_q64.h"
+
+typedef unsigned __int128 u128;
+typedef uint64_t limb;
+
+#define PQ_RETRY (-1) /* internal: rounding not decided at this precision */
+
+/* Working precisions of the Ziv loop, in limbs: the fast path is 2 (128
+ * bits); the multi-precision path climbs PQ_W_START, x2, ... up to PQ_W_MAX
+ * (2048 bits), then reports PQ_EUNDECIDED. */
+#define PQ_W_START 4
+#define PQ_W_MAX 32
+/* Scratch sizes: products of two W_MAX+1 numbers, plus shifts by <= 2 limbs. */
+#define PQ_MPN_MAX (2 * PQ_W_MAX + 8)
+
+/* ---- u128 --------------------------------------------------------------- */
+static inline u128 pq_u128(limb hi, limb lo) { return ((u128)hi << 64) | lo; }
+
+/* floor(a * b / 2^128), exact. */
+static inline u128 pq_mulhi(u128 a, u128 b) {
+    limb a0 = (limb)a, a1 = (limb)(a >> 64), b0 = (limb)b, b1 = (limb)(b >> 64);
+    u128 p00 = (u128)a0 * b0, p01 = (u128)a0 * b1, p10 = (u128)a1 * b0, p11 = (u128)a1 * b1;
+    u128 mid = (p00 >> 64) + (limb)p01 + (limb)p10; /* < 3 * 2^64, no overflow */
+    return p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+}
+
+/* Full 256-bit product a*b as (hi, lo). */
+static inline void pq_mul256(u128 a, u128 b, u128 *hi, u128 *lo) {
+    limb a0 = (limb)a, a1 = (limb)(a >> 64), b0 = (limb)b, b1 = (limb)(b >> 64);
+    u128 p00 = (u128)a0 * b0, p01 = (u128)a0 * b1, p10 = (u128)a1 * b0, p11 = (u128)a1 * b1;
+    u128 mid = (p00 >> 64) + (limb)p01 + (limb)p10;
+    *lo = ((u128)(limb)mid << 64) | (limb)p00;
+    *hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+}
+
+static inline int pq_clz128(u128 x) { /* x != 0 */
+    limb hi = (limb)(x >> 64);
+    return hi ? __builtin_clzll(hi) : 64 + __builtin_clzll((limb)x);
+}
+
+/* ---- mpn (little-endian limbs; n >= 1 unless stated) -------------------- */
+void pq_mpn_zero(limb *r, int n);
+void pq_mpn_copy(limb *r, const limb *a, int n);
+int pq_mpn_normlen(const limb *a, int n);                   /* limbs without leading zeros (0 for zero) */
+int64_t pq_mpn_bitlen(const limb *a, int n);                /* 0 for zero */
+int pq_mpn_cmp(const limb *a, const limb *b, int n);        /* -1, 0, 1 */
+limb pq_mpn_add(limb *r, const limb *a, const limb *b, int n); /* returns carry */
+limb pq_mpn_sub(limb *r, const limb *a, const limb *b, int n); /* returns borrow */
+limb pq_mpn_add_1(limb *r, const limb *a, int n, limb b);
+limb pq_mpn_sub_1(limb *r, const limb *a, int n, limb b);
+limb pq_mpn_mul_1(limb *r, const limb *a, int n, limb b);   /* returns high limb */
+limb pq_mpn_divrem_1(limb *q, const limb *a, int n, limb d); /* returns remainder, d != 0 */
+void pq_mpn_mul(limb *r, const limb *a, int an, const limb *b, int bn); /* r: an+bn limbs, no overlap */
+/* r = a << s (any s >= 0); r has rn limbs, high bits that do not fit are lost. */
+void pq_mpn_shl(limb *r, int rn, const limb *a, int an, int64_t s);
+/* r = floor(a / 2^s); r has rn limbs. */
+void pq_mpn_shr(limb *r, int rn, const limb *a, int an, int64_t s);
+/* 1 if any of the low s bits of a is set. */
+int pq_mpn_lowbits_nonzero(const limb *a, int an, int64_t s);
+/* Division: q = floor(a / b), r = a mod b.  q has an - bn + 1 limbs, r has bn
+ * limbs; b[bn-1] != 0; an >= bn; an <= PQ_MPN_MAX. */
+void pq_mpn_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int bn);
+extern unsigned long pq_mpn_addback_count; /* testing */
+
+/* ---- approximations and rounding ---------------------------------------- */
+typedef struct pq_approx {
+    int neg;    /* sign of the value */
+    int zero;   /* exact zero (then m, e, err are unused) */
+    int n;      /* limbs in m */
+    int64_t e;  /* value = m * 2^e */
+    uint64_t err; /* |exact - m 2^e| <= err 2^e; 0 = exact */
+    limb m[PQ_W_MAX + 1];
+} pq_approx;
+
+int pq_format_check(pq_format fmt);
+/* Round the exact rational (-1)^neg * num/den to fmt (num may be zero). */
+int pq_round_ratio(int neg, const limb *num, int nn, const limb *den, int dn, pq_format fmt,
+                   pq_value *out);
+/* Round an approximation; PQ_RETRY if [v - err, v + err] straddles a
+ * rounding boundary of fmt (Ziv's test), else PQ_OK / PQ_EOVERFLOW. */
+int pq_round_approx(const pq_approx *a, pq_format fmt, pq_value *out);
+/* num/den (num > 0 or zero) to W limbs, err <= 1 (0 when exact). */
+void pq_ratio_approx(int neg, const limb *num, int nn, const limb *den, int dn, int W,
+                     pq_approx *out);
+/* a <- a * b, error bounds combined (docs/spec.md, "products"). */
+void pq_approx_mul(pq_approx *a, const pq_approx *b);
+/* Normalise: shift m so its top bit is set, scaling err with it. */
+void pq_approx_normalize(pq_approx *a);
+
+/* ---- kernels used across files ------------------------------------------ */
+extern int pq_force_slow;
+
+/* g as an exact ratio: num/den with sign; sizes written to *nn, *dn. */
+#define PQ_RADIAL_LIMBS 12
+void pq_radial_ratio(uint64_t R, const pq_params *p, int *neg, limb *num, int *nn, limb *den,
+                     int *dn);
+/* g to W limbs (W >= 2), err <= 1. */
+void pq_radial_approx(uint64_t R, const pq_params *p, int W, pq_approx *out);
+
+/* sin(2 pi T / 2^64) for T with T mod 2^62 != 0 (irrational): W == 2 is the
+ * table fast path, W > 2 the multi-precision series. */
+void pq_sin_turn(uint64_t T, int W, pq_approx *out);
+/* phi for H with H mod 2^30 != 0. */
+void pq_phi_approx(uint32_t H, int W, pq_approx *out);
+/* Exact value of a quarter-turn sine, T mod 2^62 == 0: -1, 0 or 1. */
+static inline int pq_sin_quarter(uint64_t T) {
+    static const int v[4] = {0, 1, 0, -1};
+    return v[T >> 62];
+}
+
+/* Testing: which = 0 sin(2 pi x/2^64), 1 phi(H = x), 2 radial g(R = x)
+ * (c = 1, eps = 0, d_r = 0); m receives W limbs. */
+int pq_debug_approx(int which, uint64_t x, int W, int *neg, limb *m, int64_t *e, uint64_t *err);
+
+#endif /* PQ_INTERNAL_H */

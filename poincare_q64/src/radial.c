@@ -1,0 +1,84 @@
+/*
+ * radial.c -- g(r~) = 2 r~ / (1 + c r~^2) and its r-derivative, exactly.
+ *
+ * With r = R/2^64, epsilon = E/2^64 and c = 2^k:
+ *   r~ = r / (1 + epsilon r) = R 2^64 / D,      D = 2^128 + E R   (< 2^129)
+ *   A  = D^2,   B = c (R 2^64)^2 = R^2 2^(128+k)   (integers: k >= -4)
+ *   g  = 2 r~ / (1 + c r~^2)            = R D 2^65 / (A + B)
+ *   g' = d/dr g(r~(r))
+ *      = 2 (1 - c r~^2) / ((1 + c r~^2)^2 (1 + epsilon r)^2)
+ *      = (A - B) 2^257 / (A + B)^2       (using 1 + epsilon r = D / 2^128)
+ * so g is a ratio of integers of at most 520 bits and is rounded exactly
+ * from the remainder of one division: no error bound, ties handled.
+ */
+#include "pq_internal.h"
+
+static int params_ok(const pq_params *p) {
+    return p->log2_c >= -4 && p->log2_c <= 3 && (p->d_r == 0 || p->d_r == 1);
+}
+
+void pq_radial_ratio(uint64_t R, const pq_params *p, int *neg, limb *num, int *nn, limb *den,
+                     int *dn) {
+    limb D[3], A[6], B[6], RR[2], RD[4];
+    u128 r2 = (u128)R * R;
+    RR[0] = (limb)r2;
+    RR[1] = (limb)(r2 >> 64);
+    /* With eps = 0, D = 2^128 and A, B share the factor 2^124 (k >= -4):
+     * dividing it out keeps every number <= 5 limbs on the common path.
+     * `z` is that exponent (0 otherwise); the formulas below absorb it. */
+    int z = p->eps == 0 ? 124 : 0;
+    if (z) {
+        pq_mpn_zero(A, 6);
+        A[2] = 1ULL << 4; /* 2^256 / 2^124 = 2^132 */
+        pq_mpn_shl(B, 6, RR, 2, 128 + p->log2_c - z);
+        pq_mpn_zero(D, 3);
+        D[0] = 1ULL << 4; /* D / 2^124 */
+    } else {
+        u128 er = (u128)p->eps * R;
+        D[0] = (limb)er;
+        D[1] = (limb)(er >> 64);
+        D[2] = 1;
+        pq_mpn_mul(A, D, 3, D, 3);                /* < 2^258 */
+        pq_mpn_shl(B, 6, RR, 2, 128 + p->log2_c); /* < 2^259 */
+    }
+
+    *neg = 0;
+    if (p->d_r == 0) {
+        /* g = R D 2^65 / (A + B); scaling D, A, B by 2^-z leaves it unchanged */
+        limb Rl = R;
+        pq_mpn_mul(RD, D, 3, &Rl, 1);
+        pq_mpn_shl(num, 6, RD, 4, 65);
+        *nn = 6;
+        pq_mpn_add(den, A, B, 6);
+        *dn = 6;
+        return;
+    }
+    /* g' = (A - B) 2^257 / (A + B)^2 = (A' - B') 2^(257 - z) / (A' + B')^2 */
+    limb S[6], Dif[6];
+    pq_mpn_add(S, A, B, 6); /* < 2^260 */
+    if (pq_mpn_cmp(A, B, 6) >= 0) {
+        pq_mpn_sub(Dif, A, B, 6);
+    } else {
+        pq_mpn_sub(Dif, B, A, 6);
+        *neg = 1;
+    }
+    pq_mpn_shl(num, 10, Dif, 6, 257 - z); /* < 2^517 */
+    *nn = 10;
+    pq_mpn_mul(den, S, 5, S, 5); /* S < 2^260 fits 5 limbs; den < 2^520 */
+    *dn = 10;
+}
+
+void pq_radial_approx(uint64_t R, const pq_params *p, int W, pq_approx *out) {
+    limb num[PQ_RADIAL_LIMBS], den[PQ_RADIAL_LIMBS];
+    int nn, dn, neg;
+    pq_radial_ratio(R, p, &neg, num, &nn, den, &dn);
+    pq_ratio_approx(neg, num, nn, den, dn, W, out);
+}
+
+int pq_radial(uint64_t R, const pq_params *p, pq_format fmt, pq_value *out) {
+    limb num[PQ_RADIAL_LIMBS], den[PQ_RADIAL_LIMBS];
+    int nn, dn, neg;
+    if (!p || !out || !params_ok(p) || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
+    pq_radial_ratio(R, p, &neg, num, &nn, den, &dn);
+    return pq_round_ratio(neg, num, nn, den, dn, fmt, out);
+}

@@ -1,0 +1,205 @@
+/*
+ * rbe.c -- public entry points: angular, modulation, rbe, rbe_pipeline,
+ * rbe_seed64, and the Ziv loop they share.
+ *
+ * Exactness (docs/spec.md, "Exact and tie cases"): g is always rational;
+ * s is rational only at quarter turns (Niven), phi only when H mod 2^30 = 0;
+ * the product f = g s phi is rational only when both are (or a factor is 0).
+ * Rational results are rounded exactly from a ratio of integers.  Every other
+ * value is irrational, hence never a rounding midpoint, so the Ziv loop
+ * (precision 128, 256, 512, 1024, 2048 bits) ends as soon as the error bound
+ * is below the value's distance to the nearest midpoint; PQ_EUNDECIDED past
+ * 2048 bits has never been observed.
+ */
+#include "pq_internal.h"
+
+int pq_force_slow = 0;
+
+void pq_debug_force_slow_path(int on) { pq_force_slow = on ? 1 : 0; }
+
+typedef void (*approx_fn)(const void *ctx, int W, pq_approx *out);
+
+static int ziv(approx_fn f, const void *ctx, pq_format fmt, pq_value *out) {
+    pq_approx a;
+    for (int W = pq_force_slow ? PQ_W_START : 2; W <= PQ_W_MAX; W = (W == 2) ? PQ_W_START : 2 * W) {
+        f(ctx, W, &a);
+        int rc = pq_round_approx(&a, fmt, out);
+        if (rc != PQ_RETRY) return rc;
+    }
+    return PQ_EUNDECIDED;
+}
+
+static int angle_ok(const pq_params *p) {
+    return p->rot >= 0 && p->rot <= 15 && p->d_theta >= 0 && p->d_theta <= 3;
+}
+
+static inline uint64_t turn_prime(uint64_t T, const pq_params *p) {
+    return T + ((uint64_t)p->rot << 60) + ((uint64_t)p->d_theta << 62); /* mod 2^64 */
+}
+
+/* Exact value of a rational factor as num/den with num, den small. */
+static int round_small_ratio(int neg, uint64_t num, uint64_t den, pq_format fmt, pq_value *out) {
+    limb n = num, d = den;
+    return pq_round_ratio(neg, &n, 1, &d, 1, fmt, out);
+}
+
+/* phi at H mod 2^30 == 0: sin(2 pi H/2^32) = 0, 1, 0, -1 -> phi = 10/10, 11/10, 10/10, 9/10 */
+static uint64_t phi_exact_num(uint32_t H) { return (uint64_t)(10 + pq_sin_quarter((uint64_t)H << 32)); }
+
+static void exact_unit(int neg, int W, pq_approx *a) {
+    pq_mpn_zero(a->m, W);
+    a->m[W - 1] = 1ULL << 63;
+    a->n = W;
+    a->e = -(64 * (int64_t)W - 1);
+    a->neg = neg;
+    a->zero = 0;
+    a->err = 0;
+}
+
+/* ---- angular ---------------------------------------------------------- */
+static void angular_fn(const void *ctx, int W, pq_approx *out) {
+    pq_sin_turn(*(const uint64_t *)ctx, W, out);
+}
+
+int pq_angular(uint64_t T, const pq_params *p, pq_format fmt, pq_value *out) {
+    if (!p || !out || !angle_ok(p) || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
+    uint64_t Tp = turn_prime(T, p);
+    if ((Tp << 2) == 0) {
+        int s = pq_sin_quarter(Tp);
+        return round_small_ratio(s < 0, (uint64_t)(s != 0), 1, fmt, out);
+    }
+    return ziv(angular_fn, &Tp, fmt, out);
+}
+
+/* ---- modulation ------------------------------------------------------- */
+static void modulation_fn(const void *ctx, int W, pq_approx *out) {
+    pq_phi_approx(*(const uint32_t *)ctx, W, out);
+}
+
+int pq_modulation(uint32_t i, uint32_t j, pq_format fmt, pq_value *out) {
+    if (!out || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
+    uint32_t H = pq_spatial_hash(i, j);
+    if ((H << 2) == 0) return round_small_ratio(0, phi_exact_num(H), 10, fmt, out);
+    return ziv(modulation_fn, &H, fmt, out);
+}
+
+/* ---- rbe -------------------------------------------------------------- */
+static int params_ok(const pq_params *p) {
+    return p->log2_c >= -4 && p->log2_c <= 3 && (p->d_r == 0 || p->d_r == 1) && angle_ok(p);
+}
+
+typedef struct {
+    uint64_t R, Tp;
+    uint32_t H;
+    const pq_params *p;
+    int s_exact, phi_exact;
+} rbe_ctx;
+
+static void rbe_fn(const void *vctx, int W, pq_approx *f) {
+    const rbe_ctx *c = vctx;
+    pq_approx s, phi;
+    pq_radial_approx(c->R, c->p, W, f);
+    if (c->s_exact)
+        exact_unit(pq_sin_quarter(c->Tp) < 0, W, &s);
+    else
+        pq_sin_turn(c->Tp, W, &s);
+    if (c->phi_exact) {
+        limb n = phi_exact_num(c->H), d = 10;
+        pq_ratio_approx(0, &n, 1, &d, 1, W, &phi);
+    } else {
+        pq_phi_approx(c->H, W, &phi);
+    }
+    pq_approx_mul(f, &s);
+    pq_approx_mul(f, &phi);
+}
+
+int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p, pq_format fmt,
+           pq_value *out) {
+    if (!p || !out || !params_ok(p) || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
+    rbe_ctx c = {R, turn_prime(T, p), pq_spatial_hash(i, j), p, 0, 0};
+    c.s_exact = (c.Tp << 2) == 0;
+    c.phi_exact = (c.H << 2) == 0;
+    if (c.s_exact && pq_sin_quarter(c.Tp) == 0) return round_small_ratio(0, 0, 1, fmt, out);
+    if (c.s_exact && c.phi_exact) {
+        /* f = +-g * phi, rational: (num * phi_num) / (den * 10) */
+        limb num[PQ_RADIAL_LIMBS + 1], den[PQ_RADIAL_LIMBS + 1];
+        int nn, dn, neg;
+        pq_radial_ratio(R, p, &neg, num, &nn, den, &dn);
+        num[nn] = pq_mpn_mul_1(num, num, nn, phi_exact_num(c.H));
+        den[dn] = pq_mpn_mul_1(den, den, dn, 10);
+        neg ^= pq_sin_quarter(c.Tp) < 0;
+        return pq_round_ratio(neg, num, nn + 1, den, dn + 1, fmt, out);
+    }
+    return ziv(rbe_fn, &c, fmt, out);
+}
+
+/* ---- rbe_pipeline ----------------------------------------------------- */
+static void split128(pq_int128 v, int *neg, u128 *mag) {
+    u128 x = ((u128)(limb)v.hi << 64) | v.lo;
+    *neg = v.hi < 0;
+    *mag = *neg ? (u128)0 - x : x;
+}
+
+/* round_half_even(a * b / 2^64) for magnitudes a < 2^67, b < 2^66 */
+static u128 mul_round_q64(u128 a, u128 b) {
+    limb A[2] = {(limb)a, (limb)(a >> 64)}, B[2] = {(limb)b, (limb)(b >> 64)}, P[4];
+    pq_mpn_mul(P, A, 2, B, 2);
+    u128 q = pq_u128(P[2], P[1]); /* P[3] == 0: the product is < 2^133 */
+    limb low = P[0];
+    if (low > (1ULL << 63) || (low == (1ULL << 63) && (q & 1))) q += 1;
+    return q;
+}
+
+int pq_rbe_pipeline(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
+                    pq_format fmt, pq_value *out) {
+    if (!p || !out || !params_ok(p) || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
+    pq_format q64 = {PQ_KIND_INT128, 64};
+    pq_value g, s, phi;
+    int rc;
+    if ((rc = pq_radial(R, p, q64, &g)) != PQ_OK) return rc;
+    if ((rc = pq_angular(T, p, q64, &s)) != PQ_OK) return rc;
+    if ((rc = pq_modulation(i, j, q64, &phi)) != PQ_OK) return rc;
+    int ng, ns, nphi;
+    u128 mg, ms, mphi;
+    split128(g.i128, &ng, &mg);     /* |g64| <= 2^65 */
+    split128(s.i128, &ns, &ms);     /* |s64| <= 2^64 */
+    split128(phi.i128, &nphi, &mphi); /* phi64 < 1.1 * 2^64 */
+    u128 p1 = mul_round_q64(mg, ms);
+    u128 p2 = mul_round_q64(p1, mphi);
+    limb num[2] = {(limb)p2, (limb)(p2 >> 64)}, den[2] = {0, 1};
+    return pq_round_ratio(ng ^ ns, num, 2, den, 2, fmt, out);
+}
+
+/* ---- rbe_seed64 ------------------------------------------------------- */
+int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format fmt,
+                  pq_value *out) {
+    pq_seed64_fields f;
+    pq_seed64_unpack(word, &f);
+    if (f.basis != 0) return PQ_EDOM; /* only the sine basis is defined */
+    pq_params p = {eps, f.log2_c, f.d_r, f.rot, f.d_theta};
+    return pq_rbe((uint64_t)f.r << 44, (uint64_t)f.theta << 40, i, j, &p, fmt, out);
+}
+
+/* ---- testing: expose an approximation and its bound ------------------- */
+int pq_debug_approx(int which, uint64_t x, int W, int *neg, limb *m, int64_t *e, uint64_t *err) {
+    pq_approx a;
+    pq_params p = {0, 0, 0, 0, 0};
+    if (W < 2 || W > PQ_W_MAX) return PQ_EDOM;
+    if (which == 0) {
+        if ((x << 2) == 0) return PQ_EDOM;
+        pq_sin_turn(x, W, &a);
+    } else if (which == 1) {
+        if (((uint32_t)x << 2) == 0 || x >> 32) return PQ_EDOM;
+        pq_phi_approx((uint32_t)x, W, &a);
+    } else if (which == 2) {
+        pq_radial_approx(x, &p, W, &a);
+        if (a.zero) return PQ_EDOM;
+    } else {
+        return PQ_EDOM;
+    }
+    *neg = a.neg;
+    pq_mpn_copy(m, a.m, W);
+    *e = a.e;
+    *err = a.err;
+    return PQ_OK;
+}

@@ -1,0 +1,40 @@
+/*
+ * seed64.c -- the 64-bit seed of source 002, most significant field first:
+ *   r:20 | theta:24 | basis:4 | d_theta:2 | d_r:1 | rot:4 | log2_c:3 | reserved:6
+ * log2_c is 3-bit two's complement (0b100..0b111 = -4..-1).
+ */
+#include "pq_internal.h"
+
+#define SHIFT_R 44
+#define SHIFT_THETA 20
+#define SHIFT_BASIS 16
+#define SHIFT_DTHETA 14
+#define SHIFT_DR 13
+#define SHIFT_ROT 9
+#define SHIFT_LOG2C 6
+#define FIELD(w, shift, bits) ((uint32_t)(((w) >> (shift)) & ((1u << (bits)) - 1)))
+
+int pq_seed64_pack(const pq_seed64_fields *f, uint64_t *word) {
+    if (!f || !word) return PQ_EDOM;
+    if (f->r >= (1u << 20) || f->theta >= (1u << 24) || f->basis < 0 || f->basis > 15 ||
+        f->d_theta < 0 || f->d_theta > 3 || f->d_r < 0 || f->d_r > 1 || f->rot < 0 || f->rot > 15 ||
+        f->log2_c < -4 || f->log2_c > 3 || f->reserved < 0 || f->reserved > 63)
+        return PQ_EDOM;
+    *word = ((uint64_t)f->r << SHIFT_R) | ((uint64_t)f->theta << SHIFT_THETA) |
+            ((uint64_t)f->basis << SHIFT_BASIS) | ((uint64_t)f->d_theta << SHIFT_DTHETA) |
+            ((uint64_t)f->d_r << SHIFT_DR) | ((uint64_t)f->rot << SHIFT_ROT) |
+            ((uint64_t)(f->log2_c & 7) << SHIFT_LOG2C) | (uint64_t)f->reserved;
+    return PQ_OK;
+}
+
+void pq_seed64_unpack(uint64_t word, pq_seed64_fields *f) {
+    uint32_t c = FIELD(word, SHIFT_LOG2C, 3);
+    f->r = FIELD(word, SHIFT_R, 20);
+    f->theta = FIELD(word, SHIFT_THETA, 24);
+    f->basis = (int32_t)FIELD(word, SHIFT_BASIS, 4);
+    f->d_theta = (int32_t)FIELD(word, SHIFT_DTHETA, 2);
+    f->d_r = (int32_t)FIELD(word, SHIFT_DR, 1);
+    f->rot = (int32_t)FIELD(word, SHIFT_ROT, 4);
+    f->log2_c = (int32_t)c - ((c & 4) ? 8 : 0);
+    f->reserved = (int32_t)FIELD(word, 0, 6);
+}
