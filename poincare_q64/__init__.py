@@ -1,16 +1,103 @@
-"""poincare_q64: bit-exact, correctly rounded golden reference for the RBE function.
+"""poincare_q64: bit-exact, correctly rounded evaluation of the RBE function.
 
-This first increment ships the C kernels (poincare_q64/src), their array loops
-(poincare_q64._kernels) and the independent reference (poincare_q64.reference);
-the public Python API layer lands next.
+    f(R, T, i, j) = g(r) * sin(theta) * phi(i, j)
+
+Inputs are integers (docs/spec.md is the normative contract): the radius
+``R`` (``r = R / 2**64``) and angle ``T`` (``theta = 2 pi T / 2**64``) in
+Q0.64, indices ``i, j`` in ``[0, 2**32)``, and the options ``log2_c``,
+``eps``, ``d_r``, ``rot``, ``d_theta``.  Every result is the exact real value
+rounded once, to nearest with ties to even, into the requested format:
+
+* ``dtype=numpy.int64`` (default) with ``frac`` (``None`` means 62, else
+  0..64): ``X = round(value * 2**frac)``; OverflowError if X does not fit;
+* ``dtype=object``: the same X as exact Python ints;
+* ``dtype=numpy.float64`` / ``numpy.float32``: the value correctly rounded to
+  that format (``frac`` must stay ``None``).
+
+Functions
+---------
+radial, angular, spatial_hash, modulation, rbe, rbe_pipeline
+    The RBE function and its factors.
+pack_seed64, unpack_seed64, rbe_seed64, Seed64Fields
+    The 64-bit seed of source 002.
+to_q64, turns, seed64_from_float
+    Correctly rounded conversions from real numbers to the integer inputs.
+reference
+    The independent pure-Python reference (imported on first access).
+get_include
+    Directory of the C header and kernels, for C and Cython users.
+
+Scalars in give scalars out (a numpy scalar of the dtype, a Python int for
+``object``); if any numeric argument is an array-like (a 0-d array included)
+the result is an ndarray of the broadcast shape.  Bad input raises
+TypeError/ValueError naming the argument; ``out`` is never written when an
+exception is raised.
 """
+import importlib
 import os
 
-from poincare_q64 import reference  # noqa: F401
+from poincare_q64._api import (
+    angular,
+    modulation,
+    radial,
+    rbe,
+    rbe_pipeline,
+    rbe_seed64,
+    spatial_hash,
+)
+from poincare_q64.packing import (
+    Seed64Fields,
+    pack_seed64,
+    seed64_from_float,
+    to_q64,
+    turns,
+    unpack_seed64,
+)
 
 __version__ = "0.1.0"
 
+__all__ = [
+    "radial", "angular", "spatial_hash", "modulation", "rbe", "rbe_pipeline",
+    "rbe_seed64", "pack_seed64", "unpack_seed64", "seed64_from_float",
+    "Seed64Fields", "to_q64", "turns", "reference", "get_include",
+    "__version__",
+]
+
+# Show the public functions as poincare_q64.<name> (help(), repr, pickling),
+# where users find them, rather than as members of the private modules.
+for _obj in (radial, angular, spatial_hash, modulation, rbe, rbe_pipeline,
+             rbe_seed64, pack_seed64, unpack_seed64, seed64_from_float,
+             Seed64Fields, to_q64, turns):
+    _obj.__module__ = __name__
+del _obj
+
+
+def __getattr__(name):
+    # The reference is imported on first use only: the C path never needs
+    # it, and keeping it out of the import keeps the two independent.
+    if name == "reference":
+        return importlib.import_module("poincare_q64.reference")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"reference"})
+
 
 def get_include():
-    """Directory holding poincare_q64.h and the C kernel sources."""
+    """Directory holding the C header ``poincare_q64.h`` and the kernels.
+
+    Pass it to the compiler (``-I``) to build C or Cython code against the
+    kernels.
+
+    Returns
+    -------
+    str
+        Absolute path of ``poincare_q64/src``.
+
+    Examples
+    --------
+    >>> os.path.isfile(os.path.join(get_include(), "poincare_q64.h"))
+    True
+    """
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "src")

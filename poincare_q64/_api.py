@@ -1,0 +1,761 @@
+"""The public value functions: argument checking, broadcasting, formats.
+
+This module adapts the array loops of :mod:`poincare_q64._kernels` (which
+check nothing beyond their dtypes) to the public contract of docs/spec.md:
+
+* every integer argument is checked *exactly* (on its original integer
+  values, before any narrowing to the kernel dtype), so an out-of-range value
+  is an error naming the argument, never a silently wrapped number;
+* the arguments broadcast together by numpy's rules; an argument with one
+  element is passed to the kernel as a length-1 array (the kernels read it
+  with stride 0), anything else as a contiguous 1-D array of the broadcast
+  size;
+* the output format (``dtype``, ``frac``) is resolved once;
+* a nonzero kernel status becomes an exception that names the function, the
+  first failing element and its inputs; ``out`` is written only after every
+  element succeeded (the kernels write into a temporary).
+
+Scalars in, scalars out: a call whose numeric arguments are all scalars
+(Python ints or numpy integer scalars) returns a scalar; if any of them is an
+array-like -- a 0-d ndarray included -- the result is an ndarray of the
+broadcast shape (so ``radial(np.array(5))`` has shape ``()``).
+"""
+import numbers
+
+import numpy as np
+
+from poincare_q64 import _kernels
+
+__all__ = ["radial", "angular", "spatial_hash", "modulation", "rbe",
+           "rbe_pipeline", "rbe_seed64"]
+
+TWO64 = 1 << 64
+TWO32 = 1 << 32
+
+_U64 = np.dtype(np.uint64)
+_U32 = np.dtype(np.uint32)
+_I32 = np.dtype(np.int32)
+
+# Argument name -> (kernel dtype, lowest value, one past the highest value).
+_RANGES = {
+    "R": (_U64, 0, TWO64),
+    "T": (_U64, 0, TWO64),
+    "eps": (_U64, 0, TWO64),
+    "word": (_U64, 0, TWO64),
+    "i": (_U32, 0, TWO32),
+    "j": (_U32, 0, TWO32),
+    "log2_c": (_I32, -4, 4),
+    "d_r": (_I32, 0, 2),
+    "rot": (_I32, 0, 16),
+    "d_theta": (_I32, 0, 4),
+}
+
+# The nine input slots of _kernels.evaluate, in call order.
+_SLOTS = ("R", "T", "i", "j", "eps", "log2_c", "d_r", "rot", "d_theta")
+
+
+def _unused(dtype):
+    # Slots a function ignores still need a valid length-1 array; read-only
+    # so that nothing can change the shared constant.
+    a = np.zeros(1, dtype=dtype)
+    a.flags.writeable = False
+    return a
+
+
+_UNUSED = {name: _unused(_RANGES[name][0]) for name in _SLOTS}
+
+_HINT = ("integer arguments are never converted from floats; use to_q64() "
+         "for radii and turns() for angles")
+
+
+# --------------------------------------------------------------------------
+# Integer arguments
+# --------------------------------------------------------------------------
+
+def _show_bound(x):
+    """A range bound as the reader knows it: 2**64 rather than 1844..."""
+    if x >= 1 << 16 and x & (x - 1) == 0:
+        return f"2**{x.bit_length() - 1}"
+    return str(x)
+
+
+def _range_text(lo, hi):
+    if hi >= 1 << 16:
+        return f"[{_show_bound(lo)}, {_show_bound(hi)})"
+    return f"[{lo}, {hi - 1}]"
+
+
+def _type_error(func, name, value, where=""):
+    """The TypeError for a non-integer element ``value`` of ``name``."""
+    if isinstance(value, (bool, np.bool_)):
+        what = f"a bool ({value!r})"
+    elif isinstance(value, (float, np.floating)):
+        what = f"a float ({value!r})"
+        if name not in ("frac", "threads"):  # the hint is about data
+            what += f"; {_HINT}"
+    elif isinstance(value, (complex, np.complexfloating)):
+        what = f"a complex number ({value!r})"
+    else:
+        what = f"{type(value).__name__} ({value!r:.60})"
+    return TypeError(f"{func}: {name} must be an integer{where}, got {what}")
+
+
+def _is_integer(x):
+    """Python int, numpy integer scalar or another Integral, but not bool."""
+    return (isinstance(x, (numbers.Integral, np.integer))
+            and not isinstance(x, (bool, np.bool_)))
+
+
+def _range_error(func, name, value, lo, hi, index=None):
+    where = "" if index is None else f" (at index {index})"
+    return ValueError(f"{func}: {name} must be in {_range_text(lo, hi)}, got "
+                      f"{value}{where}")
+
+
+def _index(flat_k, shape):
+    return tuple(int(x) for x in np.unravel_index(flat_k, shape))
+
+
+def as_int_array(func, name, value, lo, hi, dtype):
+    """Check an integer argument exactly and convert it to ``dtype``.
+
+    Returns ``(array, is_scalar)``: ``array`` has the argument's own shape
+    (0-d for a scalar) and the kernel dtype; every element lies in
+    ``[lo, hi)``, checked on the original values before any narrowing.
+    Raises TypeError for anything that is not an integer (bool, float,
+    complex, str, other objects) and ValueError for a value out of range.
+    """
+    if isinstance(value, np.ndarray):
+        return _check_array(func, name, value, lo, hi, dtype), False
+    if _is_integer(value):
+        v = int(value)  # exact for numpy scalars and arbitrarily large ints
+        if not lo <= v < hi:
+            raise _range_error(func, name, v, lo, hi)
+        return np.array(v, dtype=dtype), True
+    if isinstance(value, (list, tuple)):
+        # dtype=object keeps every element as given: numpy would otherwise
+        # turn [True, 2] into ints and [-1, 2**63] into floats.
+        try:
+            arr = np.array(value, dtype=object)
+        except ValueError as exc:
+            raise ValueError(f"{func}: {name} is not a regular nested "
+                             f"sequence of integers ({exc})") from None
+        return _check_array(func, name, arr, lo, hi, dtype), False
+    if isinstance(value, (str, bytes, bool, np.bool_, float, np.floating,
+                          complex, np.complexfloating)) or value is None:
+        raise _type_error(func, name, value)
+    # Other array-likes (buffers, objects with __array__).  Anything numpy
+    # can only wrap as a 0-d object array is not an integer at all.
+    try:
+        arr = np.asarray(value)
+    except Exception:  # noqa: BLE001 -- any failure means "not an integer"
+        raise _type_error(func, name, value) from None
+    if arr.dtype == object and arr.ndim == 0:
+        raise _type_error(func, name, value)
+    return _check_array(func, name, arr, lo, hi, dtype), False
+
+
+def _check_array(func, name, arr, lo, hi, dtype):
+    kind = arr.dtype.kind
+    if kind in "iu":
+        if arr.size:
+            # int() of the extremes: exact comparison with Python bounds
+            # whatever the array's integer dtype.
+            if int(arr.min()) < lo or int(arr.max()) >= hi:
+                info = np.iinfo(arr.dtype)
+                bad = (arr < max(lo, info.min)) | (arr > min(hi - 1, info.max))
+                k = int(np.flatnonzero(bad.ravel())[0])
+                raise _range_error(func, name, int(arr.ravel()[k]), lo, hi,
+                                   _index(k, arr.shape))
+        return arr.astype(dtype, copy=False)
+    if kind == "O":
+        values = []
+        flat = arr.ravel()
+        for k, x in enumerate(flat):
+            if not _is_integer(x):
+                where = f" (at index {_index(k, arr.shape)})" if arr.ndim else ""
+                raise _type_error(func, name, x, where)
+            v = int(x)
+            if not lo <= v < hi:
+                raise _range_error(func, name, v, lo, hi,
+                                   _index(k, arr.shape) if arr.ndim else None)
+            values.append(v)
+        return np.array(values, dtype=dtype).reshape(arr.shape)
+    if kind == "b":
+        what = "a bool array"
+    elif kind == "f":
+        what = f"a float array ({arr.dtype}); {_HINT}"
+    elif kind == "c":
+        what = f"a complex array ({arr.dtype})"
+    else:
+        what = f"an array of dtype {arr.dtype}"
+    raise TypeError(f"{func}: {name} must be integers, got {what}")
+
+
+def broadcast_shape(func, arrays):
+    """The broadcast shape of ``arrays`` (name -> array); ValueError naming
+    the arguments and their shapes if they do not broadcast."""
+    try:
+        return np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {a.shape}" for k, a in arrays.items()
+                           if a.ndim)
+        raise ValueError(f"{func}: the shapes of the arguments do not "
+                         f"broadcast together: {shapes}") from None
+
+
+def flat_input(a, shape):
+    """``a`` as the kernels take it: length 1 (used for every element, no
+    copy) or a C-contiguous 1-D array of the broadcast size."""
+    if a.size == 1:
+        return a.reshape(1)
+    if a.shape == shape:
+        return np.ascontiguousarray(a).ravel()
+    return np.ascontiguousarray(np.broadcast_to(a, shape)).ravel()
+
+
+# --------------------------------------------------------------------------
+# Format, threads, out
+# --------------------------------------------------------------------------
+
+# dtype -> (canonical name, kernel kind, dtype of the kernel's output buffer)
+_FORMATS = {
+    np.dtype(np.int64): ("int64", _kernels.KIND_INT64, np.dtype(np.int64)),
+    np.dtype(object): ("object", _kernels.KIND_INT128, _U64),
+    np.dtype(np.float64): ("float64", _kernels.KIND_FLOAT64,
+                           np.dtype(np.float64)),
+    np.dtype(np.float32): ("float32", _kernels.KIND_FLOAT32,
+                           np.dtype(np.float32)),
+}
+_DTYPE_TEXT = "numpy.int64, object, numpy.float64 or numpy.float32"
+
+
+def resolve_format(func, dtype, frac):
+    """Return ``(dtype, kind, frac)``: the numpy dtype, the kernel's output
+    kind and the frac (62 for ``frac=None`` with an integer dtype, 0 -- unused
+    -- for floats)."""
+    if dtype is None:  # np.dtype(None) would quietly mean float64
+        raise TypeError(f"{func}: dtype must be {_DTYPE_TEXT}, got None")
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{func}: dtype must be {_DTYPE_TEXT}, got "
+                        f"{dtype!r}") from None
+    if dt not in _FORMATS:
+        raise TypeError(f"{func}: dtype must be {_DTYPE_TEXT}, got {dtype!r}")
+    name, kind, _ = _FORMATS[dt]
+    if name in ("float64", "float32"):
+        if frac is not None:
+            raise ValueError(f"{func}: frac applies only to integer dtypes "
+                             f"(got frac={frac!r} with dtype {name})")
+        return dt, kind, 0
+    if frac is None:
+        return dt, kind, 62
+    if not _is_integer(frac):
+        raise _type_error(func, "frac", frac)
+    if not 0 <= int(frac) <= 64:
+        raise ValueError(f"{func}: frac must be in [0, 64], got {int(frac)}")
+    return dt, kind, int(frac)
+
+
+def resolve_threads(func, threads):
+    if threads is None:
+        return _kernels.max_threads()
+    if not _is_integer(threads):
+        raise _type_error(func, "threads", threads)
+    if int(threads) < 1:
+        raise ValueError(f"{func}: threads must be >= 1 (or None for all "
+                         f"cores), got {int(threads)}")
+    # More threads than elements or cores is harmless; cap it only so that
+    # an absurd value cannot ask OpenMP for millions of threads.
+    return min(int(threads), 1 << 10)
+
+
+def _check_out(func, out, dtype, shape):
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{func}: out must be a numpy.ndarray, got "
+                        f"{type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"{func}: out has dtype {out.dtype}, expected "
+                        f"{dtype}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"{func}: out has shape {out.shape}, expected the "
+                         f"broadcast shape {tuple(shape)}")
+    if not out.flags.writeable:
+        raise ValueError(f"{func}: out is read-only")
+
+
+# --------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------
+
+def _int128_to_objects(buf):
+    """uint64[2n] holding (lo, hi) pairs -> object array of Python ints."""
+    lo = buf[0::2]
+    hi = buf[1::2].view(np.int64)
+    lo_signed = lo.view(np.int64)
+    # Nearly always the value fits int64 (hi is lo's sign extension): one
+    # conversion then; otherwise the exact hi * 2^64 + lo.
+    if np.array_equal(hi, lo_signed >> 63):
+        return lo_signed.astype(object)
+    return hi.astype(object) * TWO64 + lo.astype(object)
+
+
+def _describe(names, flats, k):
+    """The inputs of flat element k, for an error message."""
+    parts = []
+    for name, a in zip(names, flats):
+        v = int(a[0] if a.shape[0] == 1 else a[k])
+        parts.append(f"{name}={v:#x}" if name == "word" else f"{name}={v}")
+    return ", ".join(parts)
+
+
+def _raise_status(func, code, where, frac):
+    if code == _kernels.STATUS_EOVERFLOW:
+        raise OverflowError(
+            f"{func}: the result{where} does not fit int64 with frac={frac}; "
+            "use a smaller frac or dtype=object (exact Python ints)")
+    if code == _kernels.STATUS_EUNDECIDED:
+        raise ArithmeticError(
+            f"{func}: the rounding{where} could not be decided within the "
+            "precision cap (never observed; please report these inputs)")
+    if code == _kernels.STATUS_EDOM:
+        raise ValueError(f"{func}: an argument is out of range{where}")
+    raise RuntimeError(f"{func}: unknown kernel status {code}{where}")
+
+
+def evaluate(func, code, args, dtype, frac, out=None, threads=None):
+    """Check ``args`` (name -> user value, names as in _RANGES), broadcast,
+    run ``_kernels.evaluate`` and return the result in the public form.
+
+    The slot of ``R`` is given as ``word`` for rbe_seed64.
+    """
+    arrays = {}
+    scalar = True
+    for name, value in args.items():
+        kdt, lo, hi = _RANGES[name]
+        arrays[name], is_scalar = as_int_array(func, name, value, lo, hi, kdt)
+        scalar = scalar and is_scalar
+    dt, kind, frac = resolve_format(func, dtype, frac)
+    shape = broadcast_shape(func, arrays)
+    if out is not None:
+        _check_out(func, out, dt, shape)
+    nthreads = resolve_threads(func, threads)
+    if code == _kernels.FUNC_RBE_SEED64:
+        _check_basis(func, arrays["word"])
+
+    n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    names = list(arrays)
+    flats = [flat_input(arrays[k], shape) for k in names]
+    slots = dict(_UNUSED)
+    for name, a in zip(names, flats):
+        slots["R" if name == "word" else name] = a
+    buf_dtype = _FORMATS[dt][2]
+    buf = np.empty(2 * n if kind == _kernels.KIND_INT128 else n,
+                   dtype=buf_dtype)
+    status = np.empty(n, dtype=np.uint8)
+    bad = _kernels.evaluate(code, *(slots[s] for s in _SLOTS), n, kind, frac,
+                            buf, status, nthreads)
+    if bad:
+        k = int(np.flatnonzero(status)[0])
+        inputs = _describe(names, flats, k)
+        where = (f" for {inputs}" if scalar
+                 else f" at index {_index(k, shape)} ({inputs})")
+        _raise_status(func, int(status[k]), where, frac)
+
+    res = _int128_to_objects(buf) if kind == _kernels.KIND_INT128 else buf
+    if out is not None:
+        out[...] = res.reshape(shape)
+        return out
+    if scalar:
+        return int(res[0]) if kind == _kernels.KIND_INT128 else res[0]
+    return res.reshape(shape)
+
+
+def _check_basis(func, words):
+    # Only the sine basis is defined.  Checked here, before evaluating, so
+    # that a bad word is reported as such whatever else the call would do.
+    basis = (words >> np.uint64(16)) & np.uint64(0xF)
+    if basis.any():
+        k = int(np.flatnonzero(basis.ravel())[0])
+        w = int(words.ravel()[k])
+        where = f" at index {_index(k, words.shape)}" if words.ndim else ""
+        raise ValueError(
+            f"{func}: word={w:#x}{where} has basis field {(w >> 16) & 0xF}; "
+            "only basis 0 (sin) is defined")
+
+
+# --------------------------------------------------------------------------
+# Public functions
+# --------------------------------------------------------------------------
+
+def radial(R, *, log2_c=0, eps=0, d_r=0, frac=None, dtype=np.int64):
+    """Radial term g of the RBE function, correctly rounded.
+
+    With ``r = R / 2**64``, ``epsilon = eps / 2**64``, ``c = 2**log2_c`` and
+    ``r~ = r / (1 + epsilon r)``::
+
+        d_r = 0:  g  = 2 r~ / (1 + c r~**2)
+        d_r = 1:  g' = 2 (1 - c r~**2) / ((1 + c r~**2)**2 (1 + epsilon r)**2)
+
+    g is a rational number; it is rounded once, exactly, to the output
+    format.
+
+    Parameters
+    ----------
+    R : int or array_like of int
+        Radius in Q0.64, ``[0, 2**64)``.  Use :func:`to_q64` to convert a
+        float radius.
+    log2_c : int or array_like of int, optional
+        Curvature exponent, ``[-4, 3]``; ``c = 2**log2_c``.
+    eps : int or array_like of int, optional
+        Regularisation in Q0.64, ``[0, 2**64)``; 0 means none.
+    d_r : int or array_like of int, optional
+        Radial derivative order, 0 or 1.
+    frac : int, optional
+        Fractional bits of an integer result, ``[0, 64]``; ``None`` means
+        62.  Must be ``None`` for float dtypes.
+    dtype : {numpy.int64, object, numpy.float64, numpy.float32}, optional
+        Output format (also as a string or ``numpy.dtype``).  Integer
+        formats return ``X = round(g * 2**frac)``, ties to even: int64 (an
+        OverflowError if X does not fit) or exact Python ints (``object``).
+        Float formats return g correctly rounded to nearest, ties to even.
+
+    Returns
+    -------
+    numpy.int64, int, numpy.float64, numpy.float32 or numpy.ndarray
+        A scalar of the dtype (a Python int for ``object``) when every
+        numeric argument is a scalar, else an array of the broadcast shape.
+
+    Raises
+    ------
+    TypeError
+        A non-integer argument (float, bool, complex, str), a bad dtype.
+    ValueError
+        An argument out of range, a bad frac, shapes that do not broadcast.
+    OverflowError
+        An int64 result does not fit (g' reaches 2, so frac=62 overflows).
+
+    Examples
+    --------
+    r = 1/2 gives g = 2 (1/2) / (1 + 1/4) = 4/5, and 4/5 * 2**62 =
+    3689348814741910323.2:
+
+    >>> int(radial(2**63))
+    3689348814741910323
+    >>> radial(2**63, frac=64, dtype=object)
+    14757395258967641293
+    >>> float(radial(2**63, dtype="float64"))
+    0.8
+
+    c = 4 makes g = 1/2 exactly, a tie at frac=0 (to even, 0):
+
+    >>> radial(2**63, log2_c=2, frac=0, dtype=object)
+    0
+    >>> radial([0, 2**63], log2_c=2, frac=1).tolist()
+    [0, 1]
+    """
+    return evaluate("radial", _kernels.FUNC_RADIAL,
+                    dict(R=R, eps=eps, log2_c=log2_c, d_r=d_r), dtype, frac)
+
+
+def angular(T, *, rot=0, d_theta=0, frac=None, dtype=np.int64):
+    """Angular term s = sin(2 pi T' / 2**64), correctly rounded.
+
+    ``T' = (T + rot * 2**60 + d_theta * 2**62) mod 2**64``: ``rot`` adds
+    sixteenths of a turn, ``d_theta`` quarter turns (the derivatives of sin
+    cycle sin, cos, -sin, -cos).  s is exact (0, 1 or -1) at quarter turns
+    and irrational everywhere else, so it is never a rounding midpoint.
+
+    Parameters
+    ----------
+    T : int or array_like of int
+        Angle in turns, Q0.64: ``theta = 2 pi T / 2**64``, ``[0, 2**64)``.
+        Use :func:`turns` to convert radians.
+    rot : int or array_like of int, optional
+        Rotation in sixteenths of a turn, ``[0, 15]``.
+    d_theta : int or array_like of int, optional
+        Angular derivative order, ``[0, 3]``.
+    frac, dtype : optional
+        Output format, as for :func:`radial`.
+
+    Returns
+    -------
+    numpy.int64, int, numpy.float64, numpy.float32 or numpy.ndarray
+        As for :func:`radial`.
+
+    Raises
+    ------
+    TypeError, ValueError, OverflowError
+        As for :func:`radial` (``frac=64`` overflows int64 at s = 1).
+    ArithmeticError
+        The rounding could not be decided (never observed).
+
+    Examples
+    --------
+    A quarter turn, sin = 1:
+
+    >>> int(angular(2**62)) == 2**62
+    True
+    >>> angular(0, d_theta=1, frac=64, dtype=object) == 2**64
+    True
+    >>> float(angular(2**63, dtype="float64"))     # sin(pi) = 0 exactly
+    0.0
+
+    An eighth of a turn, sin(pi/4) = 0.70710678118654752440...:
+
+    >>> float(angular(2**61, dtype="float64"))
+    0.7071067811865476
+    >>> angular(2**61, frac=64, dtype=object)   # 2**63 sqrt(2) = ...212.35
+    13043817825332782212
+    """
+    return evaluate("angular", _kernels.FUNC_ANGULAR,
+                    dict(T=T, rot=rot, d_theta=d_theta), dtype, frac)
+
+
+def spatial_hash(i, j):
+    """Spatial hash H(i, j) = MurmurHash3_x86_32(LE32(i) || LE32(j), seed 0).
+
+    The 8 hashed bytes are i then j, each as a little-endian uint32; the
+    result is the unsigned 32-bit hash.
+
+    Parameters
+    ----------
+    i, j : int or array_like of int
+        Indices, ``[0, 2**32)``.
+
+    Returns
+    -------
+    numpy.uint32 or numpy.ndarray of uint32
+        A scalar for scalar arguments, else an array of the broadcast shape.
+
+    Raises
+    ------
+    TypeError
+        A non-integer argument.
+    ValueError
+        An index out of range, shapes that do not broadcast.
+
+    Examples
+    --------
+    Compare ``mmh3.hash(bytes(8), 0, signed=False)``:
+
+    >>> int(spatial_hash(0, 0))
+    1669671676
+    >>> spatial_hash([0, 1], 0).tolist()
+    [1669671676, 1392991556]
+    """
+    func = "spatial_hash"
+    arrays = {}
+    scalar = True
+    for name, value in (("i", i), ("j", j)):
+        arrays[name], is_scalar = as_int_array(func, name, value, 0, TWO32,
+                                               _U32)
+        scalar = scalar and is_scalar
+    shape = broadcast_shape(func, arrays)
+    n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    out = np.empty(n, dtype=np.uint32)
+    _kernels.spatial_hash(flat_input(arrays["i"], shape),
+                          flat_input(arrays["j"], shape), n, out,
+                          _kernels.max_threads())
+    return out[0] if scalar else out.reshape(shape)
+
+
+def modulation(i, j, *, frac=None, dtype=np.int64):
+    """Spatial modulation phi = 1 + sin(2 pi H / 2**32) / 10, correctly rounded.
+
+    ``H = spatial_hash(i, j)``.  phi is exact (1, 11/10 or 9/10) when H is a
+    multiple of 2**30 and irrational otherwise.
+
+    Parameters
+    ----------
+    i, j : int or array_like of int
+        Indices, ``[0, 2**32)``.
+    frac, dtype : optional
+        Output format, as for :func:`radial`.
+
+    Returns
+    -------
+    numpy.int64, int, numpy.float64, numpy.float32 or numpy.ndarray
+        As for :func:`radial`.
+
+    Raises
+    ------
+    TypeError, ValueError, OverflowError, ArithmeticError
+        As for :func:`angular` (phi < 1.1, so int64 overflows only at
+        ``frac=64``).
+
+    Examples
+    --------
+    H(0, 0) = 1669671676, so phi = 1 + sin(2 pi 1669671676 / 2**32) / 10 =
+    1.0643452348790150453643...; times 2**64 that is
+    19633704153885471541.54...:
+
+    >>> float(modulation(0, 0, dtype="float64"))
+    1.064345234879015
+    >>> modulation(0, 0, frac=64, dtype=object)
+    19633704153885471542
+    """
+    return evaluate("modulation", _kernels.FUNC_MODULATION, dict(i=i, j=j),
+                    dtype, frac)
+
+
+def rbe(R, T, i, j, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0, frac=None,
+        dtype=np.int64, out=None, threads=None):
+    """The RBE function f = g * s * phi, rounded once from the exact product.
+
+    ``g = radial(R, log2_c=, eps=, d_r=)``, ``s = angular(T, rot=,
+    d_theta=)`` and ``phi = modulation(i, j)`` as exact reals; their product
+    is rounded once (not from rounded factors).  It is exact (and can be a
+    rounding midpoint) only when s is 0 or +-1 and H is a multiple of 2**30
+    or g = 0; otherwise irrational.
+
+    Parameters
+    ----------
+    R, T, i, j : int or array_like of int
+        Radius (Q0.64), angle (turns, Q0.64), indices; see :func:`radial`,
+        :func:`angular`, :func:`spatial_hash`.
+    log2_c, eps, d_r : int or array_like of int, optional
+        Radial options, see :func:`radial`.
+    rot, d_theta : int or array_like of int, optional
+        Angular options, see :func:`angular`.
+    frac, dtype : optional
+        Output format, as for :func:`radial`.  ``|f|`` reaches 2.2, so
+        int64 with frac=62 can overflow.
+    out : numpy.ndarray, optional
+        Array of exactly ``dtype`` and the broadcast shape to write into; it
+        is returned.  It is written only if every element succeeds.
+    threads : int, optional
+        Number of threads, >= 1; None uses all cores.  Results do not
+        depend on it.
+
+    Returns
+    -------
+    numpy.int64, int, numpy.float64, numpy.float32 or numpy.ndarray
+        As for :func:`radial`, or ``out``.
+
+    Raises
+    ------
+    TypeError
+        A non-integer argument, a bad dtype, ``out`` of the wrong dtype.
+    ValueError
+        An argument out of range, a bad frac or threads, shapes that do not
+        broadcast, ``out`` of the wrong shape or read-only.
+    OverflowError
+        An int64 result does not fit; the message names the first failing
+        element and its inputs.
+    ArithmeticError
+        The rounding could not be decided (never observed).
+
+    Examples
+    --------
+    Indices with H = 0 (phi = 1): ``i = 92612215, j = 0``.  At r = 1/2 and
+    a quarter turn, f = g = 4/5:
+
+    >>> int(spatial_hash(92612215, 0))
+    0
+    >>> int(rbe(2**63, 2**62, 92612215, 0))
+    3689348814741910323
+
+    With c = 4, g = 1/2: f = 1/2 is a tie at frac=0 (to even, 0), and with
+    d_theta = 2 (sin -> -sin), f = -1/2 exactly:
+
+    >>> rbe(2**63, 2**62, 92612215, 0, log2_c=2, frac=0, dtype=object)
+    0
+    >>> float(rbe(2**63, 2**62, 92612215, 0, log2_c=2, d_theta=2,
+    ...           dtype="float32"))
+    -0.5
+
+    Arrays broadcast:
+
+    >>> rbe([[0], [2**63]], [0, 2**62], 92612215, 0, frac=4).tolist()
+    [[0, 0], [0, 13]]
+    """
+    return evaluate("rbe", _kernels.FUNC_RBE,
+                    dict(R=R, T=T, i=i, j=j, eps=eps, log2_c=log2_c, d_r=d_r,
+                         rot=rot, d_theta=d_theta),
+                    dtype, frac, out, threads)
+
+
+def rbe_pipeline(R, T, i, j, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0,
+                 frac=None, dtype=np.int64, out=None, threads=None):
+    """The source's fixed-point model of the RBE function (error analysis).
+
+    Every step rounds to Q64 (frac 64), ties to even, in exact integer
+    arithmetic: ``g64``, ``s64``, ``phi64`` are radial, angular and
+    modulation at frac 64; ``P1 = round(g64 * s64 / 2**64)``;
+    ``P2 = round(P1 * phi64 / 2**64)``; the result is ``P2 / 2**64``
+    rounded to the output format.  Its distance from :func:`rbe` is bounded
+    in docs/spec.md.
+
+    Parameters
+    ----------
+    R, T, i, j, log2_c, eps, d_r, rot, d_theta, frac, dtype, out, threads
+        As for :func:`rbe`.
+
+    Returns
+    -------
+    numpy.int64, int, numpy.float64, numpy.float32 or numpy.ndarray
+        As for :func:`rbe`.
+
+    Raises
+    ------
+    TypeError, ValueError, OverflowError, ArithmeticError
+        As for :func:`rbe`.
+
+    Examples
+    --------
+    When every factor is exact so is the pipeline: with phi = 1 and s = 1,
+    ``P2 = g64 = round(4/5 * 2**64)``:
+
+    >>> rbe_pipeline(2**63, 2**62, 92612215, 0, frac=64, dtype=object)
+    14757395258967641293
+    """
+    return evaluate("rbe_pipeline", _kernels.FUNC_RBE_PIPELINE,
+                    dict(R=R, T=T, i=i, j=j, eps=eps, log2_c=log2_c, d_r=d_r,
+                         rot=rot, d_theta=d_theta),
+                    dtype, frac, out, threads)
+
+
+def rbe_seed64(word, i, j, *, eps=0, frac=None, dtype=np.int64, out=None,
+               threads=None):
+    """:func:`rbe` of a 64-bit seed word.
+
+    ``R = r << 44`` and ``T = theta << 40`` from the word's r and theta
+    fields; ``log2_c``, ``d_r``, ``rot`` and ``d_theta`` from the word;
+    ``reserved`` is ignored.  Layout: see :func:`pack_seed64`.
+
+    Parameters
+    ----------
+    word : int or array_like of int
+        Seed words, ``[0, 2**64)``, with basis field 0.
+    i, j : int or array_like of int
+        Indices, ``[0, 2**32)``.
+    eps : int or array_like of int, optional
+        Regularisation in Q0.64, ``[0, 2**64)``.
+    frac, dtype, out, threads : optional
+        As for :func:`rbe`.
+
+    Returns
+    -------
+    numpy.int64, int, numpy.float64, numpy.float32 or numpy.ndarray
+        As for :func:`rbe`.
+
+    Raises
+    ------
+    ValueError
+        A word with basis != 0 (only sin is defined), or as for :func:`rbe`.
+    TypeError, OverflowError, ArithmeticError
+        As for :func:`rbe`.
+
+    Examples
+    --------
+    r field 2**19 (r = 1/2) and theta field 2**22 (a quarter turn), H = 0:
+
+    >>> w = (2**19 << 44) | (2**22 << 20)
+    >>> int(rbe_seed64(w, 92612215, 0))
+    3689348814741910323
+    """
+    return evaluate("rbe_seed64", _kernels.FUNC_RBE_SEED64,
+                    dict(word=word, i=i, j=j, eps=eps), dtype, frac, out,
+                    threads)

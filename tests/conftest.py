@@ -1,0 +1,207 @@
+"""Shared test configuration: hypothesis profiles, strategies and helpers.
+
+Hypothesis runs derandomized by default so that CI is deterministic (the same
+examples every run); ``HYPOTHESIS_PROFILE=thorough`` draws many more random
+examples for a local validation campaign.  No deadline: the reference module
+takes about a millisecond per irrational evaluation.
+
+The strategies mix uniform draws with the hard values the contract names
+(R near 0 and 2^64, quarter turns and their neighbours, indices at 0 and
+2^32 - 1, every option value, the extreme fracs), so that random tests visit
+the edges too.  Test modules import them with ``from conftest import ...``
+(pytest puts this directory on sys.path in its default import mode).
+"""
+import os
+import struct
+
+import numpy as np
+from hypothesis import HealthCheck, settings, strategies as st
+
+settings.register_profile(
+    "ci",
+    deadline=None,
+    max_examples=40,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile(
+    "thorough",
+    deadline=None,
+    max_examples=2000,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(PROFILE)
+
+
+def scaled(n):
+    """Settings for a test worth n examples in CI (50x more when thorough)."""
+    return settings(max_examples=n if PROFILE == "ci" else 50 * n)
+
+TWO64 = 1 << 64
+TWO62 = 1 << 62
+U64_MAX = TWO64 - 1
+U32_MAX = (1 << 32) - 1
+
+# --------------------------------------------------------------------------
+# Hard values
+# --------------------------------------------------------------------------
+
+#: Radii: the ends of [0, 2^64), the midpoint and their neighbours.
+HARD_R = [0, 1, 2, 3, 2**32, 2**63 - 1, 2**63, 2**63 + 1, 2**64 - 2, U64_MAX]
+#: Regularisations: none, the smallest, the largest.
+HARD_EPS = [0, 1, U64_MAX]
+#: Angles: every quarter turn k 2^62 and its neighbours at +-1, +-2, +-2^20
+#: (mod 2^64), plus the table points of the kernels' fast path (multiples of
+#: 2^53) next to a quarter turn.
+HARD_T = sorted({(k * TWO62 + d) % TWO64
+                 for k in range(4) for d in (0, 1, -1, 2, -2, 2**20, -(2**20))}
+                | {2**53, 2**53 + 1, 2**61, 2**61 + 1, TWO62 - 2**53})
+#: Indices: the ends of [0, 2^32) and the middle.
+HARD_IJ = [0, 1, 2**31, U32_MAX - 1, U32_MAX]
+#: fracs the contract singles out.
+HARD_FRACS = [0, 1, 31, 61, 62, 63, 64]
+LOG2_CS = list(range(-4, 4))
+
+# --------------------------------------------------------------------------
+# Strategies
+# --------------------------------------------------------------------------
+
+u64 = st.integers(0, U64_MAX)
+u32 = st.integers(0, U32_MAX)
+
+#: R: uniform, hard values, and small values (r near 0, where g is tiny).
+Rs = st.one_of(u64, st.sampled_from(HARD_R), st.integers(0, 2**20),
+               st.integers(U64_MAX - 2**20, U64_MAX))
+#: T: uniform, hard values, and a small offset from a random quarter turn.
+Ts = st.one_of(
+    u64, st.sampled_from(HARD_T),
+    st.builds(lambda k, d: (k * TWO62 + d) % TWO64,
+              st.integers(0, 3), st.integers(-(2**24), 2**24)))
+epss = st.one_of(st.just(0), u64, st.sampled_from(HARD_EPS))
+ijs = st.one_of(u32, st.sampled_from(HARD_IJ))
+log2_cs = st.integers(-4, 3)
+d_rs = st.integers(0, 1)
+rots = st.integers(0, 15)
+d_thetas = st.integers(0, 3)
+#: Seed words with basis 0 (the only one rbe_seed64 accepts).
+seed_words = st.builds(lambda w: w & ~(0xF << 16), u64)
+
+INT_DTYPES = {"int64": [np.int64, "int64", np.dtype("int64")],
+              "object": [object, "object", np.dtype(object)]}
+FLOAT_DTYPES = {"float64": [np.float64, "float64", np.dtype("float64")],
+                "float32": [np.float32, "float32", np.dtype("float32")]}
+fracs = st.one_of(st.sampled_from(HARD_FRACS), st.integers(0, 64))
+
+
+@st.composite
+def formats(draw):
+    """(kind, dtype spelling, frac or None): every output format.
+
+    ``kind`` is the canonical name ("int64", "object", "float64",
+    "float32"); the dtype is drawn from its accepted spellings.  For the
+    integer kinds frac is None (meaning 62) or an int in [0, 64].
+    """
+    kind = draw(st.sampled_from(["int64", "object", "float64", "float32"]))
+    if kind in INT_DTYPES:
+        dtype = draw(st.sampled_from(INT_DTYPES[kind]))
+        frac = draw(st.one_of(st.none(), fracs))
+    else:
+        dtype = draw(st.sampled_from(FLOAT_DTYPES[kind]))
+        frac = None
+    return kind, dtype, frac
+
+
+#: Formats for explicit (non-hypothesis) grids: each kind, and int64/object at
+#: every hard frac.
+ALL_FORMATS = ([("int64", np.int64, f) for f in HARD_FRACS]
+               + [("object", object, f) for f in HARD_FRACS]
+               + [("int64", np.int64, None), ("float64", np.float64, None),
+                  ("float32", np.float32, None)])
+#: A smaller set for grids whose reference cost is high.
+CORE_FORMATS = [("int64", np.int64, 62), ("object", object, 64),
+                ("float64", np.float64, None), ("float32", np.float32, None)]
+
+
+def fmt_kwargs(dtype, frac):
+    """Keyword arguments selecting a format (frac omitted when None)."""
+    return {"dtype": dtype} if frac is None else {"dtype": dtype, "frac": frac}
+
+
+def fmt_id(fmt):
+    kind, _, frac = fmt
+    return kind if frac is None else f"{kind}-frac{frac}"
+
+
+# --------------------------------------------------------------------------
+# Comparing results
+# --------------------------------------------------------------------------
+
+_SCALAR_TYPES = {"int64": np.int64, "float64": np.float64,
+                 "float32": np.float32}
+
+
+def bits(kind, x):
+    """A value's exact identity in its format: the int, or the float's IEEE
+    bit pattern (so -0.0 != 0.0 and the float32 rounding is checked, not a
+    float64 widening of it)."""
+    if kind in ("int64", "object"):
+        return int(x)
+    if kind == "float64":
+        return struct.unpack("<Q", struct.pack("<d", float(x)))[0]
+    return int(np.float32(x).view(np.uint32))
+
+
+def assert_scalar_type(kind, x):
+    """Scalars in, scalar of the dtype out (Python int for object)."""
+    if kind == "object":
+        assert type(x) is int, (kind, type(x))
+    else:
+        assert type(x) is _SCALAR_TYPES[kind], (kind, type(x))
+
+
+def reference_outcome(func, *args, **kwargs):
+    """("ok", value) or ("raise", exception type) from a reference call."""
+    try:
+        return "ok", func(*args, **kwargs)
+    except (OverflowError, ArithmeticError, ValueError) as exc:
+        return "raise", type(exc)
+
+
+# --------------------------------------------------------------------------
+# Indices with a chosen hash (exact modulation values)
+# --------------------------------------------------------------------------
+
+_M = 0xFFFFFFFF
+
+
+def _rotr(x, n):
+    return ((x >> n) | (x << (32 - n))) & _M
+
+
+def index_with_hash(H, j):
+    """The unique i with MurmurHash3_x86_32(LE32(i) || LE32(j), 0) == H.
+
+    For a fixed j every step of MurmurHash3 on an 8-byte key is a bijection of
+    the 32-bit state, so it runs backwards.  Callers (and
+    tests/test_agreement.py) confirm the result with the reference's hash.
+    """
+    c1, c2 = 0xCC9E2D51, 0x1B873593
+    inv = lambda c: pow(c, -1, 2**32)  # noqa: E731
+    h = H
+    h ^= h >> 16                                  # undo the final mix
+    h = h * inv(0xC2B2AE35) & _M
+    h ^= (h >> 13) ^ (h >> 26)
+    h = h * inv(0x85EBCA6B) & _M
+    h ^= h >> 16
+    h ^= 8                                        # undo the length xor
+    kj = _rotr((j * c1) & _M, 32 - 15) * c2 & _M  # undo block 2 (j)
+    h = (h - 0xE6546B64) * inv(5) & _M
+    h = _rotr(h, 13) ^ kj
+    h = (h - 0xE6546B64) * inv(5) & _M            # undo block 1 (i)
+    k = _rotr(h, 13)                              # seed 0: h was 0 ^ k
+    k = k * inv(c2) & _M
+    k = _rotr(k, 15)
+    return k * inv(c1) & _M

@@ -1,0 +1,219 @@
+"""The multi-precision slow path, forced, and the error bounds of every
+approximation the kernels hand to the rounding test.
+
+* With ``_kernels.set_force_slow_path(True)`` every irrational evaluation
+  skips the 128-bit fast path.  Its results must equal the reference's and
+  the normal run's (NUMERICS.md asks for this identity: the slow path is
+  otherwise almost never taken, so only forcing it tests it).
+* ``_kernels.debug_approx(which, x, W)`` returns the kernel's approximation
+  ``(neg, m, e, err)`` at W limbs.  The claim that Ziv's test relies on is
+  ``|exact - (-1)^neg m 2^e| <= err 2^e`` with m normalised; it is checked
+  against mpmath at 64 W + 200 bits (the radial term exactly, with
+  Fractions).  W = 2 is the fast path, W = 4 and 8 the slow path.
+"""
+import random
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import poincare_q64 as pq
+from poincare_q64 import _kernels
+from poincare_q64 import reference as ref
+from conftest import CORE_FORMATS, TWO62, TWO64, U32_MAX, U64_MAX, bits, fmt_id, scaled
+
+# --------------------------------------------------------------------------
+# Forced slow path
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def slow_path():
+    _kernels.set_force_slow_path(True)
+    try:
+        yield
+    finally:
+        _kernels.set_force_slow_path(False)
+
+
+def _inputs(n):
+    rng = random.Random(2048)
+    rows = []
+    for m in range(n):
+        T = rng.getrandbits(64)
+        if m % 5 == 0:  # near a quarter turn
+            T = (rng.randint(0, 3) * TWO62 + rng.randint(-(2**20), 2**20)) % TWO64
+        elif m % 5 == 1:  # near a table point of the fast path
+            T = ((rng.getrandbits(11) << 53) + rng.randint(-3, 3)) % TWO64
+        R = rng.choice([rng.getrandbits(64), rng.getrandbits(rng.randint(1, 64)), U64_MAX, 1])
+        rows.append(dict(R=R, T=T, i=rng.getrandbits(32), j=rng.choice([rng.getrandbits(32), 0]),
+                         eps=rng.choice([0, rng.getrandbits(64)]), log2_c=rng.randint(-4, 3),
+                         d_r=rng.randint(0, 1), rot=rng.randint(0, 15), d_theta=rng.randint(0, 3)))
+    return rows
+
+
+ROWS = _inputs(250)
+COLS = {k: np.array([r[k] for r in ROWS],
+                    dtype=np.uint64 if k in ("R", "T", "eps")
+                    else np.uint32 if k in ("i", "j") else np.int64)
+        for k in ROWS[0]}
+SLOW_FORMATS = [("int64", np.int64, 60)] + CORE_FORMATS[1:] + [("object", object, 0)]
+
+
+def _call(func, cols, fkw):
+    if func == "radial":
+        return pq.radial(cols["R"], eps=cols["eps"], log2_c=cols["log2_c"], d_r=cols["d_r"], **fkw)
+    if func == "angular":
+        return pq.angular(cols["T"], rot=cols["rot"], d_theta=cols["d_theta"], **fkw)
+    if func == "modulation":
+        return pq.modulation(cols["i"], cols["j"], **fkw)
+    return getattr(pq, func)(**cols, **fkw)
+
+
+def _ref(func, row, fkw):
+    a = dict(row)
+    if func == "radial":
+        return ref.radial(a["R"], eps=a["eps"], log2_c=a["log2_c"], d_r=a["d_r"], **fkw)
+    if func == "angular":
+        return ref.angular(a["T"], rot=a["rot"], d_theta=a["d_theta"], **fkw)
+    if func == "modulation":
+        return ref.modulation(a["i"], a["j"], **fkw)
+    R, T, i, j = a.pop("R"), a.pop("T"), a.pop("i"), a.pop("j")
+    return getattr(ref, func)(R, T, i, j, **a, **fkw)
+
+
+@pytest.mark.parametrize("fmt", SLOW_FORMATS, ids=fmt_id)
+@pytest.mark.parametrize("func", ["radial", "angular", "modulation", "rbe", "rbe_pipeline"])
+def test_forced_slow_path_matches_reference_and_fast_path(func, fmt, slow_path):
+    kind, dtype, frac = fmt
+    fkw = {"dtype": dtype} if frac is None else {"dtype": dtype, "frac": frac}
+    slow = _call(func, COLS, fkw)
+    _kernels.set_force_slow_path(False)
+    fast = _call(func, COLS, fkw)
+    _kernels.set_force_slow_path(True)
+    assert [bits(kind, x) for x in slow] == [bits(kind, x) for x in fast]
+    want = [bits(kind, _ref(func, r, fkw)) for r in ROWS]
+    got = [bits(kind, x) for x in slow]
+    bad = [(ROWS[m], got[m], want[m]) for m in range(len(ROWS)) if got[m] != want[m]]
+    assert not bad, (func, fmt, len(bad), bad[:3])
+
+
+@pytest.mark.parametrize("func", ["angular", "rbe"])
+def test_forced_slow_path_scalars_and_threads(func, slow_path):
+    """Scalar calls and both thread counts take the forced path too."""
+    row = ROWS[7]
+    fkw = {"dtype": object, "frac": 64}
+    want = _ref(func, row, fkw)
+    if func == "angular":
+        assert pq.angular(row["T"], rot=row["rot"], d_theta=row["d_theta"], **fkw) == want
+    else:
+        for t in (1, 2):
+            res = pq.rbe(**COLS, **fkw, threads=t)
+            assert res[7] == want
+
+
+# --------------------------------------------------------------------------
+# debug_approx error bounds
+# --------------------------------------------------------------------------
+
+WS = (2, 4, 8)
+
+
+def _exact(which, x, prec):
+    if which == 0:
+        with mpmath.workprec(prec):
+            return mpmath.sin(2 * mpmath.pi * mpmath.mpf(x) / TWO64)
+    if which == 1:
+        with mpmath.workprec(prec):
+            return 1 + mpmath.sin(2 * mpmath.pi * mpmath.mpf(x) / 2**32) / 10
+    return ref.radial_exact(x)  # an exact Fraction
+
+
+def check_approx(which, x, W):
+    """|exact - (-1)^neg m 2^e| <= err 2^e, m normalised to 64 W bits.
+    Returns the error as a fraction of the bound."""
+    neg, m, e, err = _kernels.debug_approx(which, x, W)
+    assert m >> (64 * W - 1) == 1, (which, x, W, hex(m))  # top bit set ...
+    assert m < 1 << (64 * W)                              # ... of 64 W bits
+    assert err >= 1 or which == 2
+    prec = 64 * W + 200
+    exact = _exact(which, x, prec)
+    signed_m = -m if neg else m
+    if which == 2:
+        # rational: exact comparison, |exact 2^-e - m| <= err
+        scaled = exact * (Fraction(2) ** -e) - signed_m
+        assert abs(scaled) <= err, (which, x, W, float(scaled), err)
+        return float(abs(scaled) / err) if err else 0.0
+    with mpmath.workprec(prec + 64):
+        scaled = mpmath.ldexp(exact, -e) - signed_m
+        # mpmath's own error here is about 2^(64 W - prec) = 2^-200 units
+        assert abs(scaled) <= err, (which, x, W, mpmath.nstr(scaled, 10), err)
+        return float(abs(scaled) / err)
+
+
+def _sin_hard_points():
+    xs = set()
+    for q in range(4):
+        for k in (0, 1, 2, 127, 128, 129, 255, 256):
+            for d in (-2, -1, 0, 1, 2):
+                for base in (k << 53, TWO62 - (k << 53)):  # sin mode and cos mode
+                    xs.add((q * TWO62 + base + d) % TWO64)
+    xs |= {1, 2, 3, 2**11, 2**52 - 1, 2**53 - 1, 2**61 - 1, 2**61, 2**61 + 1,
+           TWO62 - 1, TWO62 + 1, U64_MAX, TWO64 - 2, 2**63 - 1, 2**63 + 1, 3 * TWO62 + 1}
+    return sorted(x for x in xs if x % TWO62 != 0)
+
+
+SIN_POINTS = _sin_hard_points()
+PHI_POINTS = sorted(({(k << 30) + d for k in range(4) for d in (-2, -1, 1, 2)
+                     if 0 < (k << 30) + d < 2**32}
+                    | {(k << 21) + d for k in (1, 2, 256, 511, 512, 1023, 1024, 2047)
+                       for d in (-1, 0, 1)}
+                    | {1, 2, 3, U32_MAX, U32_MAX - 1, 2**31 + 1, 2**31 - 1}) - {1 << 30, 1 << 31})
+RADIAL_POINTS = [1, 2, 3, 2**32, 2**63 - 1, 2**63, 2**63 + 1, U64_MAX - 1, U64_MAX]
+
+
+@pytest.mark.parametrize("W", WS)
+def test_debug_approx_sin_hard_points(W):
+    worst = max(check_approx(0, x, W) for x in SIN_POINTS)
+    assert worst <= 1
+
+
+@pytest.mark.parametrize("W", WS)
+def test_debug_approx_phi_hard_points(W):
+    worst = max(check_approx(1, x, W) for x in PHI_POINTS)
+    assert worst <= 1
+
+
+@pytest.mark.parametrize("W", WS)
+def test_debug_approx_radial_hard_points(W):
+    worst = max(check_approx(2, x, W) for x in RADIAL_POINTS)
+    assert worst <= 1
+
+
+@scaled(300)
+@given(x=st.one_of(st.integers(1, U64_MAX), st.integers(1, 2**30)).filter(lambda v: v % TWO62),
+       W=st.sampled_from(WS))
+def test_debug_approx_sin_random(x, W):
+    check_approx(0, x, W)
+
+
+@scaled(200)
+@given(x=st.integers(1, U32_MAX).filter(lambda v: v % 2**30), W=st.sampled_from(WS))
+def test_debug_approx_phi_random(x, W):
+    check_approx(1, x, W)
+
+
+@scaled(200)
+@given(x=st.one_of(st.integers(1, U64_MAX), st.integers(1, 2**20)), W=st.sampled_from(WS))
+def test_debug_approx_radial_random(x, W):
+    check_approx(2, x, W)
+
+
+@pytest.mark.parametrize("which,x", [(0, 0), (0, TWO62), (0, 2**63), (0, 3 * TWO62),
+                                     (1, 0), (1, 2**30), (1, 2**31), (1, 3 * 2**30),
+                                     (2, 0)])
+def test_debug_approx_refuses_exact_cases(which, x):
+    with pytest.raises(ValueError):
+        _kernels.debug_approx(which, x, 2)
