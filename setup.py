@@ -81,6 +81,8 @@ CFLAGS += ["-ffp-contract=off", "-fno-fast-math"]
 ext = Extension(
     "poincare_q64._kernels",
     sources=[os.path.join("poincare_q64", "_kernels.pyx")] + C_SOURCES,
+    # headers hold inline kernels and tables: a change must rebuild
+    depends=sorted(os.path.join(SRC, f) for f in os.listdir(SRC) if f.endswith(".h")),
     include_dirs=[SRC, numpy.get_include()],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     extra_compile_args=CFLAGS,

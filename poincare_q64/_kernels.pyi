@@ -85,9 +85,16 @@ def seed64_unpack(
     """Return 8 int64 arrays of length n in layout order:
     (r, theta, basis, d_theta, d_r, rot, log2_c, reserved); log2_c signed."""
 
-def set_force_slow_path(on: bool) -> None:
-    """Testing only: route every irrational evaluation through the
-    multi-precision path (process-wide)."""
+def set_force_slow_path(level: int) -> None:
+    """Testing only (process-wide): 0 normal; 1 every irrational evaluation
+    skips stage 1 (the 64-bit table kernels); 2 it also skips the 128-bit
+    path and is decided by the multi-precision path; 3 stage 1 runs with its
+    error bounds widened 2^16-fold, so it often defers to the later paths."""
+
+def debug_approx(which: int, x: int, W: int, log2_c: int = 0,
+                 d_r: int = 0) -> tuple[bool, int, int, int]:
+    """Testing only: (neg, m, e, err) of a kernel approximation; W = 1 is
+    stage 1.  Claim: |exact - (-1)^neg m 2^e| <= err 2^e."""
 
 def max_threads() -> int:
     """Threads used for threads=None (OpenMP's default, 1 without OpenMP)."""

@@ -242,24 +242,26 @@ def seed64_unpack(const uint64_t[::1] words, Py_ssize_t n):
 
 
 cdef extern from "pq_internal.h" nogil:
-    int pq_debug_approx(int which, uint64_t x, int W, int *neg, uint64_t *m, int64_t *e,
-                        uint64_t *err)
+    int pq_debug_approx(int which, uint64_t x, int W, int log2_c, int d_r, int *neg,
+                        uint64_t *m, int64_t *e, uint64_t *err)
 
 
-def debug_approx(int which, uint64_t x, int W):
-    """Testing: (neg, m, e, err) of the kernel's approximation at W limbs:
-    which = 0 sin(2 pi x / 2^64), 1 phi(H = x), 2 radial g(R = x) (c = 1).
+def debug_approx(int which, uint64_t x, int W, int log2_c=0, int d_r=0):
+    """Testing: (neg, m, e, err) of the kernel's approximation:
+    which = 0 sin(2 pi x / 2^64), 1 phi(H = x), 2 radial g(R = x) (eps = 0,
+    the given log2_c and d_r).  W = 1 is stage 1 (the 64-bit table kernels,
+    m fixed-point, not normalised), W >= 2 the series paths at W limbs.
     The claim under test: |exact - (-1)^neg m 2^e| <= err 2^e."""
     cdef uint64_t m[64]
     cdef int neg = 0
     cdef int64_t e = 0
     cdef uint64_t err = 0
-    if W < 2 or W > 32:
-        raise ValueError("W must be in [2, 32]")
-    if pq_debug_approx(which, x, W, &neg, m, &e, &err) != PQ_OK:
+    if W < 1 or W > 32:
+        raise ValueError("W must be in [1, 32]")
+    if pq_debug_approx(which, x, W, log2_c, d_r, &neg, m, &e, &err) != PQ_OK:
         raise ValueError("no approximation for this input (exact case)")
     mant = 0
-    for k in range(W - 1, -1, -1):
+    for k in range(max(W, 2) - 1, -1, -1):
         mant = (mant << 64) | m[k]
     return bool(neg), mant, e, err
 
@@ -301,8 +303,12 @@ def debug_divrem(a, b):
     return q, r, pq_mpn_addback_count - before
 
 
-def set_force_slow_path(bint on):
-    pq_debug_force_slow_path(1 if on else 0)
+def set_force_slow_path(int level):
+    """Testing: 0 normal; 1 skip stage 1; 2 skip stage 1 and the 128-bit path;
+    3 stage 1 with its bounds widened 2^16-fold (it defers often)."""
+    if level not in (0, 1, 2, 3):
+        raise ValueError("level must be 0, 1, 2 or 3")
+    pq_debug_force_slow_path(level)
 
 
 def max_threads():

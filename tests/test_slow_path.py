@@ -1,15 +1,18 @@
-"""The multi-precision slow path, forced, and the error bounds of every
-approximation the kernels hand to the rounding test.
+"""The later paths, forced, and the error bounds of every approximation the
+kernels hand to the rounding test.
 
-* With ``_kernels.set_force_slow_path(True)`` every irrational evaluation
-  skips the 128-bit fast path.  Its results must equal the reference's and
-  the normal run's (NUMERICS.md asks for this identity: the slow path is
-  otherwise almost never taken, so only forcing it tests it).
-* ``_kernels.debug_approx(which, x, W)`` returns the kernel's approximation
-  ``(neg, m, e, err)`` at W limbs.  The claim that Ziv's test relies on is
-  ``|exact - (-1)^neg m 2^e| <= err 2^e`` with m normalised; it is checked
-  against mpmath at 64 W + 200 bits (the radial term exactly, with
-  Fractions).  W = 2 is the fast path, W = 4 and 8 the slow path.
+* ``_kernels.set_force_slow_path(level)``: level 1 skips stage 1 (the 64-bit
+  table kernels) so the 128-bit path decides; level 2 skips that too so the
+  multi-precision path decides; level 3 runs stage 1 with its bounds widened
+  2^16-fold so that it defers often.  Results must equal the reference's and
+  the normal run's at every level (NUMERICS.md asks for this identity: the
+  later paths are otherwise rarely taken, so only forcing them tests them).
+* ``_kernels.debug_approx(which, x, W, log2_c, d_r)`` returns the kernel's
+  approximation ``(neg, m, e, err)``.  The claim that Ziv's test relies on is
+  ``|exact - (-1)^neg m 2^e| <= err 2^e``; it is checked against mpmath at
+  64 W + 200 bits (the radial term exactly, with Fractions).  W = 1 is stage
+  1 (m fixed-point), W = 2 the 128-bit path, W = 4 and 8 the multi-precision
+  path (m normalised).
 """
 import random
 from fractions import Fraction
@@ -29,13 +32,13 @@ from conftest import CORE_FORMATS, TWO62, TWO64, U32_MAX, U64_MAX, bits, fmt_id,
 # --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def slow_path():
-    _kernels.set_force_slow_path(True)
+@pytest.fixture(params=[1, 2, 3], ids=["level1", "level2", "level3"])
+def slow_path(request):
+    _kernels.set_force_slow_path(request.param)
     try:
-        yield
+        yield request.param
     finally:
-        _kernels.set_force_slow_path(False)
+        _kernels.set_force_slow_path(0)
 
 
 def _inputs(n):
@@ -45,8 +48,10 @@ def _inputs(n):
         T = rng.getrandbits(64)
         if m % 5 == 0:  # near a quarter turn
             T = (rng.randint(0, 3) * TWO62 + rng.randint(-(2**20), 2**20)) % TWO64
-        elif m % 5 == 1:  # near a table point of the fast path
+        elif m % 5 == 1:  # near a table point of the 128-bit path
             T = ((rng.getrandbits(11) << 53) + rng.randint(-3, 3)) % TWO64
+        elif m % 5 == 2:  # near a table point or interval edge of stage 1
+            T = ((rng.getrandbits(13) << 51) + rng.choice([0, 2**50]) + rng.randint(-3, 3)) % TWO64
         R = rng.choice([rng.getrandbits(64), rng.getrandbits(rng.randint(1, 64)), U64_MAX, 1])
         rows.append(dict(R=R, T=T, i=rng.getrandbits(32), j=rng.choice([rng.getrandbits(32), 0]),
                          eps=rng.choice([0, rng.getrandbits(64)]), log2_c=rng.randint(-4, 3),
@@ -90,9 +95,9 @@ def test_forced_slow_path_matches_reference_and_fast_path(func, fmt, slow_path):
     kind, dtype, frac = fmt
     fkw = {"dtype": dtype} if frac is None else {"dtype": dtype, "frac": frac}
     slow = _call(func, COLS, fkw)
-    _kernels.set_force_slow_path(False)
+    _kernels.set_force_slow_path(0)
     fast = _call(func, COLS, fkw)
-    _kernels.set_force_slow_path(True)
+    _kernels.set_force_slow_path(slow_path)
     assert [bits(kind, x) for x in slow] == [bits(kind, x) for x in fast]
     want = [bits(kind, _ref(func, r, fkw)) for r in ROWS]
     got = [bits(kind, x) for x in slow]
@@ -118,28 +123,30 @@ def test_forced_slow_path_scalars_and_threads(func, slow_path):
 # debug_approx error bounds
 # --------------------------------------------------------------------------
 
-WS = (2, 4, 8)
+WS = (1, 2, 4, 8)
 
 
-def _exact(which, x, prec):
+def _exact(which, x, prec, log2_c=0, d_r=0):
     if which == 0:
         with mpmath.workprec(prec):
             return mpmath.sin(2 * mpmath.pi * mpmath.mpf(x) / TWO64)
     if which == 1:
         with mpmath.workprec(prec):
             return 1 + mpmath.sin(2 * mpmath.pi * mpmath.mpf(x) / 2**32) / 10
-    return ref.radial_exact(x)  # an exact Fraction
+    return ref.radial_exact(x, log2_c=log2_c, d_r=d_r)  # an exact Fraction
 
 
-def check_approx(which, x, W):
-    """|exact - (-1)^neg m 2^e| <= err 2^e, m normalised to 64 W bits.
+def check_approx(which, x, W, log2_c=0, d_r=0):
+    """|exact - (-1)^neg m 2^e| <= err 2^e; m normalised to 64 W bits for
+    W >= 2, a 128-bit fixed-point word for stage 1 (W = 1).
     Returns the error as a fraction of the bound."""
-    neg, m, e, err = _kernels.debug_approx(which, x, W)
-    assert m >> (64 * W - 1) == 1, (which, x, W, hex(m))  # top bit set ...
-    assert m < 1 << (64 * W)                              # ... of 64 W bits
+    neg, m, e, err = _kernels.debug_approx(which, x, W, log2_c, d_r)
+    if W >= 2:
+        assert m >> (64 * W - 1) == 1, (which, x, W, hex(m))  # top bit set ...
+    assert m < 1 << (64 * max(W, 2))                          # ... of 64 W bits
     assert err >= 1 or which == 2
-    prec = 64 * W + 200
-    exact = _exact(which, x, prec)
+    prec = 64 * max(W, 2) + 200
+    exact = _exact(which, x, prec, log2_c, d_r)
     signed_m = -m if neg else m
     if which == 2:
         # rational: exact comparison, |exact 2^-e - m| <= err
@@ -160,6 +167,12 @@ def _sin_hard_points():
             for d in (-2, -1, 0, 1, 2):
                 for base in (k << 53, TWO62 - (k << 53)):  # sin mode and cos mode
                     xs.add((q * TWO62 + base + d) % TWO64)
+    for q in range(4):  # stage 1: table points k 2^51 and interval edges
+        for k in (0, 1, 2, 1023, 1024, 2046, 2047, 2048):
+            for off in (0, 2**50, -(2**50)):
+                for d in (-1, 0, 1):
+                    for base in ((k << 51) + off, TWO62 - (k << 51) - off):
+                        xs.add((q * TWO62 + base + d) % TWO64)
     xs |= {1, 2, 3, 2**11, 2**52 - 1, 2**53 - 1, 2**61 - 1, 2**61, 2**61 + 1,
            TWO62 - 1, TWO62 + 1, U64_MAX, TWO64 - 2, 2**63 - 1, 2**63 + 1, 3 * TWO62 + 1}
     return sorted(x for x in xs if x % TWO62 != 0)
@@ -211,9 +224,17 @@ def test_debug_approx_radial_random(x, W):
     check_approx(2, x, W)
 
 
+@scaled(300)
+@given(x=st.one_of(st.integers(1, U64_MAX), st.integers(1, 2**40)),
+       log2_c=st.integers(-4, 3), d_r=st.integers(0, 1))
+def test_debug_approx_radial_stage1_random(x, log2_c, d_r):
+    check_approx(2, x, 1, log2_c, d_r)
+
+
 @pytest.mark.parametrize("which,x", [(0, 0), (0, TWO62), (0, 2**63), (0, 3 * TWO62),
                                      (1, 0), (1, 2**30), (1, 2**31), (1, 3 * 2**30),
                                      (2, 0)])
-def test_debug_approx_refuses_exact_cases(which, x):
+@pytest.mark.parametrize("W", [1, 2])
+def test_debug_approx_refuses_exact_cases(which, x, W):
     with pytest.raises(ValueError):
-        _kernels.debug_approx(which, x, 2)
+        _kernels.debug_approx(which, x, W)

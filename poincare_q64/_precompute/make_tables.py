@@ -19,6 +19,15 @@ PQ_PI2_M      round(pi/2 * 2^127): 128-bit mantissa of pi/2 (top bit set).
 PQ_TENTH      round(2^128 / 10).
 PQ_PI2_LIMBS  floor(pi/2 * 2^(64*PQ_PI2_NLIMBS - 1)), little-endian limbs,
               for the multi-precision path (truncated: error < 1 unit).
+
+Stage 1 (pq_fast.h, the 64-bit table kernels):
+PQ_FAST_POLY[i]  i = 0..2048, b_i = (pi/2) * i / 2048, kappa = pi/2 * 2^-12:
+               the Taylor coefficients of tau -> sin(b_i + kappa tau):
+               sin(b_i) * 2^127 and c1 = cos(b_i) kappa * 2^138 as {hi, lo},
+               c_k = sin^(k)(b_i) kappa^k / k! * 2^86 for k = 2..6 (int64).
+PQ_FAST_RECIP[i]  i = 0..255: round(2^63 / (1 + (i + 1/2)/256)), the seed
+               of the Newton reciprocal.
+PQ_FAST_TW     round(2^128 / 20) as {hi, lo}.
 """
 import argparse
 import os
@@ -30,6 +39,8 @@ TABLE_BITS = 8  # 2^8 intervals over [0, pi/4]
 SIN_TERMS = 5  # 1/3! .. 1/11!
 COS_TERMS = 6  # 1/2! .. 1/12!
 PI2_NLIMBS = 36  # 2304 bits: covers the 2048-bit precision cap + guard limbs
+FAST_BITS = 11  # stage 1: 2^11 intervals over [0, pi/2]
+RECIP_BITS = 8
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HEADER = os.path.normpath(os.path.join(HERE, "..", "src", "pq_tables.h"))
@@ -43,6 +54,43 @@ def _q128(x):
 
 def _pair(v):
     return "{0x%016XULL, 0x%016XULL}" % (v >> 64, v & (2**64 - 1))
+
+
+def _nint(x):
+    return int(mpmath.nint(x))
+
+
+def render_fast():
+    two = mpmath.mpf(2)
+    n = 1 << FAST_BITS
+    kappa = mpmath.pi / 2 / two ** (FAST_BITS + 1)  # largest |delta|
+    out = ["/* ---- stage 1 (pq_fast.h) ---- */", "#define PQ_FAST_BITS %d" % FAST_BITS]
+    out.append("/* b_i = pi/2 * i / %d, kappa = pi/2 * 2^-%d: sin(b_i) * 2^127 {hi, lo}," % (n, FAST_BITS + 1))
+    out.append(" * c1 = cos(b_i) kappa * 2^138 {hi, lo}, then c_k = sin^(k)(b_i) kappa^k / k! * 2^86")
+    out.append(" * for k = 2..6 as two's complement int64: sin(b_i + kappa tau) = sum c_k tau^k */")
+    out.append("static const uint64_t PQ_FAST_POLY[%d][9] = {" % (n + 1))
+    derivs = [mpmath.sin, mpmath.cos, lambda x: -mpmath.sin(x), lambda x: -mpmath.cos(x)]
+    for i in range(n + 1):
+        b = mpmath.pi / 2 * i / n
+        sv = _nint(mpmath.sin(b) * two ** 127)
+        c1 = _nint(mpmath.cos(b) * kappa * two ** 138)
+        assert 0 <= sv <= 2**127 and 0 <= c1 < 2**127
+        words = [sv >> 64, sv & (2**64 - 1), c1 >> 64, c1 & (2**64 - 1)]
+        for k in range(2, 7):
+            ck = _nint(derivs[k % 4](b) * kappa ** k / mpmath.factorial(k) * two ** 86)
+            assert abs(ck) < 2**62.4
+            words.append(ck & (2**64 - 1))
+        out.append("    {" + ", ".join("0x%016XULL" % w for w in words) + "},")
+    out.append("};\n")
+    m = 1 << RECIP_BITS
+    out.append("/* round(2^63 / (1 + (i + 1/2) / %d)) */" % m)
+    out.append("static const uint64_t PQ_FAST_RECIP[%d] = {" % m)
+    for i in range(m):
+        out.append("    0x%016XULL," % _nint(two ** 63 / (1 + (i + mpmath.mpf(0.5)) / m)))
+    out.append("};\n")
+    tw = _nint(two ** 128 / 20)
+    out.append("static const uint64_t PQ_FAST_TW[2] = %s;\n" % _pair(tw))
+    return out
 
 
 def render():
@@ -84,6 +132,7 @@ def render():
         for k in range(PI2_NLIMBS):
             lines.append("    0x%016XULL," % ((big >> (64 * k)) & (2**64 - 1)))
         lines.append("};\n")
+        lines += render_fast()
         lines.append("#endif /* PQ_TABLES_H */")
     return "\n".join(lines) + "\n"
 

@@ -139,10 +139,13 @@ int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps,
                   pq_format fmt, pq_value *out);
 
 /* ---- testing ------------------------------------------------------------
- * When on, every irrational evaluation skips the 128-bit fast path and is
- * decided by the multi-precision path; results must be identical.  Not for
- * production use: it is a process-wide switch and slows evaluation ~100x. */
-void pq_debug_force_slow_path(int on);
+ * level 0: normal.  level 1: every evaluation skips stage 1 (the 64-bit
+ * table kernels) and starts at the 128-bit series path.  level 2: it skips
+ * that too and is decided by the multi-precision path.  level 3: stage 1
+ * runs with its error bounds widened 2^16-fold, so it defers often to the
+ * later paths.  Results must be identical at every level.  Not for production use: it is a process-wide
+ * switch and slows evaluation 10-1000x. */
+void pq_debug_force_slow_path(int level);
 
 #ifdef __cplusplus
 }

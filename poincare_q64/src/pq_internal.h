@@ -106,8 +106,27 @@ void pq_approx_mul(pq_approx *a, const pq_approx *b);
 /* Normalise: shift m so its top bit is set, scaling err with it. */
 void pq_approx_normalize(pq_approx *a);
 
+/* ---- stage 1: 64-bit table kernels (pq_fast.h) ---------------------------
+ * Fixed-point results with constant absolute error bounds, derived in
+ * docs/spec.md ("Stage 1"):
+ *   pq_fast_sin     |sin(2 pi T/2^64)| * 2^127, T mod 2^62 != 0   err PQ_FAST_ERR_S
+ *   pq_fast_phi     phi(H) * 2^126, H mod 2^30 != 0               err PQ_FAST_ERR_PHI
+ *   pq_fast_radial  |g| * 2^126 for eps = 0 (d_r = 0 or 1)        err PQ_FAST_ERR_G0/G1
+ *                   (PQ_RETRY if the Newton residual check fails)
+ *   f = g s phi as mulhi3(mulhi3(G, S), PHI) * 2^-123            err PQ_FAST_ERR_F */
+#define PQ_FAST_ERR_S (1ULL << 44)
+#define PQ_FAST_ERR_PHI ((13ULL << 36) + 4)
+#define PQ_FAST_ERR_G0 202ULL
+#define PQ_FAST_ERR_G1 414ULL
+#define PQ_FAST_ERR_F ((5ULL << 39) + 64)
+
 /* ---- kernels used across files ------------------------------------------ */
+/* Testing: 0 = normal; 1 = skip stage 1 (start at the 128-bit path);
+ * 2 = skip stage 1 and the 128-bit path (start at the multi-precision path).
+ * pq_fast_err_shift (level 3: 16) widens stage 1's bounds 2^16-fold so that
+ * its rounding test fails often and the hand-over is exercised. */
 extern int pq_force_slow;
+extern int pq_fast_err_shift;
 
 /* g as an exact ratio: num/den with sign; sizes written to *nn, *dn. */
 #define PQ_RADIAL_LIMBS 12
@@ -128,7 +147,9 @@ static inline int pq_sin_quarter(uint64_t T) {
 }
 
 /* Testing: which = 0 sin(2 pi x/2^64), 1 phi(H = x), 2 radial g(R = x)
- * (c = 1, eps = 0, d_r = 0); m receives W limbs. */
-int pq_debug_approx(int which, uint64_t x, int W, int *neg, limb *m, int64_t *e, uint64_t *err);
+ * (eps = 0, log2_c and d_r as given); W = 1 is stage 1 (m receives 2
+ * limbs, not normalised), W >= 2 the series paths (m receives W limbs). */
+int pq_debug_approx(int which, uint64_t x, int W, int log2_c, int d_r, int *neg, limb *m,
+                    int64_t *e, uint64_t *err);
 
 #endif /* PQ_INTERNAL_H */

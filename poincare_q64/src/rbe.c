@@ -12,16 +12,22 @@
  * 2048 bits has never been observed.
  */
 #include "pq_internal.h"
+#include "pq_fast.h"
+#include "pq_round.h"
 
 int pq_force_slow = 0;
+int pq_fast_err_shift = 0;
 
-void pq_debug_force_slow_path(int on) { pq_force_slow = on ? 1 : 0; }
+void pq_debug_force_slow_path(int level) {
+    pq_force_slow = (level == 1 || level == 2) ? level : 0;
+    pq_fast_err_shift = level == 3 ? 16 : 0;
+}
 
 typedef void (*approx_fn)(const void *ctx, int W, pq_approx *out);
 
 static int ziv(approx_fn f, const void *ctx, pq_format fmt, pq_value *out) {
     pq_approx a;
-    for (int W = pq_force_slow ? PQ_W_START : 2; W <= PQ_W_MAX; W = (W == 2) ? PQ_W_START : 2 * W) {
+    for (int W = pq_force_slow >= 2 ? PQ_W_START : 2; W <= PQ_W_MAX; W = (W == 2) ? PQ_W_START : 2 * W) {
         f(ctx, W, &a);
         int rc = pq_round_approx(&a, fmt, out);
         if (rc != PQ_RETRY) return rc;
@@ -68,6 +74,12 @@ int pq_angular(uint64_t T, const pq_params *p, pq_format fmt, pq_value *out) {
         int s = pq_sin_quarter(Tp);
         return round_small_ratio(s < 0, (uint64_t)(s != 0), 1, fmt, out);
     }
+    if (!pq_force_slow) {
+        int neg;
+        u128 s = pq_fast_sin(Tp, &neg);
+        int rc = pq_round_u128(neg, s, -127, PQ_FAST_ERR_S << pq_fast_err_shift, fmt, out);
+        if (rc != PQ_RETRY) return rc;
+    }
     return ziv(angular_fn, &Tp, fmt, out);
 }
 
@@ -80,6 +92,11 @@ int pq_modulation(uint32_t i, uint32_t j, pq_format fmt, pq_value *out) {
     if (!out || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
     uint32_t H = pq_spatial_hash(i, j);
     if ((H << 2) == 0) return round_small_ratio(0, phi_exact_num(H), 10, fmt, out);
+    if (!pq_force_slow) {
+        int rc = pq_round_u128(0, pq_fast_phi(H), -126, PQ_FAST_ERR_PHI << pq_fast_err_shift, fmt,
+                               out);
+        if (rc != PQ_RETRY) return rc;
+    }
     return ziv(modulation_fn, &H, fmt, out);
 }
 
@@ -129,6 +146,17 @@ int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p, p
         den[dn] = pq_mpn_mul_1(den, den, dn, 10);
         neg ^= pq_sin_quarter(c.Tp) < 0;
         return pq_round_ratio(neg, num, nn + 1, den, dn + 1, fmt, out);
+    }
+    if (!c.s_exact && !c.phi_exact && p->eps == 0 && !pq_force_slow) {
+        /* stage 1: f 2^123 = mulhi3(mulhi3(G, S), PHI) */
+        u128 G;
+        int ng, ns;
+        if (pq_fast_radial(R, p->log2_c, p->d_r, &G, &ng) == PQ_OK) {
+            u128 S = pq_fast_sin(c.Tp, &ns);
+            u128 F = pq_mulhi3(pq_mulhi3(G, S), pq_fast_phi(c.H));
+            int rc = pq_round_u128(ng ^ ns, F, -123, PQ_FAST_ERR_F << pq_fast_err_shift, fmt, out);
+            if (rc != PQ_RETRY) return rc;
+        }
     }
     return ziv(rbe_fn, &c, fmt, out);
 }
@@ -181,21 +209,41 @@ int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format
 }
 
 /* ---- testing: expose an approximation and its bound ------------------- */
-int pq_debug_approx(int which, uint64_t x, int W, int *neg, limb *m, int64_t *e, uint64_t *err) {
+int pq_debug_approx(int which, uint64_t x, int W, int log2_c, int d_r, int *neg, limb *m,
+                    int64_t *e, uint64_t *err) {
     pq_approx a;
-    pq_params p = {0, 0, 0, 0, 0};
-    if (W < 2 || W > PQ_W_MAX) return PQ_EDOM;
-    if (which == 0) {
-        if ((x << 2) == 0) return PQ_EDOM;
+    pq_params p = {0, log2_c, d_r, 0, 0};
+    if (W < 1 || W > PQ_W_MAX || !params_ok(&p)) return PQ_EDOM;
+    if (which == 0 && (x << 2) == 0) return PQ_EDOM;
+    if (which == 1 && (((uint32_t)x << 2) == 0 || x >> 32)) return PQ_EDOM;
+    if (which < 0 || which > 2) return PQ_EDOM;
+    if (W == 1) {
+        u128 v;
+        *neg = 0;
+        if (which == 0) {
+            v = pq_fast_sin(x, neg);
+            *e = -127;
+            *err = PQ_FAST_ERR_S;
+        } else if (which == 1) {
+            v = pq_fast_phi((uint32_t)x);
+            *e = -126;
+            *err = PQ_FAST_ERR_PHI;
+        } else {
+            if (x == 0 || pq_fast_radial(x, log2_c, d_r, &v, neg) != PQ_OK) return PQ_EDOM;
+            *e = -126;
+            *err = d_r ? PQ_FAST_ERR_G1 : PQ_FAST_ERR_G0;
+        }
+        m[0] = (limb)v;
+        m[1] = (limb)(v >> 64);
+        return PQ_OK;
+    }
+    if (which == 0)
         pq_sin_turn(x, W, &a);
-    } else if (which == 1) {
-        if (((uint32_t)x << 2) == 0 || x >> 32) return PQ_EDOM;
+    else if (which == 1)
         pq_phi_approx((uint32_t)x, W, &a);
-    } else if (which == 2) {
+    else {
         pq_radial_approx(x, &p, W, &a);
         if (a.zero) return PQ_EDOM;
-    } else {
-        return PQ_EDOM;
     }
     *neg = a.neg;
     pq_mpn_copy(m, a.m, W);

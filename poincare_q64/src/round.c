@@ -12,12 +12,11 @@
  *
  * Formats: integer kinds give X = round(v * 2^frac); float kinds give the
  * IEEE value nearest to v (subnormals handled, though |v| >= 2^-125 here).
- * A float result is built as X * 2^q with X < 2^(p+1), which ldexp/cast
+ * A float result is built as X * 2^q with X < 2^(p+1), an exact product
  * represent exactly: no floating-point rounding ever happens.
  */
-#include <math.h>
-
 #include "pq_internal.h"
+#include "pq_round.h"
 
 int pq_format_check(pq_format fmt) {
     switch (fmt.kind) {
@@ -32,52 +31,11 @@ int pq_format_check(pq_format fmt) {
     }
 }
 
-static void float_params(int kind, int *p, int64_t *emin, int64_t *emax) {
-    if (kind == PQ_KIND_FLOAT64) {
-        *p = 53;
-        *emin = -1074; /* exponent of the smallest subnormal */
-        *emax = 1024;  /* values must stay below 2^emax */
-    } else {
-        *p = 24;
-        *emin = -149;
-        *emax = 128;
-    }
-}
-
 /* Integer result: magnitude X (xn limbs), sign neg. */
 static int emit_fixed(int neg, const limb *X, int xn, pq_format fmt, pq_value *out) {
     int n = pq_mpn_normlen(X, xn);
-    limb lo = n > 0 ? X[0] : 0, hi = n > 1 ? X[1] : 0;
     if (n > 2) return PQ_EOVERFLOW;
-    if (fmt.kind == PQ_KIND_INT64) {
-        /* -2^63 is representable, +2^63 is not */
-        if (hi != 0 || lo > (neg ? (1ULL << 63) : (1ULL << 63) - 1)) return PQ_EOVERFLOW;
-        out->i64 = neg ? (int64_t)(0 - lo) : (int64_t)lo;
-        return PQ_OK;
-    }
-    if (hi > (neg ? (1ULL << 63) : (1ULL << 63) - 1) ||
-        (neg && hi == (1ULL << 63) && lo != 0))
-        return PQ_EOVERFLOW;
-    u128 mag = pq_u128(hi, lo);
-    u128 v = neg ? (u128)0 - mag : mag;
-    out->i128.lo = (limb)v;
-    out->i128.hi = (int64_t)(limb)(v >> 64);
-    return PQ_OK;
-}
-
-/* Float result: (-1)^neg * X * 2^q, X < 2^(p+1). */
-static int emit_float(int neg, limb X, int64_t q, pq_format fmt, pq_value *out) {
-    int p;
-    int64_t emin, emax;
-    float_params(fmt.kind, &p, &emin, &emax);
-    if (X != 0 && q + (64 - __builtin_clzll(X)) > emax) return PQ_EOVERFLOW;
-    double v = ldexp((double)X, (int)q); /* exact: X has <= p+1 bits */
-    if (neg) v = -v;
-    if (fmt.kind == PQ_KIND_FLOAT64)
-        out->f64 = v;
-    else
-        out->f32 = (float)v; /* exact: v is a binary32 value */
-    return PQ_OK;
+    return emit_fixed128(neg, pq_u128(n > 1 ? X[1] : 0, n > 0 ? X[0] : 0), fmt, out);
 }
 
 static int emit_zero(pq_format fmt, pq_value *out) {
@@ -175,45 +133,24 @@ static int ziv_test(const limb *m, int n, int64_t s, uint64_t err, int *up) {
     return d[0] > err;
 }
 
-/* ziv_test for the 128-bit fast path, 1 <= s <= 127; also rounds. */
-static inline int ziv_test2(u128 m, int s, uint64_t err, limb X[2]) {
-    u128 f = m & (((u128)1 << s) - 1), half = (u128)1 << (s - 1), d;
-    u128 x = m >> s;
-    if (f == half) {
-        if (err) return 0;
-        x += x & 1; /* tie: to even */
-    } else {
-        d = f > half ? f - half : half - f;
-        if (d <= err) return 0;
-        x += f > half;
-    }
-    X[0] = (limb)x;
-    X[1] = (limb)(x >> 64);
-    return 1;
-}
-
 int pq_round_approx(const pq_approx *a, pq_format fmt, pq_value *out) {
     limb X[PQ_MPN_MAX];
     int n = a->n, up;
     int64_t s;
     if (a->zero) return emit_zero(fmt, out);
     if (n == 2) {
-        u128 m = pq_u128(a->m[1], a->m[0]);
+        /* normalised, so only a shift count outside [1, 127] or a subnormal
+         * float result takes the general code below */
+        int rc = pq_round_u128(a->neg, pq_u128(a->m[1], a->m[0]), a->e, a->err, fmt, out);
+        if (rc != PQ_RETRY) return rc;
         if (fmt.kind == PQ_KIND_INT64 || fmt.kind == PQ_KIND_INT128) {
             s = -(a->e + fmt.frac);
-            if (s >= 1 && s <= 127) {
-                if (!ziv_test2(m, (int)s, a->err, X)) return PQ_RETRY;
-                return emit_fixed(a->neg, X, 2, fmt, out);
-            }
+            if (s >= 1 && s <= 127) return PQ_RETRY;
         } else {
             int p;
             int64_t emin, emax;
             float_params(fmt.kind, &p, &emin, &emax);
-            int64_t ulp = a->e + 128 - p;
-            if (ulp >= emin) { /* normal result: s = 128 - p */
-                if (!ziv_test2(m, 128 - p, a->err, X)) return PQ_RETRY;
-                return emit_float(a->neg, X[0], ulp, fmt, out);
-            }
+            if (a->e + 128 - p >= emin) return PQ_RETRY;
         }
     }
 

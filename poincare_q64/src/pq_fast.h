@@ -1,0 +1,123 @@
+/*
+ * pq_fast.h -- stage 1: 64-bit table kernels for g, s and phi.
+ *
+ * Every irrational result is first tried here, with integer arithmetic on
+ * 64-bit words and 128-bit products only.  Each kernel returns a fixed-point
+ * value and a constant absolute error bound; the caller rounds with Ziv's
+ * test (pq_round_u128), and when the test fails it goes on to the 128-bit
+ * series path (W = 2) and the multi-precision path (rbe.c).  The bounds are
+ * derived in docs/spec.md, "Stage 1"; the constants below are those
+ * derivations rounded up, and tests/test_slow_path.py checks them against
+ * mpmath.  Absolute errors are about 2^-83 for s, so the test fails for
+ * about one input in 2^17 at frac 64: this stage exists for speed, the later
+ * ones for the last bits.
+ *
+ * sin: quadrant reflection as in angular.c gives v in (0, 2^62) and
+ * |s| = sin(pi/2 v/2^62).  v = i 2^51 + d with the nearest table point i in
+ * [0, 2048] and |d| <= 2^50, so x = b_i + kappa tau with kappa = pi/2 2^-12
+ * and tau = d/2^50 in [-1, 1).  The table holds the Taylor coefficients of
+ * tau -> sin(b_i + kappa tau): S = sin b_i and c1 to 2^-127 and 2^-138,
+ * c2..c6 (below 2^-23.7) as 64-bit words in units of 2^-86.  The sum of
+ * c2..c6 terms runs on 64-bit words (Estrin's scheme); one 128 x 64 product
+ * adds tau (c1 + ...).
+ *
+ * g: D = 1 + c r^2 (exact but for the last of 128 bits), 1/D by Newton's
+ * iteration from a 256-entry table (three 64-bit steps, then one step whose
+ * residual e = 1 - D y is computed exactly and checked: |e| <= 2^-60 or the
+ * stage gives up), then g = 2r y or g' = 2 (1 - c r^2) y^2.
+ */
+#ifndef PQ_FAST_H
+#define PQ_FAST_H
+
+#include "pq_internal.h"
+#include "pq_tables.h"
+
+
+/* floor(a * b / 2^62) for signed a, b with |a b| < 2^125 */
+static inline int64_t smulhi62(int64_t a, int64_t b) { return (int64_t)(((__int128)a * b) >> 62); }
+
+/* floor(a * b / 2^128) without the low x low partial product: within 2 units
+ * below the exact floor.  Three multiplications instead of four. */
+static inline u128 pq_mulhi3(u128 a, u128 b) {
+    limb a0 = (limb)a, a1 = (limb)(a >> 64), b0 = (limb)b, b1 = (limb)(b >> 64);
+    u128 p01 = (u128)a0 * b1, p10 = (u128)a1 * b0;
+    u128 mid = (p01 >> 64) + (p10 >> 64) + (((u128)(limb)p01 + (limb)p10) >> 64);
+    return (u128)a1 * b1 + mid;
+}
+
+static inline u128 pq_fast_sin(uint64_t T, int *neg) {
+    unsigned q = (unsigned)(T >> 62);
+    uint64_t u = T & ((1ULL << 62) - 1);
+    uint64_t v = (q & 1) ? (1ULL << 62) - u : u;
+    *neg = (int)(q >> 1);
+    /* nearest table point i in [0, 2^K], -2^(61-K) <= d < 2^(61-K);
+     * tau = t / 2^62 in [-1, 1) with t = d 2^(K+1) */
+    uint64_t i = (v + (1ULL << (61 - PQ_FAST_BITS))) >> (62 - PQ_FAST_BITS);
+    uint64_t d = v - (i << (62 - PQ_FAST_BITS));
+    int64_t t = (int64_t)(d << (PQ_FAST_BITS + 1));
+    const uint64_t *c = PQ_FAST_POLY[i];
+
+    /* q = c2 + c3 tau + ... + c6 tau^4 in units of 2^-86, Estrin's scheme
+     * (three products deep instead of five) */
+    int64_t t2 = smulhi62(t, t), t4 = smulhi62(t2, t2);
+    int64_t A = (int64_t)c[4] + smulhi62(t, (int64_t)c[5]);
+    int64_t B = (int64_t)c[6] + smulhi62(t, (int64_t)c[7]);
+    int64_t p = A + smulhi62(t2, B) + smulhi62(t4, (int64_t)c[8]);
+    /* L = c1 + tau q in units of 2^-138 (signed: c1 = 0 at b = pi/2) */
+    __int128 L = (__int128)pq_u128(c[2], c[3]) + ((__int128)smulhi62(t, p) << 52);
+    /* sin = S + tau L; tau L = t L / 2^62, and 2^-138 -> 2^-127 is 2^-11 more */
+    int nl = L < 0, nt = t < 0;
+    u128 aL = nl ? (u128)0 - (u128)L : (u128)L;
+    uint64_t at = nt ? 0 - (uint64_t)t : (uint64_t)t;
+    u128 hi = (u128)(limb)(aL >> 64) * at, lo = (u128)(limb)aL * at;
+    u128 D = (hi + (lo >> 64)) >> 9; /* (aL at) >> 73 */
+    u128 S = pq_u128(c[0], c[1]);
+    return (nl ^ nt) ? S - D : S + D;
+}
+
+static inline u128 pq_fast_phi(uint32_t H) {
+    int neg;
+    u128 s = pq_fast_sin((uint64_t)H << 32, &neg);
+    u128 q = pq_mulhi3(s, pq_u128(PQ_FAST_TW[0], PQ_FAST_TW[1])); /* s/10 in 2^-126 units */
+    return neg ? ((u128)1 << 126) - q : ((u128)1 << 126) + q;
+}
+
+static inline int pq_fast_radial(uint64_t R, int log2_c, int d_r, u128 *G, int *neg) {
+    u128 CR = ((u128)R * R) >> (4 - log2_c); /* floor(c r^2 2^124) */
+    u128 D = ((u128)1 << 124) + CR;           /* [2^124, 2^127.2) */
+    int sh = __builtin_clzll((uint64_t)(D >> 64)); /* 0..3 */
+    u128 Dn = D << sh;                        /* D 2^(sh-3) in Q1.127 */
+    uint64_t dh = (uint64_t)(Dn >> 64), dl = (uint64_t)Dn;
+
+    uint64_t Y = PQ_FAST_RECIP[(dh >> 55) & 255]; /* y 2^63, |1 - D y| < 2^-8 */
+    for (int k = 0; k < 3; k++) {
+        __int128 e = (__int128)(((u128)1 << 126) - (u128)dh * Y); /* (1 - D y) 2^126 */
+        int64_t e64 = (int64_t)(e >> 62);
+        Y += (uint64_t)(int64_t)(((__int128)Y * e64) >> 64);
+    }
+    /* Last step: e121 = ceil((1 - D y) 2^121) from the exact 192-bit D y. */
+    u128 hi = (u128)dh * Y, lo = (u128)dl * Y;
+    u128 Pq = (hi + (lo >> 64)) >> 5;
+    __int128 e121 = (__int128)(((u128)1 << 121) - Pq);
+    if (e121 > ((__int128)1 << 61) || e121 < -((__int128)1 << 61)) return PQ_RETRY;
+    u128 Yp = ((u128)Y << 64) + (u128)(((__int128)Y * (int64_t)e121) >> 57); /* y' 2^127 */
+
+    if (d_r == 0) {
+        /* g 2^126 = R y' / 2^(67 - sh) */
+        u128 ph = (u128)R * (uint64_t)(Yp >> 64), pl = (u128)R * (uint64_t)Yp;
+        *G = (ph + (pl >> 64)) >> (3 - sh);
+        *neg = 0;
+        return PQ_OK;
+    }
+    /* g' 2^126 = N y'^2 / 2^(129 - 2 sh), N = (1 - c r^2) 2^124 */
+    u128 N = ((u128)1 << 124) - CR;
+    *neg = CR > ((u128)1 << 124);
+    if (*neg) N = CR - ((u128)1 << 124);
+    u128 Y2 = pq_mulhi(Yp, Yp), ph, pl;
+    pq_mul256(N, Y2, &ph, &pl);
+    int s = 129 - 2 * sh;
+    *G = s >= 128 ? ph >> (s - 128) : (ph << (128 - s)) | (pl >> s);
+    return PQ_OK;
+}
+
+#endif /* PQ_FAST_H */
