@@ -8,7 +8,7 @@
  * angle in (0, pi/4]:  v <= 2^61: sin mode, w = v;  else cos mode,
  * w = 2^62 - v and S(v) = cos(pi/2 * w / 2^62).
  *
- * Fast path (W == 2): w = k 2^53 + d with table index k in [0, 256],
+ * 128-bit path (W == 2), tried after stage 1 (pq_fast.h): w = k 2^53 + d with table index k in [0, 256],
  * a = pi/4 * k/256, delta = pi/2 * d / 2^62 < pi/4 * 2^-8, then
  *   sin(a+delta) = sin a (1 - c) + cos a (delta - delta t)
  *   cos(a+delta) = cos a (1 - c) - sin a (delta - delta t)
@@ -22,7 +22,7 @@
  *
  * Multi-precision path (W > 2): Taylor series of sin(x)/x or cos(x) in
  * Q.(64W) fixed point with x <= pi/4; error 3K + 6 units for K terms, see
- * docs/spec.md.  Used when Ziv's test fails on the fast path (about once
+ * docs/spec.md.  Used when Ziv's test fails on the 128-bit path (about once
  * in 2^50 evaluations) or when forced for testing.
  */
 #include "pq_internal.h"

@@ -86,8 +86,9 @@ typedef struct pq_params {
 int pq_radial(uint64_t R, const pq_params *p, pq_format fmt, pq_value *out);
 
 /* angular: s = sin(2 pi T' / 2^64), T' = T + rot*2^60 + d_theta*2^62 mod 2^64.
- * Exact (0, +-1) at quarter turns, otherwise irrational: Ziv's test on a
- * 128-bit fast path, rising precision after.  Uses p->rot, p->d_theta.
+ * Exact (0, +-1) at quarter turns, otherwise irrational: Ziv's test on
+ * stage 1 (64-bit table kernels), then on the 128-bit path, then at rising
+ * precision.  Uses p->rot, p->d_theta.
  * Errors: PQ_EDOM, PQ_EOVERFLOW, PQ_EUNDECIDED. */
 int pq_angular(uint64_t T, const pq_params *p, pq_format fmt, pq_value *out);
 

@@ -2,7 +2,7 @@
  * pq_internal.h -- integer building blocks shared by the kernels.
  *
  * Two layers:
- *  - u128 helpers (inline): the 128-bit fast path works on unsigned __int128.
+ *  - u128 helpers (inline): stage 1 and the 128-bit path work on unsigned __int128.
  *  - mpn: unsigned multi-word integers, little-endian arrays of 64-bit limbs,
  *    used for the exact rational paths and the rising-precision Ziv path.
  *
@@ -24,7 +24,7 @@ typedef uint64_t limb;
 
 #define PQ_RETRY (-1) /* internal: rounding not decided at this precision */
 
-/* Working precisions of the Ziv loop, in limbs: the fast path is 2 (128
+/* Working precisions of the Ziv loop, in limbs: the 128-bit path is 2 (128
  * bits); the multi-precision path climbs PQ_W_START, x2, ... up to PQ_W_MAX
  * (2048 bits), then reports PQ_EUNDECIDED. */
 #define PQ_W_START 4
@@ -136,7 +136,7 @@ void pq_radial_ratio(uint64_t R, const pq_params *p, int *neg, limb *num, int *n
 void pq_radial_approx(uint64_t R, const pq_params *p, int W, pq_approx *out);
 
 /* sin(2 pi T / 2^64) for T with T mod 2^62 != 0 (irrational): W == 2 is the
- * table fast path, W > 2 the multi-precision series. */
+ * table path, W > 2 the multi-precision series. */
 void pq_sin_turn(uint64_t T, int W, pq_approx *out);
 /* phi for H with H mod 2^30 != 0. */
 void pq_phi_approx(uint32_t H, int W, pq_approx *out);
