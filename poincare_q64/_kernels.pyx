@@ -52,6 +52,9 @@ _OUT_DTYPES = {
 }
 
 
+cdef enum:
+    _CHUNK = 1024  # elements per call of pq_rbe_range (and per thread task)
+
 cdef struct Inputs:
     const uint64_t *R
     const uint64_t *T
@@ -154,6 +157,27 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
     fmt.frac = frac
     cdef uint8_t[::1] ob = out.view(np.uint8)
     op = <char *> &ob[0]
+    cdef pq_columns cols
+    cdef Py_ssize_t nchunks, c, k0, k1
+    if func == 3:
+        # rbe: the C array loop, in chunks so that threads share the work
+        cols.R = a.R; cols.s_R = a.sR
+        cols.T = a.T; cols.s_T = a.sT
+        cols.i = a.i; cols.s_i = a.si
+        cols.j = a.j; cols.s_j = a.sj
+        cols.eps = a.eps; cols.s_eps = a.seps
+        cols.log2_c = a.log2_c; cols.s_log2_c = a.slog2_c
+        cols.d_r = a.d_r; cols.s_d_r = a.sd_r
+        cols.rot = a.rot; cols.s_rot = a.srot
+        cols.d_theta = a.d_theta; cols.s_d_theta = a.sd_theta
+        nchunks = (n + _CHUNK - 1) // _CHUNK
+        for c in prange(nchunks, nogil=True, num_threads=threads, schedule="static"):
+            k0 = c * _CHUNK
+            k1 = k0 + _CHUNK
+            if k1 > n:
+                k1 = n
+            bad += <Py_ssize_t> pq_rbe_range(&cols, k0, k1, fmt, op, &status[0])
+        return bad
     for k in prange(n, nogil=True, num_threads=threads, schedule="static"):
         st = eval_store(&a, k, func, fmt, op)
         status[k] = <uint8_t> st

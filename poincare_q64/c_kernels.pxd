@@ -1,6 +1,6 @@
 # Declarations of the nogil C kernels (poincare_q64/src/poincare_q64.h) for
 # Cython code that wants to call them directly:  from poincare_q64.c_kernels cimport pq_rbe
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdint cimport uint8_t, int32_t, int64_t, uint32_t, uint64_t
 
 cdef extern from "poincare_q64.h" nogil:
     enum:
@@ -50,6 +50,19 @@ cdef extern from "poincare_q64.h" nogil:
     int pq_modulation(uint32_t i, uint32_t j, pq_format fmt, pq_value *out)
     int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
                pq_format fmt, pq_value *out)
+    ctypedef struct pq_columns:
+        const uint64_t *R
+        const uint64_t *T
+        const uint32_t *i
+        const uint32_t *j
+        const uint64_t *eps
+        const int32_t *log2_c
+        const int32_t *d_r
+        const int32_t *rot
+        const int32_t *d_theta
+        Py_ssize_t s_R, s_T, s_i, s_j, s_eps, s_log2_c, s_d_r, s_rot, s_d_theta
+    size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
+                        uint8_t *status)
     int pq_rbe_pipeline(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
                         pq_format fmt, pq_value *out)
     int pq_seed64_pack(const pq_seed64_fields *f, uint64_t *word)

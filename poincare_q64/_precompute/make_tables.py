@@ -25,8 +25,8 @@ PQ_FAST_POLY[i]  i = 0..2048, b_i = (pi/2) * i / 2048, kappa = pi/2 * 2^-12:
                the Taylor coefficients of tau -> sin(b_i + kappa tau):
                sin(b_i) * 2^127 and c1 = cos(b_i) kappa * 2^138 as {hi, lo},
                c_k = sin^(k)(b_i) kappa^k / k! * 2^86 for k = 2..6 (int64).
-PQ_FAST_RECIP[i]  i = 0..255: round(2^63 / (1 + (i + 1/2)/256)), the seed
-               of the Newton reciprocal.
+PQ_FAST_RECIP[i]  i = 0..2047: round(2^31 / (1 + (i + 1/2)/2048)), the seed
+               of the Newton reciprocal (relative error < 2^-12).
 PQ_FAST_TW     round(2^128 / 20) as {hi, lo}.
 """
 import argparse
@@ -40,7 +40,7 @@ SIN_TERMS = 5  # 1/3! .. 1/11!
 COS_TERMS = 6  # 1/2! .. 1/12!
 PI2_NLIMBS = 36  # 2304 bits: covers the 2048-bit precision cap + guard limbs
 FAST_BITS = 11  # stage 1: 2^11 intervals over [0, pi/2]
-RECIP_BITS = 8
+RECIP_BITS = 11
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HEADER = os.path.normpath(os.path.join(HERE, "..", "src", "pq_tables.h"))
@@ -83,10 +83,11 @@ def render_fast():
         out.append("    {" + ", ".join("0x%016XULL" % w for w in words) + "},")
     out.append("};\n")
     m = 1 << RECIP_BITS
-    out.append("/* round(2^63 / (1 + (i + 1/2) / %d)) */" % m)
-    out.append("static const uint64_t PQ_FAST_RECIP[%d] = {" % m)
+    out.append("#define PQ_FAST_RECIP_BITS %d" % RECIP_BITS)
+    out.append("/* round(2^31 / (1 + (i + 1/2) / %d)) */" % m)
+    out.append("static const uint32_t PQ_FAST_RECIP[%d] = {" % m)
     for i in range(m):
-        out.append("    0x%016XULL," % _nint(two ** 63 / (1 + (i + mpmath.mpf(0.5)) / m)))
+        out.append("    0x%08XU," % _nint(two ** 31 / (1 + (i + mpmath.mpf(0.5)) / m)))
     out.append("};\n")
     tw = _nint(two ** 128 / 20)
     out.append("static const uint64_t PQ_FAST_TW[2] = %s;\n" % _pair(tw))

@@ -28,6 +28,7 @@
 #ifndef POINCARE_Q64_H
 #define POINCARE_Q64_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -105,6 +106,30 @@ int pq_modulation(uint32_t i, uint32_t j, pq_format fmt, pq_value *out);
  * Errors: PQ_EDOM, PQ_EOVERFLOW, PQ_EUNDECIDED. */
 int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
            pq_format fmt, pq_value *out);
+
+/* Input columns for the array entry points: element k of a column is
+ * base[k * stride], so stride 0 repeats one value for every element. */
+typedef struct pq_columns {
+    const uint64_t *R;
+    const uint64_t *T;
+    const uint32_t *i;
+    const uint32_t *j;
+    const uint64_t *eps;
+    const int32_t *log2_c;
+    const int32_t *d_r;
+    const int32_t *rot;
+    const int32_t *d_theta;
+    ptrdiff_t s_R, s_T, s_i, s_j, s_eps, s_log2_c, s_d_r, s_rot, s_d_theta;
+} pq_columns;
+
+/* rbe for elements k0 <= k < k1: the result of element k is written to
+ * out[k], an array of the format's C type (int64_t, pq_int128, double or
+ * float), only when status[k] = PQ_OK; status[k] receives the code pq_rbe
+ * would return.  Returns the number of elements whose status is not PQ_OK.
+ * Every element is computed by the same code as pq_rbe, independently, so
+ * any split of a range across threads gives the same results.  Thread-safe. */
+size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
+                    uint8_t *status);
 
 /* rbe_pipeline: the source's fixed-point model.  g, s, phi each rounded to
  * Q64 (frac 64, ties to even); P1 = round(g64 * s64 / 2^64);

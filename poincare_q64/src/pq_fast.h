@@ -8,22 +8,22 @@
  * series path (W = 2) and the multi-precision path (rbe.c).  The bounds are
  * derived in docs/spec.md, "Stage 1"; the constants below are those
  * derivations rounded up, and tests/test_slow_path.py checks them against
- * mpmath.  Absolute errors are about 2^-83 for s, so the test fails for
- * about one input in 2^17 at frac 64: this stage exists for speed, the later
- * ones for the last bits.
+ * mpmath.  Absolute errors are below 2^-81.5 for f = g s phi, so the test
+ * fails for about one input in 2^16.5 at frac 64 (2^18.5 at frac 62): this
+ * stage exists for speed, the later ones for the last bits.
  *
  * sin: quadrant reflection as in angular.c gives v in (0, 2^62) and
  * |s| = sin(pi/2 v/2^62).  v = i 2^51 + d with the nearest table point i in
  * [0, 2048] and |d| <= 2^50, so x = b_i + kappa tau with kappa = pi/2 2^-12
  * and tau = d/2^50 in [-1, 1).  The table holds the Taylor coefficients of
  * tau -> sin(b_i + kappa tau): S = sin b_i and c1 to 2^-127 and 2^-138,
- * c2..c6 (below 2^-23.7) as 64-bit words in units of 2^-86.  The sum of
- * c2..c6 terms runs on 64-bit words (Estrin's scheme); one 128 x 64 product
- * adds tau (c1 + ...).
+ * c2..c6 (below 2^-23.7) as 64-bit words in units of 2^-86.  Then
+ * s = S + c1 tau + tau^2 q, where q = c2 + c3 tau + ... + c6 tau^4 runs on
+ * 64-bit words (Estrin's scheme) and c1 tau is one 128 x 64 product.
  *
  * g: D = 1 + c r^2 (exact but for the last of 128 bits), 1/D by Newton's
- * iteration from a 256-entry table (three 64-bit steps, then one step whose
- * residual e = 1 - D y is computed exactly and checked: |e| <= 2^-60 or the
+ * iteration from a 2048-entry table (two 64-bit steps, then one step whose
+ * residual e = 1 - D y is computed exactly and checked: |e| <= 2^-46 or the
  * stage gives up), then g = 2r y or g' = 2 (1 - c r^2) y^2.
  */
 #ifndef PQ_FAST_H
@@ -63,16 +63,14 @@ static inline u128 pq_fast_sin(uint64_t T, int *neg) {
     int64_t A = (int64_t)c[4] + smulhi62(t, (int64_t)c[5]);
     int64_t B = (int64_t)c[6] + smulhi62(t, (int64_t)c[7]);
     int64_t p = A + smulhi62(t2, B) + smulhi62(t4, (int64_t)c[8]);
-    /* L = c1 + tau q in units of 2^-138 (signed: c1 = 0 at b = pi/2) */
-    __int128 L = (__int128)pq_u128(c[2], c[3]) + ((__int128)smulhi62(t, p) << 52);
-    /* sin = S + tau L; tau L = t L / 2^62, and 2^-138 -> 2^-127 is 2^-11 more */
-    int nl = L < 0, nt = t < 0;
-    u128 aL = nl ? (u128)0 - (u128)L : (u128)L;
-    uint64_t at = nt ? 0 - (uint64_t)t : (uint64_t)t;
-    u128 hi = (u128)(limb)(aL >> 64) * at, lo = (u128)(limb)aL * at;
-    u128 D = (hi + (lo >> 64)) >> 9; /* (aL at) >> 73 */
-    u128 S = pq_u128(c[0], c[1]);
-    return (nl ^ nt) ? S - D : S + D;
+    /* sin = S + c1 tau + tau^2 q: c1 |t| / 2^73 (2^-138 -> 2^-127 and t = tau
+     * 2^62), and tau^2 q = t2 q / 2^62 in units of 2^-86, i.e. << 41 */
+    uint64_t at = t < 0 ? 0 - (uint64_t)t : (uint64_t)t;
+    u128 hi = (u128)c[2] * at, lo = (u128)c[3] * at;
+    u128 C = (hi + (lo >> 64)) >> 9;
+    __int128 Q = (__int128)smulhi62(t2, p) << 41;
+    u128 S = pq_u128(c[0], c[1]) + (u128)Q;
+    return t < 0 ? S - C : S + C;
 }
 
 static inline u128 pq_fast_phi(uint32_t H) {
@@ -89,18 +87,19 @@ static inline int pq_fast_radial(uint64_t R, int log2_c, int d_r, u128 *G, int *
     u128 Dn = D << sh;                        /* D 2^(sh-3) in Q1.127 */
     uint64_t dh = (uint64_t)(Dn >> 64), dl = (uint64_t)Dn;
 
-    uint64_t Y = PQ_FAST_RECIP[(dh >> 55) & 255]; /* y 2^63, |1 - D y| < 2^-8 */
-    for (int k = 0; k < 3; k++) {
+    uint64_t Y = (uint64_t)PQ_FAST_RECIP[(dh >> (63 - PQ_FAST_RECIP_BITS)) & ((1u << PQ_FAST_RECIP_BITS) - 1)]
+                 << 32; /* y 2^63, |1 - D y| < 2^-12 */
+    for (int k = 0; k < 2; k++) {
         __int128 e = (__int128)(((u128)1 << 126) - (u128)dh * Y); /* (1 - D y) 2^126 */
         int64_t e64 = (int64_t)(e >> 62);
         Y += (uint64_t)(int64_t)(((__int128)Y * e64) >> 64);
     }
-    /* Last step: e121 = ceil((1 - D y) 2^121) from the exact 192-bit D y. */
+    /* Last step: e105 = ceil((1 - D y) 2^105) from the exact 192-bit D y. */
     u128 hi = (u128)dh * Y, lo = (u128)dl * Y;
-    u128 Pq = (hi + (lo >> 64)) >> 5;
-    __int128 e121 = (__int128)(((u128)1 << 121) - Pq);
-    if (e121 > ((__int128)1 << 61) || e121 < -((__int128)1 << 61)) return PQ_RETRY;
-    u128 Yp = ((u128)Y << 64) + (u128)(((__int128)Y * (int64_t)e121) >> 57); /* y' 2^127 */
+    u128 Pq = (hi + (lo >> 64)) >> 21;
+    __int128 e105 = (__int128)(((u128)1 << 105) - Pq);
+    if (e105 > ((__int128)1 << 59) || e105 < -((__int128)1 << 59)) return PQ_RETRY;
+    u128 Yp = ((u128)Y << 64) + (u128)(((__int128)Y * (int64_t)e105) >> 41); /* y' 2^127 */
 
     if (d_r == 0) {
         /* g 2^126 = R y' / 2^(67 - sh) */

@@ -114,11 +114,11 @@ void pq_approx_normalize(pq_approx *a);
  *   pq_fast_radial  |g| * 2^126 for eps = 0 (d_r = 0 or 1)        err PQ_FAST_ERR_G0/G1
  *                   (PQ_RETRY if the Newton residual check fails)
  *   f = g s phi as mulhi3(mulhi3(G, S), PHI) * 2^-123            err PQ_FAST_ERR_F */
-#define PQ_FAST_ERR_S (1ULL << 44)
-#define PQ_FAST_ERR_PHI ((13ULL << 36) + 4)
-#define PQ_FAST_ERR_G0 202ULL
-#define PQ_FAST_ERR_G1 414ULL
-#define PQ_FAST_ERR_F ((5ULL << 39) + 64)
+#define PQ_FAST_ERR_S (9ULL << 41)
+#define PQ_FAST_ERR_PHI ((15ULL << 36) + 4)
+#define PQ_FAST_ERR_G0 ((1ULL << 35) + (1ULL << 23))
+#define PQ_FAST_ERR_G1 ((1ULL << 36) + (1ULL << 24))
+#define PQ_FAST_ERR_F ((11ULL << 38) + (1ULL << 32))
 
 /* ---- kernels used across files ------------------------------------------ */
 /* Testing: 0 = normal; 1 = skip stage 1 (start at the 128-bit path);

@@ -130,12 +130,49 @@ static void rbe_fn(const void *vctx, int W, pq_approx *f) {
     pq_approx_mul(f, &phi);
 }
 
-int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p, pq_format fmt,
-           pq_value *out) {
-    if (!p || !out || !params_ok(p) || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
+/* Stage 1's final rounding for one output format, prepared once per call
+ * of pq_rbe_range: f 2^123 is rounded to frac n at bit s = 123 - n. */
+typedef struct {
+    int fixed, s;
+    u128 mask, half;
+} f123_plan;
+
+static inline f123_plan plan_f123(pq_format fmt) {
+    f123_plan rp = {fmt.kind == PQ_KIND_INT64 || fmt.kind == PQ_KIND_INT128, 0, 0, 0};
+    if (rp.fixed) {
+        rp.s = 123 - fmt.frac; /* 59..123 */
+        rp.mask = ((u128)1 << rp.s) - 1;
+        rp.half = (u128)1 << (rp.s - 1);
+    }
+    return rp;
+}
+
+static inline int round_f123(int neg, u128 F, uint64_t err, const f123_plan *rp, pq_format fmt,
+                             pq_value *out) {
+    if (!rp->fixed) return pq_round_u128(neg, F, -123, err, fmt, out);
+    u128 f = F & rp->mask, x = F >> rp->s;
+    u128 d = f > rp->half ? f - rp->half : rp->half - f;
+    if (d <= err) return PQ_RETRY; /* err > 0: a tie is undecided too */
+    return emit_fixed128(neg, x + (f > rp->half), fmt, out);
+}
+
+/* rbe for validated arguments. */
+static inline int rbe_core(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
+                           const f123_plan *rp, pq_format fmt, pq_value *out) {
     rbe_ctx c = {R, turn_prime(T, p), pq_spatial_hash(i, j), p, 0, 0};
     c.s_exact = (c.Tp << 2) == 0;
     c.phi_exact = (c.H << 2) == 0;
+    if (!c.s_exact && !c.phi_exact && p->eps == 0 && !pq_force_slow) {
+        /* stage 1: f 2^123 = mulhi3(mulhi3(G, S), PHI) */
+        u128 G;
+        int ng, ns;
+        if (pq_fast_radial(R, p->log2_c, p->d_r, &G, &ng) == PQ_OK) {
+            u128 S = pq_fast_sin(c.Tp, &ns);
+            u128 F = pq_mulhi3(pq_mulhi3(G, S), pq_fast_phi(c.H));
+            int rc = round_f123(ng ^ ns, F, PQ_FAST_ERR_F << pq_fast_err_shift, rp, fmt, out);
+            if (rc != PQ_RETRY) return rc;
+        }
+    }
     if (c.s_exact && pq_sin_quarter(c.Tp) == 0) return round_small_ratio(0, 0, 1, fmt, out);
     if (c.s_exact && c.phi_exact) {
         /* f = +-g * phi, rational: (num * phi_num) / (den * 10) */
@@ -147,18 +184,58 @@ int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p, p
         neg ^= pq_sin_quarter(c.Tp) < 0;
         return pq_round_ratio(neg, num, nn + 1, den, dn + 1, fmt, out);
     }
-    if (!c.s_exact && !c.phi_exact && p->eps == 0 && !pq_force_slow) {
-        /* stage 1: f 2^123 = mulhi3(mulhi3(G, S), PHI) */
-        u128 G;
-        int ng, ns;
-        if (pq_fast_radial(R, p->log2_c, p->d_r, &G, &ng) == PQ_OK) {
-            u128 S = pq_fast_sin(c.Tp, &ns);
-            u128 F = pq_mulhi3(pq_mulhi3(G, S), pq_fast_phi(c.H));
-            int rc = pq_round_u128(ng ^ ns, F, -123, PQ_FAST_ERR_F << pq_fast_err_shift, fmt, out);
-            if (rc != PQ_RETRY) return rc;
-        }
-    }
     return ziv(rbe_fn, &c, fmt, out);
+}
+
+int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p, pq_format fmt,
+           pq_value *out) {
+    if (!p || !out || !params_ok(p) || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
+    f123_plan rp = plan_f123(fmt);
+    return rbe_core(R, T, i, j, p, &rp, fmt, out);
+}
+
+static inline void store(pq_format fmt, void *out, size_t k, const pq_value *v) {
+    switch (fmt.kind) {
+    case PQ_KIND_INT64: ((int64_t *)out)[k] = v->i64; break;
+    case PQ_KIND_INT128: ((pq_int128 *)out)[k] = v->i128; break;
+    case PQ_KIND_FLOAT64: ((double *)out)[k] = v->f64; break;
+    default: ((float *)out)[k] = v->f32; break;
+    }
+}
+
+size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
+                    uint8_t *status) {
+    size_t bad = 0;
+    if (!a || !out || !status) return k1 - k0;
+    int fmt_ok = pq_format_check(fmt) == PQ_OK;
+    f123_plan rp = plan_f123(fmt);
+    /* the usual call has scalar options: read and check them once */
+    int same = !(a->s_eps | a->s_log2_c | a->s_d_r | a->s_rot | a->s_d_theta);
+    pq_params p0 = {a->eps[0], a->log2_c[0], a->d_r[0], a->rot[0], a->d_theta[0]};
+    int ok0 = fmt_ok && params_ok(&p0);
+    for (size_t k = k0; k < k1; k++) {
+        pq_params p = p0;
+        int ok = ok0;
+        if (!same) {
+            p.eps = a->eps[k * a->s_eps];
+            p.log2_c = a->log2_c[k * a->s_log2_c];
+            p.d_r = a->d_r[k * a->s_d_r];
+            p.rot = a->rot[k * a->s_rot];
+            p.d_theta = a->d_theta[k * a->s_d_theta];
+            ok = fmt_ok && params_ok(&p);
+        }
+        pq_value v;
+        int st = PQ_EDOM;
+        if (ok)
+            st = rbe_core(a->R[k * a->s_R], a->T[k * a->s_T], a->i[k * a->s_i], a->j[k * a->s_j],
+                          &p, &rp, fmt, &v);
+        status[k] = (uint8_t)st;
+        if (st == PQ_OK)
+            store(fmt, out, k, &v);
+        else
+            bad++;
+    }
+    return bad;
 }
 
 /* ---- rbe_pipeline ----------------------------------------------------- */
