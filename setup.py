@@ -73,7 +73,7 @@ def _openmp_flags():
 
 _check_int128()
 OMP = _openmp_flags()
-CFLAGS = ["-O2", "-std=c11", "-fno-strict-aliasing"] + OMP
+CFLAGS = ["-O3", "-std=c11", "-fno-strict-aliasing"] + OMP
 # Floats never take part in the arithmetic, but the build must not let the
 # compiler contract or reassociate anything that might be added later.
 CFLAGS += ["-ffp-contract=off", "-fno-fast-math"]

@@ -36,13 +36,13 @@
 /* floor(a * b / 2^62) for signed a, b with |a b| < 2^125 */
 static inline int64_t smulhi62(int64_t a, int64_t b) { return (int64_t)(((__int128)a * b) >> 62); }
 
-/* floor(a * b / 2^128) without the low x low partial product: within 2 units
- * below the exact floor.  Three multiplications instead of four. */
+/* floor(a * b / 2^128) from three of the four partial products, without the
+ * carries out of the low halves: at most 3 units below the exact floor
+ * (the dropped terms sum to less than 3 * 2^128). */
 static inline u128 pq_mulhi3(u128 a, u128 b) {
     limb a0 = (limb)a, a1 = (limb)(a >> 64), b0 = (limb)b, b1 = (limb)(b >> 64);
     u128 p01 = (u128)a0 * b1, p10 = (u128)a1 * b0;
-    u128 mid = (p01 >> 64) + (p10 >> 64) + (((u128)(limb)p01 + (limb)p10) >> 64);
-    return (u128)a1 * b1 + mid;
+    return (u128)a1 * b1 + (limb)(p01 >> 64) + (limb)(p10 >> 64);
 }
 
 static inline u128 pq_fast_sin(uint64_t T, int *neg) {

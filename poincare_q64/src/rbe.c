@@ -13,6 +13,7 @@
  */
 #include "pq_internal.h"
 #include "pq_fast.h"
+#include "pq_hash.h"
 #include "pq_round.h"
 
 int pq_force_slow = 0;
@@ -90,7 +91,7 @@ static void modulation_fn(const void *ctx, int W, pq_approx *out) {
 
 int pq_modulation(uint32_t i, uint32_t j, pq_format fmt, pq_value *out) {
     if (!out || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
-    uint32_t H = pq_spatial_hash(i, j);
+    uint32_t H = pq_hash(i, j);
     if ((H << 2) == 0) return round_small_ratio(0, phi_exact_num(H), 10, fmt, out);
     if (!pq_force_slow) {
         int rc = pq_round_u128(0, pq_fast_phi(H), -126, PQ_FAST_ERR_PHI << pq_fast_err_shift, fmt,
@@ -159,7 +160,7 @@ static inline int round_f123(int neg, u128 F, uint64_t err, const f123_plan *rp,
 /* rbe for validated arguments. */
 static inline int rbe_core(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
                            const f123_plan *rp, pq_format fmt, pq_value *out) {
-    rbe_ctx c = {R, turn_prime(T, p), pq_spatial_hash(i, j), p, 0, 0};
+    rbe_ctx c = {R, turn_prime(T, p), pq_hash(i, j), p, 0, 0};
     c.s_exact = (c.Tp << 2) == 0;
     c.phi_exact = (c.H << 2) == 0;
     if (!c.s_exact && !c.phi_exact && p->eps == 0 && !pq_force_slow) {
