@@ -150,7 +150,11 @@ static inline f123_plan plan_f123(pq_format fmt) {
 
 static inline int round_f123(int neg, u128 F, uint64_t err, const f123_plan *rp, pq_format fmt,
                              pq_value *out) {
-    if (!rp->fixed) return pq_round_u128(neg, F, -123, err, fmt, out);
+    if (!rp->fixed) {
+        /* constant kinds, so that the inlined rounding specialises */
+        const pq_format f64 = {PQ_KIND_FLOAT64, 0}, f32 = {PQ_KIND_FLOAT32, 0};
+        return pq_round_u128(neg, F, -123, err, fmt.kind == PQ_KIND_FLOAT64 ? f64 : f32, out);
+    }
     u128 f = F & rp->mask, x = F >> rp->s;
     u128 d = f > rp->half ? f - rp->half : rp->half - f;
     if (d <= err) return PQ_RETRY; /* err > 0: a tie is undecided too */
