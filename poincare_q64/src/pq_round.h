@@ -68,11 +68,12 @@ static inline int emit_float(int neg, limb X, int64_t q, pq_format fmt, pq_value
     return PQ_OK;
 }
 
-/* Ziv's test on m with its low s bits as the fraction, 1 <= s <= 127:
- * decided when no midpoint lies within err of m; then *x = m rounded
- * to an integer (ties to even, which needs err == 0). */
-static inline int ziv_test2(u128 m, int s, uint64_t err, u128 *x) {
-    u128 f = m & (((u128)1 << s) - 1), half = (u128)1 << (s - 1), d;
+/* Ziv's test on m with its low s bits as the fraction, 1 <= s <= 127,
+ * half = 2^(s-1) (callers that round many values at one s pass it
+ * precomputed): decided when no midpoint lies within err of m; then *x = m
+ * rounded to an integer (ties to even, which needs err == 0). */
+static inline int ziv_round(u128 m, int s, u128 half, uint64_t err, u128 *x) {
+    u128 f = m & ((half << 1) - 1), d;
     *x = m >> s;
     if (f == half) {
         if (err) return 0;
@@ -83,6 +84,10 @@ static inline int ziv_test2(u128 m, int s, uint64_t err, u128 *x) {
     if (d <= err) return 0;
     *x += f > half;
     return 1;
+}
+
+static inline int ziv_test2(u128 m, int s, uint64_t err, u128 *x) {
+    return ziv_round(m, s, (u128)1 << (s - 1), err, x);
 }
 
 /* Round (-1)^neg * m * 2^e, |exact - value| <= err 2^e, m not necessarily

@@ -135,14 +135,13 @@ static void rbe_fn(const void *vctx, int W, pq_approx *f) {
  * of pq_rbe_range: f 2^123 is rounded to frac n at bit s = 123 - n. */
 typedef struct {
     int fixed, s;
-    u128 mask, half;
+    u128 half;
 } f123_plan;
 
 static inline f123_plan plan_f123(pq_format fmt) {
-    f123_plan rp = {fmt.kind == PQ_KIND_INT64 || fmt.kind == PQ_KIND_INT128, 0, 0, 0};
+    f123_plan rp = {fmt.kind == PQ_KIND_INT64 || fmt.kind == PQ_KIND_INT128, 0, 0};
     if (rp.fixed) {
         rp.s = 123 - fmt.frac; /* 59..123 */
-        rp.mask = ((u128)1 << rp.s) - 1;
         rp.half = (u128)1 << (rp.s - 1);
     }
     return rp;
@@ -150,15 +149,14 @@ static inline f123_plan plan_f123(pq_format fmt) {
 
 static inline int round_f123(int neg, u128 F, uint64_t err, const f123_plan *rp, pq_format fmt,
                              pq_value *out) {
+    u128 x;
     if (!rp->fixed) {
         /* constant kinds, so that the inlined rounding specialises */
         const pq_format f64 = {PQ_KIND_FLOAT64, 0}, f32 = {PQ_KIND_FLOAT32, 0};
         return pq_round_u128(neg, F, -123, err, fmt.kind == PQ_KIND_FLOAT64 ? f64 : f32, out);
     }
-    u128 f = F & rp->mask, x = F >> rp->s;
-    u128 d = f > rp->half ? f - rp->half : rp->half - f;
-    if (d <= err) return PQ_RETRY; /* err > 0: a tie is undecided too */
-    return emit_fixed128(neg, x + (f > rp->half), fmt, out);
+    if (!ziv_round(F, rp->s, rp->half, err, &x)) return PQ_RETRY;
+    return emit_fixed128(neg, x, fmt, out);
 }
 
 /* rbe for validated arguments. */
