@@ -92,7 +92,7 @@ def set_force_slow_path(level: int) -> None:
     error bounds widened 2^16-fold, so it often defers to the later paths."""
 
 def debug_approx(which: int, x: int, W: int, log2_c: int = 0,
-                 d_r: int = 0) -> tuple[bool, int, int, int]:
+                 d_r: int = 0, eps: int = 0) -> tuple[bool, int, int, int]:
     """Testing only: (neg, m, e, err) of a kernel approximation; W = 1 is
     stage 1.  Claim: |exact - (-1)^neg m 2^e| <= err 2^e."""
 

@@ -266,14 +266,14 @@ def seed64_unpack(const uint64_t[::1] words, Py_ssize_t n):
 
 
 cdef extern from "pq_internal.h" nogil:
-    int pq_debug_approx(int which, uint64_t x, int W, int log2_c, int d_r, int *neg,
-                        uint64_t *m, int64_t *e, uint64_t *err)
+    int pq_debug_approx(int which, uint64_t x, int W, uint64_t eps, int log2_c, int d_r,
+                        int *neg, uint64_t *m, int64_t *e, uint64_t *err)
 
 
-def debug_approx(int which, uint64_t x, int W, int log2_c=0, int d_r=0):
+def debug_approx(int which, uint64_t x, int W, int log2_c=0, int d_r=0, uint64_t eps=0):
     """Testing: (neg, m, e, err) of the kernel's approximation:
-    which = 0 sin(2 pi x / 2^64), 1 phi(H = x), 2 radial g(R = x) (eps = 0,
-    the given log2_c and d_r).  W = 1 is stage 1 (the 64-bit table kernels,
+    which = 0 sin(2 pi x / 2^64), 1 phi(H = x), 2 radial g(R = x) (the given
+    log2_c, d_r and eps).  W = 1 is stage 1 (the 64-bit table kernels,
     m fixed-point, not normalised), W >= 2 the series paths at W limbs.
     The claim under test: |exact - (-1)^neg m 2^e| <= err 2^e."""
     cdef uint64_t m[64]
@@ -282,7 +282,7 @@ def debug_approx(int which, uint64_t x, int W, int log2_c=0, int d_r=0):
     cdef uint64_t err = 0
     if W < 1 or W > 32:
         raise ValueError("W must be in [1, 32]")
-    if pq_debug_approx(which, x, W, log2_c, d_r, &neg, m, &e, &err) != PQ_OK:
+    if pq_debug_approx(which, x, W, eps, log2_c, d_r, &neg, m, &e, &err) != PQ_OK:
         raise ValueError("no approximation for this input (exact case)")
     mant = 0
     for k in range(max(W, 2) - 1, -1, -1):

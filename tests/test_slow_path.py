@@ -126,27 +126,27 @@ def test_forced_slow_path_scalars_and_threads(func, slow_path):
 WS = (1, 2, 4, 8)
 
 
-def _exact(which, x, prec, log2_c=0, d_r=0):
+def _exact(which, x, prec, log2_c=0, d_r=0, eps=0):
     if which == 0:
         with mpmath.workprec(prec):
             return mpmath.sin(2 * mpmath.pi * mpmath.mpf(x) / TWO64)
     if which == 1:
         with mpmath.workprec(prec):
             return 1 + mpmath.sin(2 * mpmath.pi * mpmath.mpf(x) / 2**32) / 10
-    return ref.radial_exact(x, log2_c=log2_c, d_r=d_r)  # an exact Fraction
+    return ref.radial_exact(x, log2_c=log2_c, d_r=d_r, eps=eps)  # an exact Fraction
 
 
-def check_approx(which, x, W, log2_c=0, d_r=0):
+def check_approx(which, x, W, log2_c=0, d_r=0, eps=0):
     """|exact - (-1)^neg m 2^e| <= err 2^e; m normalised to 64 W bits for
     W >= 2, a 128-bit fixed-point word for stage 1 (W = 1).
     Returns the error as a fraction of the bound."""
-    neg, m, e, err = _kernels.debug_approx(which, x, W, log2_c, d_r)
+    neg, m, e, err = _kernels.debug_approx(which, x, W, log2_c, d_r, eps)
     if W >= 2:
         assert m >> (64 * W - 1) == 1, (which, x, W, hex(m))  # top bit set ...
     assert m < 1 << (64 * max(W, 2))                          # ... of 64 W bits
     assert err >= 1 or which == 2
     prec = 64 * max(W, 2) + 200
-    exact = _exact(which, x, prec, log2_c, d_r)
+    exact = _exact(which, x, prec, log2_c, d_r, eps)
     signed_m = -m if neg else m
     if which == 2:
         # rational: exact comparison, |exact 2^-e - m| <= err
@@ -226,9 +226,21 @@ def test_debug_approx_radial_random(x, W):
 
 @scaled(300)
 @given(x=st.one_of(st.integers(1, U64_MAX), st.integers(1, 2**40)),
-       log2_c=st.integers(-4, 3), d_r=st.integers(0, 1))
-def test_debug_approx_radial_stage1_random(x, log2_c, d_r):
-    check_approx(2, x, 1, log2_c, d_r)
+       log2_c=st.integers(-4, 3), d_r=st.integers(0, 1),
+       eps=st.one_of(st.just(0), st.integers(1, U64_MAX), st.integers(1, 2**20)))
+def test_debug_approx_radial_stage1_random(x, log2_c, d_r, eps):
+    check_approx(2, x, 1, log2_c, d_r, eps)
+
+
+@pytest.mark.parametrize("d_r", [0, 1])
+@pytest.mark.parametrize("log2_c", [-4, 0, 3])
+def test_debug_approx_radial_stage1_regularised_extremes(log2_c, d_r):
+    """eps at both ends with R at both ends: Q = 1 + eps r near 1 and 2,
+    D = Q^2 + c r^2 up to 12."""
+    worst = max(check_approx(2, x, 1, log2_c, d_r, eps)
+                for x in (1, 2**63, U64_MAX - 1, U64_MAX)
+                for eps in (1, 2**63, U64_MAX))
+    assert worst <= 1
 
 
 @pytest.mark.parametrize("which,x", [(0, 0), (0, TWO62), (0, 2**63), (0, 3 * TWO62),

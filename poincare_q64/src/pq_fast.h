@@ -21,10 +21,12 @@
  * s = S + c1 tau + tau^2 q, where q = c2 + c3 tau + ... + c6 tau^4 runs on
  * 64-bit words (Estrin's scheme) and c1 tau is one 128 x 64 product.
  *
- * g: D = 1 + c r^2 (exact but for the last of 128 bits), 1/D by Newton's
+ * g: with Q = 1 + eps r (so r~ = r/Q), g = 2 r Q / D and
+ * g' = 2 (Q^2 - c r^2) / D^2 for D = Q^2 + c r^2 (Q = 1 exactly when eps = 0;
+ * D within 3 units of its last of 128 bits), 1/D by Newton's
  * iteration from a 2048-entry table (two 64-bit steps, then one step whose
  * residual e = 1 - D y is computed exactly and checked: |e| <= 2^-46 or the
- * stage gives up), then g = 2r y or g' = 2 (1 - c r^2) y^2.
+ * stage gives up), then g = 2 r Q y or g' = 2 (Q^2 - c r^2) y^2.
  */
 #ifndef PQ_FAST_H
 #define PQ_FAST_H
@@ -80,9 +82,17 @@ static inline u128 pq_fast_phi(uint32_t H) {
     return neg ? ((u128)1 << 126) - q : ((u128)1 << 126) + q;
 }
 
-static inline int pq_fast_radial(uint64_t R, int log2_c, int d_r, u128 *G, int *neg) {
+/* (hi, lo) >> s for 64 <= s < 256, the result known to fit 128 bits */
+static inline u128 shr256(u128 hi, u128 lo, int s) {
+    return s >= 128 ? hi >> (s - 128) : (hi << (128 - s)) | (lo >> s);
+}
+
+static inline int pq_fast_radial(uint64_t R, uint64_t E, int log2_c, int d_r, u128 *G, int *neg) {
     u128 CR = ((u128)R * R) >> (4 - log2_c); /* floor(c r^2 2^124) */
-    u128 D = ((u128)1 << 124) + CR;           /* [2^124, 2^127.2) */
+    /* Q = 1 + eps r: Qf = floor(Q 2^126), Q2 = floor(Qf^2 / 2^128) ~ Q^2 2^124 */
+    u128 Qf = ((u128)1 << 126) + (((u128)E * R) >> 2);
+    u128 Q2 = E ? pq_mulhi(Qf, Qf) : (u128)1 << 124;
+    u128 D = Q2 + CR;                         /* [2^124, 2^127.6) */
     int sh = __builtin_clzll((uint64_t)(D >> 64)); /* 0..3 */
     u128 Dn = D << sh;                        /* D 2^(sh-3) in Q1.127 */
     uint64_t dh = (uint64_t)(Dn >> 64), dl = (uint64_t)Dn;
@@ -101,21 +111,28 @@ static inline int pq_fast_radial(uint64_t R, int log2_c, int d_r, u128 *G, int *
     if (e105 > ((__int128)1 << 59) || e105 < -((__int128)1 << 59)) return PQ_RETRY;
     u128 Yp = ((u128)Y << 64) + (u128)(((__int128)Y * (int64_t)e105) >> 41); /* y' 2^127 */
 
+    u128 ph, pl;
     if (d_r == 0) {
-        /* g 2^126 = R y' / 2^(67 - sh) */
-        u128 ph = (u128)R * (uint64_t)(Yp >> 64), pl = (u128)R * (uint64_t)Yp;
-        *G = (ph + (pl >> 64)) >> (3 - sh);
         *neg = 0;
+        if (E == 0) {
+            /* g 2^126 = R y' / 2^(67 - sh) */
+            ph = (u128)R * (uint64_t)(Yp >> 64);
+            pl = (u128)R * (uint64_t)Yp;
+            *G = (ph + (pl >> 64)) >> (3 - sh);
+            return PQ_OK;
+        }
+        /* g 2^126 = 2 r Q y' 2^(sh-3) 2^126 = RQ y' / 2^(129 - sh), RQ = floor(r Q 2^126) */
+        u128 RQ = (u128)R * (uint64_t)(Qf >> 64) + (((u128)R * (uint64_t)Qf) >> 64);
+        pq_mul256(RQ, Yp, &ph, &pl);
+        *G = shr256(ph, pl, 129 - sh);
         return PQ_OK;
     }
-    /* g' 2^126 = N y'^2 / 2^(129 - 2 sh), N = (1 - c r^2) 2^124 */
-    u128 N = ((u128)1 << 124) - CR;
-    *neg = CR > ((u128)1 << 124);
-    if (*neg) N = CR - ((u128)1 << 124);
-    u128 Y2 = pq_mulhi(Yp, Yp), ph, pl;
-    pq_mul256(N, Y2, &ph, &pl);
-    int s = 129 - 2 * sh;
-    *G = s >= 128 ? ph >> (s - 128) : (ph << (128 - s)) | (pl >> s);
+    /* g' 2^126 = 2 N y'^2 2^(2 sh - 6) 2^126 / 2^124 = N Y2 / 2^(129 - 2 sh),
+     * N = (Q^2 - c r^2) 2^124, Y2 = floor(y'^2 2^126) */
+    *neg = CR > Q2;
+    u128 N = *neg ? CR - Q2 : Q2 - CR;
+    pq_mul256(N, pq_mulhi(Yp, Yp), &ph, &pl);
+    *G = shr256(ph, pl, 129 - 2 * sh);
     return PQ_OK;
 }
 

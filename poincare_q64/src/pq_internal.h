@@ -111,7 +111,8 @@ void pq_approx_normalize(pq_approx *a);
  * docs/spec.md ("Stage 1"):
  *   pq_fast_sin     |sin(2 pi T/2^64)| * 2^127, T mod 2^62 != 0   err PQ_FAST_ERR_S
  *   pq_fast_phi     phi(H) * 2^126, H mod 2^30 != 0               err PQ_FAST_ERR_PHI
- *   pq_fast_radial  |g| * 2^126 for eps = 0 (d_r = 0 or 1)        err PQ_FAST_ERR_G0/G1
+ *   pq_fast_radial  |g| * 2^126                                   err pq_fast_err_g(eps, d_r)
+ *                   (G0 for eps = 0 and d_r = 0, else G1)
  *                   (PQ_RETRY if the Newton residual check fails)
  *   f = g s phi as mulhi3(mulhi3(G, S), PHI) * 2^-123            err PQ_FAST_ERR_F */
 #define PQ_FAST_ERR_S (9ULL << 41)
@@ -119,6 +120,9 @@ void pq_approx_normalize(pq_approx *a);
 #define PQ_FAST_ERR_G0 ((1ULL << 35) + (1ULL << 23))
 #define PQ_FAST_ERR_G1 ((1ULL << 36) + (1ULL << 24))
 #define PQ_FAST_ERR_F ((11ULL << 38) + (1ULL << 32))
+static inline uint64_t pq_fast_err_g(uint64_t eps, int d_r) {
+    return (eps || d_r) ? PQ_FAST_ERR_G1 : PQ_FAST_ERR_G0;
+}
 
 /* ---- kernels used across files ------------------------------------------ */
 /* Testing: 0 = normal; 1 = skip stage 1 (start at the 128-bit path);
@@ -147,9 +151,9 @@ static inline int pq_sin_quarter(uint64_t T) {
 }
 
 /* Testing: which = 0 sin(2 pi x/2^64), 1 phi(H = x), 2 radial g(R = x)
- * (eps = 0, log2_c and d_r as given); W = 1 is stage 1 (m receives 2
- * limbs, not normalised), W >= 2 the series paths (m receives W limbs). */
-int pq_debug_approx(int which, uint64_t x, int W, int log2_c, int d_r, int *neg, limb *m,
-                    int64_t *e, uint64_t *err);
+ * (eps, log2_c and d_r as given); W = 1 is stage 1 (m receives 2 limbs,
+ * not normalised), W >= 2 the series paths (m receives W limbs). */
+int pq_debug_approx(int which, uint64_t x, int W, uint64_t eps, int log2_c, int d_r, int *neg,
+                    limb *m, int64_t *e, uint64_t *err);
 
 #endif /* PQ_INTERNAL_H */

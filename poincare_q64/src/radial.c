@@ -81,14 +81,14 @@ int pq_radial(uint64_t R, const pq_params *p, pq_format fmt, pq_value *out) {
     limb num[PQ_RADIAL_LIMBS], den[PQ_RADIAL_LIMBS];
     int nn, dn, neg;
     if (!p || !out || !params_ok(p) || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
-    if (p->eps == 0 && !pq_force_slow) {
+    if (!pq_force_slow) {
         /* stage 1; a tie or a near-tie fails Ziv's test and is decided
          * exactly below */
         u128 G;
-        int rc = pq_fast_radial(R, p->log2_c, p->d_r, &G, &neg);
+        int rc = pq_fast_radial(R, p->eps, p->log2_c, p->d_r, &G, &neg);
         if (rc == PQ_OK)
             rc = pq_round_u128(neg, G, -126,
-                               (p->d_r ? PQ_FAST_ERR_G1 : PQ_FAST_ERR_G0) << pq_fast_err_shift, fmt, out);
+                               pq_fast_err_g(p->eps, p->d_r) << pq_fast_err_shift, fmt, out);
         if (rc != PQ_RETRY) return rc;
     }
     pq_radial_ratio(R, p, &neg, num, &nn, den, &dn);

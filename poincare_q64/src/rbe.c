@@ -165,11 +165,11 @@ static inline int rbe_core(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const
     rbe_ctx c = {R, turn_prime(T, p), pq_hash(i, j), p, 0, 0};
     c.s_exact = (c.Tp << 2) == 0;
     c.phi_exact = (c.H << 2) == 0;
-    if (!c.s_exact && !c.phi_exact && p->eps == 0 && !pq_force_slow) {
+    if (!c.s_exact && !c.phi_exact && !pq_force_slow) {
         /* stage 1: f 2^123 = mulhi3(mulhi3(G, S), PHI) */
         u128 G;
         int ng, ns;
-        if (pq_fast_radial(R, p->log2_c, p->d_r, &G, &ng) == PQ_OK) {
+        if (pq_fast_radial(R, p->eps, p->log2_c, p->d_r, &G, &ng) == PQ_OK) {
             u128 S = pq_fast_sin(c.Tp, &ns);
             u128 F = pq_mulhi3(pq_mulhi3(G, S), pq_fast_phi(c.H));
             int rc = round_f123(ng ^ ns, F, PQ_FAST_ERR_F << pq_fast_err_shift, rp, fmt, out);
@@ -289,10 +289,10 @@ int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format
 }
 
 /* ---- testing: expose an approximation and its bound ------------------- */
-int pq_debug_approx(int which, uint64_t x, int W, int log2_c, int d_r, int *neg, limb *m,
-                    int64_t *e, uint64_t *err) {
+int pq_debug_approx(int which, uint64_t x, int W, uint64_t eps, int log2_c, int d_r, int *neg,
+                    limb *m, int64_t *e, uint64_t *err) {
     pq_approx a;
-    pq_params p = {0, log2_c, d_r, 0, 0};
+    pq_params p = {eps, log2_c, d_r, 0, 0};
     if (W < 1 || W > PQ_W_MAX || !params_ok(&p)) return PQ_EDOM;
     if (which == 0 && (x << 2) == 0) return PQ_EDOM;
     if (which == 1 && (((uint32_t)x << 2) == 0 || x >> 32)) return PQ_EDOM;
@@ -309,9 +309,9 @@ int pq_debug_approx(int which, uint64_t x, int W, int log2_c, int d_r, int *neg,
             *e = -126;
             *err = PQ_FAST_ERR_PHI;
         } else {
-            if (x == 0 || pq_fast_radial(x, log2_c, d_r, &v, neg) != PQ_OK) return PQ_EDOM;
+            if (x == 0 || pq_fast_radial(x, eps, log2_c, d_r, &v, neg) != PQ_OK) return PQ_EDOM;
             *e = -126;
-            *err = d_r ? PQ_FAST_ERR_G1 : PQ_FAST_ERR_G0;
+            *err = pq_fast_err_g(eps, d_r);
         }
         m[0] = (limb)v;
         m[1] = (limb)(v >> 64);
