@@ -78,9 +78,13 @@ CFLAGS = ["-O3", "-std=c11", "-fno-strict-aliasing"] + OMP
 # compiler contract or reassociate anything that might be added later.
 CFLAGS += ["-ffp-contract=off", "-fno-fast-math"]
 
+# _capimodule.c adds the module poincare_q64._capi (the C API capsule) to the
+# same shared library, so the capsule and the Python API share one copy of
+# the kernels (see the comment at the top of that file).
 ext = Extension(
     "poincare_q64._kernels",
-    sources=[os.path.join("poincare_q64", "_kernels.pyx")] + C_SOURCES,
+    sources=[os.path.join("poincare_q64", "_kernels.pyx"),
+             os.path.join("poincare_q64", "_capimodule.c")] + C_SOURCES,
     # headers hold inline kernels and tables: a change must rebuild
     depends=sorted(os.path.join(SRC, f) for f in os.listdir(SRC) if f.endswith(".h")),
     include_dirs=[SRC, numpy.get_include()],

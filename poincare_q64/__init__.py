@@ -25,7 +25,10 @@ to_q64, turns, seed64_from_float
 reference
     The independent pure-Python reference (imported on first access).
 get_include
-    Directory of the C header and kernels, for C and Cython users.
+    Directory of the C headers and kernels, for C and Cython users.
+capi
+    The kernels as a PyCapsule of function pointers, with ctypes and cffi
+    views (imported on first access; docs/embedding.md).
 
 Scalars in give scalars out (a numpy scalar of the dtype, a Python int for
 ``object``); if any numeric argument is an array-like (a 0-d array included)
@@ -59,7 +62,7 @@ __version__ = "0.1.0"
 __all__ = [
     "radial", "angular", "spatial_hash", "modulation", "rbe", "rbe_pipeline",
     "rbe_seed64", "pack_seed64", "unpack_seed64", "seed64_from_float",
-    "Seed64Fields", "to_q64", "turns", "reference", "get_include",
+    "Seed64Fields", "to_q64", "turns", "reference", "get_include", "capi",
     "__version__",
 ]
 
@@ -75,20 +78,27 @@ del _obj
 def __getattr__(name):
     # The reference is imported on first use only: the C path never needs
     # it, and keeping it out of the import keeps the two independent.
-    if name == "reference":
-        return importlib.import_module("poincare_q64.reference")
+    # capi (the C API capsule) is loaded on first use too: plain Python
+    # users need neither it nor ctypes.
+    if name in ("reference", "capi"):
+        return importlib.import_module("poincare_q64." + name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | {"reference"})
+    return sorted(set(globals()) | {"reference", "capi"})
 
 
 def get_include():
-    """Directory holding the C header ``poincare_q64.h`` and the kernels.
+    """Directory holding the C headers and the C sources of the kernels.
 
     Pass it to the compiler (``-I``) to build C or Cython code against the
-    kernels.
+    kernels: ``poincare_q64.h`` (the kernels' contract) and
+    ``poincare_q64_capi.h`` (the function table of :mod:`poincare_q64.capi`).
+    A C program compiles every ``*.c`` file of this directory with its own
+    code (C11 and ``unsigned __int128``, i.e. GCC or Clang on a 64-bit
+    target; no library to link, not even ``-lm``).  docs/embedding.md shows
+    each route.
 
     Returns
     -------

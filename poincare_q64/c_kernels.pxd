@@ -1,9 +1,15 @@
 # Declarations of the nogil C kernels (poincare_q64/src/poincare_q64.h) for
-# Cython code that wants to call them directly:  from poincare_q64.c_kernels cimport pq_rbe
+# Cython code that wants to call them directly:  from poincare_q64 cimport pq_rbe
+# (poincare_q64/__init__.pxd re-exports this file).  The contract of each
+# kernel is the comment above it in the header.  Code calling pq_* directly
+# must compile the C sources of poincare_q64.get_include() with it.
+from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport uint8_t, int32_t, int64_t, uint32_t, uint64_t
 
 cdef extern from "poincare_q64.h" nogil:
     enum:
+        PQ_VERSION_MAJOR
+        PQ_VERSION_MINOR
         PQ_OK
         PQ_EDOM
         PQ_EOVERFLOW
@@ -60,7 +66,7 @@ cdef extern from "poincare_q64.h" nogil:
         const int32_t *d_r
         const int32_t *rot
         const int32_t *d_theta
-        Py_ssize_t s_R, s_T, s_i, s_j, s_eps, s_log2_c, s_d_r, s_rot, s_d_theta
+        ptrdiff_t s_R, s_T, s_i, s_j, s_eps, s_log2_c, s_d_r, s_rot, s_d_theta
     size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
                         uint8_t *status)
     int pq_rbe_pipeline(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,

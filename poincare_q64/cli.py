@@ -1,4 +1,10 @@
-"""Command line of poincare_q64: ``poincare-q64 selfcheck`` and ``poincare-q64 info``.
+"""Command line of poincare_q64: ``poincare-q64 selfcheck``, ``info``, and the
+conformance tools ``gen``, ``verify`` and ``eval``.
+
+``gen``, ``verify`` and ``eval`` are thin argparse front ends of
+:mod:`poincare_q64.conformance` (the line grammar is
+:mod:`poincare_q64.vectors`; docs/vectors.md and docs/conformance.md describe
+them).  The rest of this module is ``selfcheck``.
 
 ``selfcheck`` is the installed package's proof of health on the machine it was
 built on.  It draws random inputs (and a fixed set of hard ones) for every
@@ -21,6 +27,9 @@ Usage::
     poincare-q64 selfcheck                 # ~3000 random inputs + hard cases
     poincare-q64 selfcheck -n 20000 --seed 7 --threads 1
     poincare-q64 info
+    poincare-q64 gen rbe --float64 -n 100000 --seed 1 -o rbe_float64.txt
+    poincare-q64 verify their_rbe_float64.txt
+    poincare-q64 eval rbe 0x8000000000000000 0x4000000000000000 5 7 --float64
 """
 import argparse
 import math
@@ -32,6 +41,8 @@ import time
 from fractions import Fraction
 
 import numpy as np
+
+from poincare_q64 import vectors
 
 TWO32 = 1 << 32
 TWO62 = 1 << 62
@@ -880,16 +891,251 @@ def build_parser():
         description="Print the package version, its location, whether the "
                     "compiled kernels use OpenMP and how many threads "
                     "threads=None uses.")
+    _add_gen(sub)
+    _add_verify(sub)
+    _add_eval(sub)
     return parser
+
+
+# --------------------------------------------------------------------------
+# gen, verify, eval (front ends of poincare_q64.conformance)
+# --------------------------------------------------------------------------
+
+_FUNCTION_HELP = ("FUNCTION is one of " + ", ".join(vectors.FUNCTIONS)
+                  + " (seed64 is rbe_seed64)")
+
+
+def _frac(text):
+    value = int(text)
+    if not 0 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"must be in 0..64, got {value}")
+    return value
+
+
+def _int_literal(text):
+    """An integer written in decimal or with a 0x / 0o / 0b prefix."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an integer: {text!r} (decimal, or hex with 0x)") from None
+
+
+def _format_options():
+    """Parent parser with the output-format options of gen and eval."""
+    parent = argparse.ArgumentParser(add_help=False)
+    ex = parent.add_mutually_exclusive_group()
+    ex.add_argument("--frac", type=_frac, metavar="N",
+                    help="output format int64 with X = round(value * 2^N), N "
+                         "in 0..64 (the default format is int64 at frac 62; "
+                         "spatial_hash is always uint32)")
+    ex.add_argument("--float64", action="store_true",
+                    help="IEEE binary64, correctly rounded")
+    ex.add_argument("--float32", action="store_true",
+                    help="IEEE binary32, correctly rounded")
+    parent.add_argument("--object", action="store_true",
+                       help="the exact integer X (dtype=object: never "
+                            "overflows, |X| < 2^66) instead of int64; with "
+                            "--frac (64: the canonical Q64.64)")
+    return parent
+
+
+def _resolve_format(parser, function, args):
+    """The VectorFormat the options select, or a usage error."""
+    chosen = args.float64 or args.float32 or args.frac is not None \
+        or args.object
+    if function == "spatial_hash":
+        if chosen:
+            parser.error("spatial_hash results are always uint32; --frac, "
+                         "--object, --float64 and --float32 do not apply")
+        return vectors.VectorFormat("uint32")
+    if args.object and (args.float64 or args.float32):
+        parser.error("--object selects an integer format; it cannot be "
+                     "combined with --float64 or --float32")
+    if args.float64 or args.float32:
+        return vectors.VectorFormat("float64" if args.float64 else "float32")
+    frac = 62 if args.frac is None else args.frac
+    return vectors.VectorFormat("object" if args.object else "int64", frac)
+
+
+def _add_gen(sub):
+    p = sub.add_parser(
+        "gen", parents=[_format_options()],
+        help="write test vectors (inputs and correctly rounded results)",
+        description="Write test vectors of FUNCTION, one per line, in the "
+                    "grammar of docs/vectors.md: a header line, then "
+                    "'<inputs> => <result>' in fixed-width hex. The inputs "
+                    "are the hard cases, the worst cases (level 2) and COUNT "
+                    "random inputs; results come from the compiled kernels. "
+                    "The same arguments give the same file, byte for byte. "
+                    + _FUNCTION_HELP + ".")
+    p.add_argument("function", choices=vectors.FUNCTIONS, metavar="FUNCTION",
+                   help="the function (see above)")
+    p.add_argument("-n", dest="count", type=_nonnegative_int, default=10000,
+                   metavar="COUNT",
+                   help="random vectors, on top of the hard (and worst) "
+                        "cases (default 10000)")
+    p.add_argument("--seed", type=_nonnegative_int, default=1, metavar="S",
+                   help="seed of the random inputs (default 1)")
+    p.add_argument("--level", type=int, choices=(1, 2), default=1,
+                   help="1: random inputs and the hard cases (boundaries, "
+                        "quarter turns and neighbours, every option value); "
+                        "2: also the hardest-to-round cases of "
+                        "tests/data/worst_cases (default 1)")
+    p.add_argument("-o", dest="output", metavar="FILE", default=None,
+                   help="output file, written atomically (a temporary file "
+                        "renamed into place: never half-written); default "
+                        "or '-': standard output")
+    p.add_argument("--worst-cases", metavar="DIR", default=None,
+                   help="directory of the worst-case files for --level 2 "
+                        "(default: tests/data/worst_cases of the source "
+                        "tree)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (shown on stderr only when it is a "
+                        "terminal)")
+    p.set_defaults(parser=p)
+
+
+def _add_verify(sub):
+    p = sub.add_parser(
+        "verify",
+        help="compare another implementation's results with ours",
+        description="Read a vector file holding another implementation's "
+                    "results (the grammar of docs/vectors.md; the header "
+                    "names the function and format) and compare each result "
+                    "with the compiled kernels'. Each mismatch is printed "
+                    "as '<inputs> => <got> expected: <expected>'; then the "
+                    "worst error in ulps, the mismatches counted by the size "
+                    "of their error and, last, 'N tests passed, M "
+                    "failure(s)'. Exit status: 0 no mismatch, 1 mismatches, "
+                    "2 an unreadable file or a malformed line (the message "
+                    "names the line).")
+    p.add_argument("file", metavar="FILE",
+                   help="the vector file ('-': standard input)")
+    p.add_argument("--errors", type=_nonnegative_int, default=20,
+                   metavar="N",
+                   help="stop after N mismatches (0: check the whole file; "
+                        "default 20)")
+    p.add_argument("--threads", type=_positive_int, default=None,
+                   metavar="K",
+                   help="threads of the kernels (default: all cores)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (shown on stderr only when it is a "
+                        "terminal)")
+
+
+# eval: the positional inputs of each function, and its keyword options.
+_EVAL_OPTION_HELP = {
+    "log2_c": "curvature c = 2^log2_c, -4..3 (default 0)",
+    "eps": "regularisation eps / 2^64, 0..2^64-1 (default 0)",
+    "d_r": "radial derivative order, 0 or 1 (default 0)",
+    "rot": "rotation in sixteenths of a turn, 0..15 (default 0)",
+    "d_theta": "angular derivative order, 0..3 (default 0)",
+}
+_EVAL_INPUT_HELP = {
+    "R": "radius R / 2^64, 0..2^64-1",
+    "T": "angle in turns T / 2^64, 0..2^64-1",
+    "i": "row index, 0..2^32-1",
+    "j": "column index, 0..2^32-1",
+    "word": "64-bit seed word",
+}
+
+
+def _add_eval(sub):
+    p = sub.add_parser(
+        "eval", help="print one correctly rounded result (hex and decimal)",
+        description="Evaluate one function at one input and print the "
+                    "correctly rounded result: its field as in a vector "
+                    "line (docs/vectors.md), then its decimal value (for "
+                    "int64 and object, X and X / 2^frac). "
+                    "Integers may be decimal or 0x hex. "
+                    + _FUNCTION_HELP + ".")
+    fsub = p.add_subparsers(dest="function", metavar="FUNCTION")
+    fsub.required = True
+    fmt_parent = _format_options()
+    for function in vectors.FUNCTIONS:
+        from poincare_q64.conformance import API_NAME, N_POSITIONAL
+        names = vectors.INPUTS[function]
+        npos = N_POSITIONAL[function]
+        fp = fsub.add_parser(
+            function, parents=[fmt_parent],
+            help=f"{API_NAME[function]}({', '.join(names[:npos])}"
+                 + (", *, " + ", ".join(names[npos:]) if names[npos:] else "")
+                 + ")",
+            description=f"Print {API_NAME[function]} at one input, "
+                        "correctly rounded.")
+        for name in names[:npos]:
+            fp.add_argument(name, type=_int_literal,
+                            help=_EVAL_INPUT_HELP[name])
+        for name in names[npos:]:
+            fp.add_argument(f"--{name}", type=_int_literal, default=0,
+                            metavar="K", help=_EVAL_OPTION_HELP[name])
+        fp.add_argument("--reference", action="store_true",
+                        help="evaluate with poincare_q64.reference (slower, "
+                             "independent) instead of the compiled kernels")
+        fp.set_defaults(parser=fp)
+
+
+def _run_gen(args):
+    from poincare_q64 import conformance
+
+    fmt = _resolve_format(args.parser, args.function, args)
+    try:
+        return conformance.run_gen(
+            args.function, fmt, args.count, args.seed, args.level,
+            args.output, args.worst_cases, progress=not args.no_progress)
+    except (OSError, ValueError) as exc:  # also VectorSyntaxError
+        print(f"poincare-q64 gen: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        where = f"; {args.output} was not written" if args.output not in (
+            None, "-") else ""
+        print(f"poincare-q64 gen: interrupted{where}", file=sys.stderr)
+        return 130
+
+
+def _run_eval(args):
+    from poincare_q64 import conformance
+
+    fmt = _resolve_format(args.parser, args.function, args)
+    inputs = tuple(getattr(args, name)
+                   for name in vectors.INPUTS[args.function])
+    try:
+        result = conformance.evaluate_one(args.function, fmt, inputs,
+                                          args.reference)
+    except (ValueError, TypeError) as exc:
+        args.parser.error(str(exc))
+    print(conformance.describe(fmt, result))
+    return 0
 
 
 def main(argv=None):
     """Entry point of the ``poincare-q64`` console script."""
     args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except BrokenPipeError:
+        # The reader went away (``poincare-q64 verify f | head``): stop
+        # quietly, as a Unix filter does, and keep the interpreter from
+        # complaining again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _dispatch(args):
     if args.command == "selfcheck":
         return run_selfcheck(n=args.n, seed=args.seed, threads=args.threads,
                              max_errors=args.errors,
                              progress=not args.no_progress, only=args.only)
+    if args.command == "gen":
+        return _run_gen(args)
+    if args.command == "verify":
+        from poincare_q64 import conformance
+        return conformance.run_verify(args.file, args.errors, args.threads,
+                                      progress=not args.no_progress)
+    if args.command == "eval":
+        return _run_eval(args)
     return run_info()
 
 

@@ -21,9 +21,16 @@
  * the GIL.  The only global is the test switch pq_debug_force_slow_path().
  *
  * Errors are returned as status codes (PQ_OK on success); on error *out is
- * left unchanged.  Nothing here aborts, prints or allocates.
+ * left unchanged.  Nothing here aborts, prints or allocates.  An argument
+ * outside its documented range, an unknown format kind, an integer format's
+ * frac outside 0..64, or a NULL params/out pointer gives PQ_EDOM.
  *
- * Requires unsigned __int128 (GCC or Clang on a 64-bit target).
+ * Using it from C: compile every *.c file of this directory with your program
+ * (python -c "import poincare_q64; print(poincare_q64.get_include())" prints
+ * the directory); C11, no library to link (not even -lm).  Requires unsigned
+ * __int128 (GCC or Clang on a 64-bit target).  poincare_q64_capi.h offers the
+ * same functions as a table of pointers (the Python package's PyCapsule).
+ * docs/embedding.md has an example for each route (C, Cython, capsule).
  */
 #ifndef POINCARE_Q64_H
 #define POINCARE_Q64_H
@@ -48,8 +55,9 @@ extern "C" {
 /* ---- output formats ---------------------------------------------------- */
 #define PQ_KIND_INT64 0   /* X = round(v * 2^frac) as int64, 0 <= frac <= 64   */
 #define PQ_KIND_INT128 1  /* same X as a two's-complement 128-bit integer       */
-#define PQ_KIND_FLOAT64 2 /* v correctly rounded to IEEE binary64 (frac unused) */
-#define PQ_KIND_FLOAT32 3 /* v correctly rounded to IEEE binary32 (frac unused) */
+#define PQ_KIND_FLOAT64 2 /* v correctly rounded to IEEE binary64 (frac ignored) */
+#define PQ_KIND_FLOAT32 3 /* v correctly rounded to IEEE binary32 (frac ignored) */
+/* Every kind rounds to nearest, ties to even, once, from the exact value. */
 
 typedef struct pq_format {
     int32_t kind; /* PQ_KIND_* */
@@ -61,6 +69,7 @@ typedef struct pq_int128 {
     int64_t hi; /* value = hi * 2^64 + lo */
 } pq_int128;
 
+/* A result: the member named by the format's kind is the one written. */
 typedef union pq_value {
     int64_t i64;
     pq_int128 i128;
@@ -126,6 +135,10 @@ typedef struct pq_columns {
  * out[k], an array of the format's C type (int64_t, pq_int128, double or
  * float), only when status[k] = PQ_OK; status[k] receives the code pq_rbe
  * would return.  Returns the number of elements whose status is not PQ_OK.
+ * An empty range (k1 <= k0) writes nothing and returns 0.  If a, out or
+ * status is NULL, nothing is written and k1 - k0 is returned.
+ * The nine column pointers must be valid for the range (they are not
+ * checked).
  * Every element is computed by the same code as pq_rbe, independently, so
  * any split of a range across threads gives the same results.  Thread-safe. */
 size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
@@ -153,9 +166,10 @@ typedef struct pq_seed64_fields {
     int32_t reserved; /* 0..63 */
 } pq_seed64_fields;
 
-/* Errors: PQ_EDOM if any field is out of range (word unchanged). */
+/* Errors: PQ_EDOM if any field is out of range or a pointer is NULL (word
+ * unchanged). */
 int pq_seed64_pack(const pq_seed64_fields *f, uint64_t *word);
-/* Total function. */
+/* Total function of the word; f must not be NULL (not checked). */
 void pq_seed64_unpack(uint64_t word, pq_seed64_fields *f);
 
 /* rbe_seed64: rbe with R = r << 44, T = theta << 40 and the seed's
@@ -170,7 +184,8 @@ int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps,
  * that too and is decided by the multi-precision path.  level 3: stage 1
  * runs with its error bounds widened 2^16-fold, so it defers often to the
  * later paths.  Results must be identical at every level.  Not for production use: it is a process-wide
- * switch and slows evaluation 10-1000x. */
+ * switch (not synchronised: set it while no other thread evaluates) and slows
+ * evaluation 10-1000x.  Other levels act as 0. */
 void pq_debug_force_slow_path(int level);
 
 #ifdef __cplusplus

@@ -209,6 +209,7 @@ static inline void store(pq_format fmt, void *out, size_t k, const pq_value *v) 
 size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
                     uint8_t *status) {
     size_t bad = 0;
+    if (k1 <= k0) return 0;
     if (!a || !out || !status) return k1 - k0;
     int fmt_ok = pq_format_check(fmt) == PQ_OK;
     f123_plan rp = plan_f123(fmt);

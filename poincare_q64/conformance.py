@@ -1,0 +1,945 @@
+"""Conformance tools behind ``poincare-q64 gen``, ``verify`` and ``eval``.
+
+poincare_q64 is a golden reference: another implementation of the contract
+(docs/spec.md) is checked against it the way Berkeley TestFloat checks a
+floating-point unit.  ``gen`` writes test vectors (inputs and our correctly
+rounded results, in the line grammar of :mod:`poincare_q64.vectors`); the
+other implementation reads the inputs and writes its own results in the same
+grammar; ``verify`` compares them with ours and prints every mismatch as
+``<inputs> => <got> expected: <expected>``.  docs/conformance.md shows the
+whole round trip.
+
+Which path computes "ours"
+--------------------------
+``gen`` and ``verify`` use the compiled kernels (the public API): they are
+the library's answer and fast.  The committed golden files under
+``tests/data/vectors`` are made by ``tests/data/make_vectors.py`` with the
+same inputs but with :mod:`poincare_q64.reference` as the evaluator, and the
+test suite verifies the kernels against them.  ``eval --reference`` uses the
+reference too.
+
+Inputs
+------
+:class:`VectorInputs` gives, in this order: the hard cases (every level), the
+worst cases of ``tests/data/worst_cases/<function>.txt`` (level 2), then
+``count`` random inputs.  The random inputs come from :class:`RandomBits`,
+which uses only :meth:`random.Random.random`, the one method whose sequence
+Python guarantees for a given seed across versions; so the same seed gives
+the same file, byte for byte, on any machine (for one version of this
+package, whose version is in the header).
+"""
+import collections
+import contextlib
+import itertools
+import os
+import random
+import sys
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from poincare_q64 import vectors as V
+
+TWO32 = 1 << 32
+TWO62 = 1 << 62
+TWO64 = 1 << 64
+U32_MAX = TWO32 - 1
+U64_MAX = TWO64 - 1
+
+# Vectors evaluated per call of the compiled kernels (and per progress step).
+CHUNK = 8192
+
+# Public API name of each vector function, and how many of its inputs are
+# positional (the rest are keyword options, in INPUTS order).
+API_NAME = {f: f for f in V.FUNCTIONS}
+API_NAME["seed64"] = "rbe_seed64"
+N_POSITIONAL = {"radial": 1, "angular": 1, "spatial_hash": 2,
+                "modulation": 2, "rbe": 4, "rbe_pipeline": 4, "seed64": 3}
+_TAKES_THREADS = ("rbe", "rbe_pipeline", "seed64")
+_COLUMN_DTYPE = {"R": np.uint64, "T": np.uint64, "eps": np.uint64,
+                 "word": np.uint64, "i": np.uint32, "j": np.uint32,
+                 "log2_c": np.int8, "d_r": np.int8, "rot": np.int8,
+                 "d_theta": np.int8}
+_NUMPY_DTYPE = {"int64": np.int64, "object": object, "float64": np.float64,
+                "float32": np.float32}
+
+
+def default_worst_case_dir():
+    """``tests/data/worst_cases`` of the source tree this package is in.
+
+    The worst-case files are test data of the repository; a package
+    installed from a wheel does not carry them, so ``gen --level 2`` then
+    needs ``--worst-cases DIR``.
+    """
+    return Path(__file__).resolve().parent.parent / "tests" / "data" \
+        / "worst_cases"
+
+
+# --------------------------------------------------------------------------
+# Random inputs
+# --------------------------------------------------------------------------
+
+class RandomBits:
+    """Deterministic random integers from a seed.
+
+    Built only on :meth:`random.Random.random`, whose output sequence for an
+    integer seed Python promises to keep across versions; each call gives a
+    multiple of 2^-53 exactly, i.e. 53 random bits.
+
+    Parameters
+    ----------
+    seed : int
+        Any nonnegative integer.
+
+    Examples
+    --------
+    >>> a, b = RandomBits(7), RandomBits(7)
+    >>> [a.bits(64) for _ in range(3)] == [b.bits(64) for _ in range(3)]
+    True
+    >>> 0 <= RandomBits(1).below(10) < 10
+    True
+    """
+
+    def __init__(self, seed):
+        if seed < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        self._random = random.Random(seed).random
+
+    def bits(self, n):
+        """A uniform integer in [0, 2^n)."""
+        out, have = 0, 0
+        while have < n:
+            out = (out << 53) | int(self._random() * (1 << 53))
+            have += 53
+        return out >> (have - n)
+
+    def below(self, n):
+        """An integer in [0, n) (bias below 2^-60: irrelevant for tests)."""
+        return (self.bits(64) * n) >> 64
+
+
+def _u64(b):
+    """A 64-bit input biased towards the places where rounding is hard."""
+    k = b.below(10)
+    if k < 5:
+        return b.bits(64)
+    if k < 8:  # log-uniform magnitude: tiny radii and angles
+        return b.bits(b.below(65))
+    return U64_MAX - b.bits(b.below(65))  # just below 2^64
+
+
+def _angle(b):
+    if b.below(10) < 3:  # near a quarter turn, on either side
+        d = b.bits(b.below(41))
+        return ((b.below(4) << 62) + (d if b.below(2) else -d)) % TWO64
+    return _u64(b)
+
+
+def _index(b):
+    k = b.below(10)
+    if k < 8:
+        return b.bits(32)
+    if k < 9:
+        return b.bits(b.below(33))
+    return (0, 1, U32_MAX)[b.below(3)]
+
+
+def _eps(b):
+    return 0 if b.below(2) else _u64(b)
+
+
+def _pack(**fields):
+    # The reference's packer: words are inputs here, so any correct packer
+    # does, and the reference keeps gen free of the kernels.
+    from poincare_q64 import reference
+    return reference.pack_seed64(**fields)
+
+
+def _seed_word(b):
+    theta = b.bits(24)
+    if b.below(10) < 3:  # a quarter turn of the seed's angle, or next to it
+        theta = ((b.below(4) << 22) + b.below(3) - 1) % (1 << 24)
+    return _pack(r=b.bits(20), theta=theta, basis=0, d_theta=b.below(4),
+                 d_r=b.below(2), rot=b.below(16), log2_c=b.below(8) - 4,
+                 reserved=b.bits(6))
+
+
+def random_input(function, b):
+    """One random input tuple of ``function`` (in ``INPUTS`` order).
+
+    Examples
+    --------
+    >>> len(random_input("rbe", RandomBits(0)))
+    9
+    """
+    if function == "radial":
+        return (_u64(b), b.below(8) - 4, _eps(b), b.below(2))
+    if function == "angular":
+        return (_angle(b), b.below(16), b.below(4))
+    if function in ("spatial_hash", "modulation"):
+        return (_index(b), _index(b))
+    if function in ("rbe", "rbe_pipeline"):
+        return (_u64(b), _angle(b), _index(b), _index(b), b.below(8) - 4,
+                _eps(b), b.below(2), b.below(16), b.below(4))
+    if function == "seed64":
+        return (_seed_word(b), _index(b), _index(b), _eps(b))
+    raise ValueError(f"unknown function {function!r}")
+
+
+# --------------------------------------------------------------------------
+# Hard inputs
+# --------------------------------------------------------------------------
+
+HARD_R = (0, 1, 2, 1 << 32, TWO62, (1 << 63) - 1, 1 << 63, (1 << 63) + 1,
+          TWO64 - 2, U64_MAX)
+HARD_EPS = (0, 1, 1 << 63, U64_MAX)
+#: Every quarter turn k 2^62 and its neighbours +-1.
+QUARTER_T = tuple(sorted({((k << 62) + d) % TWO64 for k in range(4)
+                          for d in (-1, 0, 1)}))
+EDGE_IJ = ((0, 0), (0, U32_MAX), (U32_MAX, 0), (U32_MAX, U32_MAX), (1, 0),
+           (0, 1))
+
+
+def _hash_pairs():
+    """{H: (i, j)} with H = k 2^30 and k 2^30 +- 1 (phi exact or next to it)."""
+    from poincare_q64 import reference
+    from poincare_q64.cli import quarter_hash_pairs
+    return quarter_hash_pairs(reference)
+
+
+def hard_inputs(function):
+    """The fixed hard inputs of ``function`` (a list of input tuples).
+
+    Boundaries (R = 0, 1, 2^63, 2^64 - 1 and neighbours; indices 0 and
+    2^32 - 1; eps = 0, 1, 2^63, 2^64 - 1), quarter turns T = k 2^62 and
+    their neighbours, index pairs whose hash makes phi exact (H = k 2^30)
+    or puts it next to an exact value, every value of log2_c, d_r, rot and
+    d_theta, exact ties (c = 4, r = 1/2 gives g = 1/2) and results so small
+    that float32 underflows.  docs/vectors.md lists them.
+
+    Examples
+    --------
+    >>> {v[1] for v in hard_inputs("radial")} == set(range(-4, 4))
+    True
+    """
+    if function == "radial":
+        out = []
+        for k, R in enumerate(HARD_R):
+            for n, (log2_c, d_r) in enumerate(itertools.product(range(-4, 4),
+                                                                (0, 1))):
+                out.append((R, log2_c, HARD_EPS[(n + k) % 4], d_r))
+        # g = 1/2 exactly (a tie at frac 0) and g' = 0; g' about 2^-131
+        # (1 - 4 r~^2 = (2D - 1)/D^2 with D = 2^128 + eps R).
+        out += [(1 << 63, 2, 0, 0), (1 << 63, 2, 0, 1),
+                (U64_MAX, 2, U64_MAX, 1), (U64_MAX, 3, 0, 1)]
+        return out
+    if function == "angular":
+        out = [(T, 0, d) for T in QUARTER_T + (2, 1 << 60, (1 << 60) - 1,
+                                               1 << 61)
+               for d in range(4)]
+        out += [(T, rot, rot % 4) for rot in range(16)
+                for T in (0, 1, U64_MAX)]
+        return out
+    pairs = _hash_pairs()
+    exact_ij = [pairs[q << 30] for q in range(4)]
+    near_ij = [pairs[h] for h in sorted(pairs) if h % (1 << 30)]
+    if function in ("spatial_hash", "modulation"):
+        ends = (0, 1, 1 << 31, U32_MAX)
+        return [(i, j) for i in ends for j in ends] + exact_ij + near_ij
+    if function in ("rbe", "rbe_pipeline"):
+        ijs = list(EDGE_IJ[:4]) + exact_ij + near_ij[:2]
+        out = []
+        n = 0
+        for R in (0, 1, 1 << 63, U64_MAX):
+            for T in QUARTER_T:
+                for _ in range(2):
+                    i, j = ijs[n % len(ijs)]
+                    # Cycle the options so that every value of each meets
+                    # many (R, T, i, j); rot = 7n mod 16 takes all 16 values,
+                    # a quarter of them keeping T' on a quarter turn.
+                    out.append((R, T, i, j, n % 8 - 4,
+                                HARD_EPS[(n // 3) % 4], (n // 8) % 2,
+                                (7 * n) % 16, (n // 16) % 4))
+                    n += 1
+        # Exact cases: g = 1/2, s = +-1, phi in {1, 11/10, 1, 9/10}: f is
+        # +-1/2 (a tie at frac 0) or a non-dyadic rational; g' = 0 there.
+        for T in (1 << 62, 3 << 62):
+            for q, (i, j) in enumerate(exact_ij):
+                out.append((1 << 63, T, i, j, 2, 0, q % 2, 0, 0))
+        # Tiny values: g' about 2^-131 times a small s; float32 results are
+        # subnormal or underflow to +-0.0.
+        for T in (1, U64_MAX, TWO62 - 1, (1 << 63) + (1 << 30)):
+            out.append((U64_MAX, T, 0, 0, 2, U64_MAX, 1, 0, 0))
+        return out
+    if function == "seed64":
+        ijs = list(EDGE_IJ) + exact_ij
+        out = []
+        n = 0
+        for r in (0, 1, 1 << 19, (1 << 20) - 1):
+            for theta in (0, 1, (1 << 22) - 1, 1 << 22, (1 << 22) + 1,
+                          1 << 23, 3 << 22, (1 << 24) - 1):
+                for _ in range(2):
+                    word = _pack(r=r, theta=theta, basis=0,
+                                 d_theta=(n // 3) % 4, d_r=n % 2,
+                                 rot=(5 * n) % 16, log2_c=n % 8 - 4,
+                                 reserved=(7 * n) % 64)
+                    i, j = ijs[n % len(ijs)]
+                    out.append((word, i, j, HARD_EPS[(n // 2) % 4]))
+                    n += 1
+        return out
+    raise ValueError(f"unknown function {function!r}")
+
+
+def worst_case_inputs(function, directory=None):
+    """Inputs of ``<directory>/<function>.txt`` (level 2), in file order.
+
+    spatial_hash rounds nothing: it has no file and no worst cases.
+
+    Raises
+    ------
+    FileNotFoundError
+        The directory (default :func:`default_worst_case_dir`) is missing.
+    poincare_q64.vectors.VectorSyntaxError
+        A malformed worst-case file.
+    """
+    directory = Path(directory) if directory else default_worst_case_dir()
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            f"level 2 needs the worst-case files, and {directory} is not a "
+            "directory (they are tests/data/worst_cases in the source tree; "
+            "pass --worst-cases DIR)")
+    path = directory / f"{function}.txt"
+    if not path.exists():
+        return []
+    with open(path, encoding="ascii") as fh:
+        try:
+            found, cases = V.read_worst_cases(fh)
+        except V.VectorSyntaxError as exc:
+            raise V.VectorSyntaxError(exc.lineno,
+                                      f"{path}: {exc.reason}") from None
+    if found != function:
+        raise V.VectorSyntaxError(1, f"{path}: the header names {found!r}, "
+                                  f"expected {function!r}")
+    return [c.inputs for c in cases]
+
+
+class VectorInputs:
+    """All inputs of a vector file: hard, worst (level 2), then random.
+
+    A sized, re-iterable sequence: the fixed cases are held in a list, the
+    ``count`` random inputs are drawn lazily on each iteration (from a fresh
+    :class:`RandomBits`), so a file of millions of vectors needs no memory
+    for its inputs, and iterating twice gives the same inputs.
+
+    Parameters
+    ----------
+    function : str
+        One of ``vectors.FUNCTIONS``.
+    count : int
+        Number of random inputs.
+    seed : int
+        Seed of the random inputs (>= 0).
+    level : {1, 2}
+        2 adds the worst cases; their file is read here, so a missing or
+        malformed one fails before anything is written.
+    worst_dir : path-like, optional
+        Directory of the worst-case files (default
+        :func:`default_worst_case_dir`).
+
+    Examples
+    --------
+    >>> a = VectorInputs("angular", 5, seed=3)
+    >>> list(a) == list(VectorInputs("angular", 5, seed=3))
+    True
+    >>> len(a) - len(hard_inputs("angular"))
+    5
+    """
+
+    def __init__(self, function, count, seed, level=1, worst_dir=None):
+        if function not in V.INPUTS:
+            raise ValueError(f"unknown function {function!r}")
+        if level not in (1, 2):
+            raise ValueError(f"level must be 1 or 2, got {level}")
+        if count < 0:
+            raise ValueError(f"count must be >= 0, got {count}")
+        RandomBits(seed)  # checks the seed now rather than mid-iteration
+        self.function, self.count, self.seed = function, count, seed
+        self.fixed = hard_inputs(function)
+        if level == 2:
+            self.fixed += worst_case_inputs(function, worst_dir)
+
+    def __len__(self):
+        return len(self.fixed) + self.count
+
+    def __iter__(self):
+        yield from self.fixed
+        b = RandomBits(self.seed)
+        for _ in range(self.count):
+            yield random_input(self.function, b)
+
+
+# --------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------
+
+def _call_args(function, inputs):
+    """(positional arrays, keyword arrays) of the public call for inputs."""
+    names = V.INPUTS[function]
+    cols = [np.array([v[k] for v in inputs], dtype=_COLUMN_DTYPE[name])
+            for k, name in enumerate(names)]
+    npos = N_POSITIONAL[function]
+    return cols[:npos], dict(zip(names[npos:], cols[npos:]))
+
+
+def evaluate(function, fmt, inputs, threads=None):
+    """Results of the compiled kernels (the public API) for a list of inputs.
+
+    Parameters
+    ----------
+    function : str
+    fmt : poincare_q64.vectors.VectorFormat
+    inputs : list of tuple
+    threads : int, optional
+        For rbe, rbe_pipeline and seed64 (default: all cores).
+
+    Returns
+    -------
+    list
+        One result per input, as :func:`poincare_q64.vectors.format_result`
+        takes it: ints, float bits or ``OVERFLOW``.
+
+    Examples
+    --------
+    >>> evaluate("radial", V.VectorFormat("int64", 62), [(0, 0, 0, 1), (1 << 63, 0, 0, 0)])
+    ['overflow', 3689348814741910323]
+    """
+    import poincare_q64 as pq
+
+    if not inputs:
+        return []
+    pos, kw = _call_args(function, inputs)
+    if function == "spatial_hash":
+        return pq.spatial_hash(*pos).tolist()
+    func = getattr(pq, API_NAME[function])
+    if function in _TAKES_THREADS:
+        kw["threads"] = threads
+    kind = fmt.kind
+    if kind == "int64":
+        try:
+            return func(*pos, **kw, frac=fmt.frac, dtype=np.int64).tolist()
+        except OverflowError:
+            # Some element does not fit: the exact integers say which
+            # (dtype=object gives the same X wherever int64 has it).
+            xs = func(*pos, **kw, frac=fmt.frac, dtype=object).tolist()
+            return [x if -(1 << 63) <= x < 1 << 63 else V.OVERFLOW
+                    for x in xs]
+    if kind == "object":
+        return func(*pos, **kw, frac=fmt.frac, dtype=object).tolist()
+    out = func(*pos, **kw, dtype=_NUMPY_DTYPE[kind])
+    return out.view(np.uint64 if kind == "float64" else np.uint32).tolist()
+
+
+def evaluate_reference(function, fmt, inputs):
+    """Results of :mod:`poincare_q64.reference` (same form as :func:`evaluate`).
+
+    Examples
+    --------
+    >>> evaluate_reference("angular", V.VectorFormat("float64"), [(1 << 62, 0, 0)])
+    [4607182418800017408]
+    """
+    from poincare_q64 import reference as ref
+
+    out = []
+    npos = N_POSITIONAL[function]
+    names = V.INPUTS[function]
+    func = getattr(ref, API_NAME[function])
+    for v in inputs:
+        if function == "spatial_hash":
+            out.append(ref.spatial_hash(*v))
+            continue
+        kw = dict(zip(names[npos:], v[npos:]))
+        if fmt.frac is not None:
+            kw["frac"] = fmt.frac
+        try:
+            x = func(*v[:npos], **kw, dtype=_NUMPY_DTYPE[fmt.kind])
+        except OverflowError:
+            if fmt.kind != "int64":
+                raise
+            out.append(V.OVERFLOW)
+            continue
+        if fmt.kind in ("float64", "float32"):
+            x = V.float_bits(x, fmt.kind)
+        out.append(int(x))  # a Python int, as evaluate gives
+    return out
+
+
+# --------------------------------------------------------------------------
+# gen
+# --------------------------------------------------------------------------
+
+def generate_lines(function, fmt, inputs, evaluator=None, comments=(),
+                   progress=None, chunk=None):
+    """The lines of a vector file (without newlines), lazily.
+
+    Parameters
+    ----------
+    function : str
+    fmt : VectorFormat
+    inputs : iterable of tuple
+    evaluator : callable, optional
+        ``evaluator(function, fmt, inputs_chunk) -> results``:
+        :func:`evaluate` (the kernels, the default) or
+        :func:`evaluate_reference`.
+    comments : iterable of str
+        Extra comment lines (without ``#``) after the header.
+    progress : object with ``update(n)``, optional
+    chunk : int, optional
+        Inputs evaluated per evaluator call (default ``CHUNK``).
+
+    Yields
+    ------
+    str
+        The header, the column names, the comments, then one vector per
+        input.
+
+    Examples
+    --------
+    >>> for line in generate_lines("angular", V.VectorFormat("float64"),
+    ...                            [(1 << 62, 0, 0), (0, 0, 2)]):
+    ...     print(line)  # doctest: +ELLIPSIS
+    # poincare_q64 test vectors: function=angular format=float64 version=...
+    # T rot d_theta => X
+    4000000000000000 0 0 => 3ff0000000000000
+    0000000000000000 0 2 => 0000000000000000
+    """
+    import poincare_q64
+
+    fmt = V.parse_format(fmt.name, function)  # refuses a wrong pairing
+    evaluator = evaluator or evaluate
+    chunk = chunk or CHUNK
+    yield V.header_line(function, fmt, poincare_q64.__version__)
+    yield V.column_line(function, fmt)
+    for c in comments:
+        yield f"# {c}"
+    it = iter(inputs)
+    while True:
+        part = list(itertools.islice(it, chunk))
+        if not part:
+            break
+        for v, res in zip(part, evaluator(function, fmt, part)):
+            yield V.format_line(function, fmt, v, res)
+        if progress is not None:
+            progress.update(len(part))
+
+
+def write_atomic(path, lines):
+    """Write lines (each without its newline) to ``path``, all or nothing.
+
+    The lines go to a temporary file in the same directory, which is
+    flushed to disk and then renamed over ``path`` (``os.replace`` is atomic
+    on POSIX and Windows).  If anything fails or is interrupted (an
+    exception, Ctrl-C), the temporary file is removed and ``path`` is left
+    as it was: never a half-written file.
+
+    Parameters
+    ----------
+    path : path-like
+    lines : iterable of str
+        Consumed while writing, so a generator that fails midway leaves
+        nothing behind.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> write_atomic(os.path.join(d, "v.txt"), ["a", "b"])
+    >>> open(os.path.join(d, "v.txt")).read()
+    'a\\nb\\n'
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory,
+                               prefix=f".{os.path.basename(path)}.",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii", newline="\n") as fh:
+            for line in lines:
+                fh.write(line)
+                fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------
+# verify
+# --------------------------------------------------------------------------
+
+def _ordinal(bits, width):
+    """Float bits -> integer that orders like the floats (+-0 both 0)."""
+    sign = bits >> (width - 1)
+    mag = bits & ((1 << (width - 1)) - 1)
+    return -mag if sign else mag
+
+
+def _is_nan(bits, width):
+    exp_bits = 11 if width == 64 else 8
+    mant = bits & ((1 << (width - 1 - exp_bits)) - 1)
+    return (bits >> (width - 1 - exp_bits)) & ((1 << exp_bits) - 1) == \
+        (1 << exp_bits) - 1 and mant != 0
+
+
+def ulp_error(fmt, got, expected):
+    """Distance of a result from the correctly rounded one, in ulps.
+
+    For the integer formats an ulp is 2^-frac, so the error is
+    ``|got - expected|``.  For the float formats it is the number of
+    representable values from one to the other (so a result one float away
+    is 1 ulp; +0.0 and -0.0 are 0 ulp apart although their bits differ).
+    None when no distance applies: ``overflow`` on either side, a NaN or a
+    hash (uint32).
+
+    Examples
+    --------
+    >>> ulp_error(V.VectorFormat("int64", 62), 5, 3)
+    2
+    >>> ulp_error(V.VectorFormat("float64"), 0x3ff0000000000001, 0x3fefffffffffffff)
+    2
+    >>> ulp_error(V.VectorFormat("float32"), 0x80000001, 0x00000001)
+    2
+    """
+    if V.OVERFLOW in (got, expected):
+        return None
+    if fmt.kind in ("int64", "object"):
+        return abs(got - expected)
+    if fmt.kind in ("float64", "float32"):
+        width = 64 if fmt.kind == "float64" else 32
+        if _is_nan(got, width) or _is_nan(expected, width):
+            return None
+        return abs(_ordinal(got, width) - _ordinal(expected, width))
+    return None
+
+
+def _ulp_unit(fmt):
+    if fmt.kind in ("int64", "object"):
+        return f"ulp = 2^-{fmt.frac}"
+    return f"ulp of {fmt.kind}"
+
+
+class VerifyReport:
+    """Counts of a verify run (also what ``run_verify`` prints).
+
+    ``sizes`` counts the mismatches by the size of their error in ulps,
+    in the classes of ``ERROR_CLASSES``: one worst error alone can hide what
+    most mismatches look like (a single wrong sign near zero is a huge
+    number of ulps).
+    """
+
+    def __init__(self, function, fmt):
+        self.function = function
+        self.format = fmt
+        self.passed = 0
+        self.failed = 0
+        self.worst = None          # (ulps, lineno)
+        self.sizes = collections.Counter()
+        self.no_distance = 0       # mismatches without an ulp distance
+        self.stopped = False
+
+
+def _metered(fh, bar):
+    """Iterate over a file's lines, advancing a byte-counting bar."""
+    pending = 0
+    for n, line in enumerate(fh, 1):
+        pending += len(line)
+        if n % 4096 == 0:
+            bar.update(pending)
+            pending = 0
+        yield line
+    bar.update(pending)
+
+
+def verify(lines, max_errors=20, out=None, threads=None):
+    """Compare another implementation's vector lines with our results.
+
+    Parameters
+    ----------
+    lines : iterable of str
+        A vector file (header first) holding the other implementation's
+        results.
+    max_errors : int
+        Stop after this many mismatches (0: never stop).
+    out : file, optional
+        Where mismatch lines and the summary go (default sys.stdout).
+    threads : int, optional
+        Threads of the kernels.
+
+    Returns
+    -------
+    VerifyReport
+
+    Raises
+    ------
+    poincare_q64.vectors.VectorSyntaxError
+        A malformed line, after the vectors before it were checked and their
+        mismatches printed.
+
+    Examples
+    --------
+    >>> report = verify([
+    ...     "# poincare_q64 test vectors: function=spatial_hash "
+    ...     "format=uint32 version=0.1.0",
+    ...     "00000005 00000007 => c252a358",
+    ...     "00000005 00000008 => ff94c6c0"])
+    00000005 00000008 => ff94c6c0 expected: ff94c6c1
+    >>> report.passed, report.failed
+    (1, 1)
+    """
+    out = out or sys.stdout
+    header, vecs = V.read_vectors(lines)
+    function, fmt = header.function, header.format
+    report = VerifyReport(function, fmt)
+    for part in _chunks(vecs, CHUNK):
+        expected = evaluate(function, fmt, [v.inputs for v in part], threads)
+        for v, exp in zip(part, expected):
+            got = v.result
+            if got == exp:
+                report.passed += 1
+                continue
+            report.failed += 1
+            print(f"{V.format_inputs(function, v.inputs)} {V.ARROW} "
+                  f"{V.format_result(fmt, got)} expected: "
+                  f"{V.format_result(fmt, exp)}", file=out)
+            err = ulp_error(fmt, got, exp)
+            if err is None:
+                report.no_distance += 1
+            else:
+                report.sizes[_error_class(err)] += 1
+                if report.worst is None or err > report.worst[0]:
+                    report.worst = (err, v.lineno)
+            if max_errors and report.failed >= max_errors:
+                report.stopped = True
+                return report
+    return report
+
+
+def _chunks(vectors, size):
+    """Lists of up to ``size`` vectors from an iterator of parsed vectors.
+
+    A malformed line ends the list it falls in: that list is yielded first,
+    so the vectors before the line are checked (as TestFloat would have
+    checked them line by line), and the error is raised at the next step.
+    """
+    while True:
+        part = []
+        try:
+            for v in vectors:
+                part.append(v)
+                if len(part) == size:
+                    break
+        except V.VectorSyntaxError:
+            if part:
+                yield part
+            raise
+        if not part:
+            return
+        yield part
+
+
+#: Classes of errors (lower bound, label) for verify's summary: 0 ulp is a
+#: zero of the wrong sign; 2^64 ulp and more only happen to floats whose
+#: sign or binade is wrong.
+ERROR_CLASSES = ((0, "0"), (1, "1"), (2, "2-3"), (4, "4-15"),
+                 (16, "16-255"), (1 << 8, "2^8-2^16"), (1 << 16, "2^16-2^32"),
+                 (1 << 32, ">=2^32"))
+
+
+def _error_class(err):
+    return max(k for k, (lo, _) in enumerate(ERROR_CLASSES) if err >= lo)
+
+
+def print_summary(report, out=None, max_errors=20):
+    """Print verify's closing lines, the last ``N tests passed, M failure(s)``.
+
+    Examples
+    --------
+    >>> r = VerifyReport("rbe", V.VectorFormat("int64", 62))
+    >>> r.passed, r.failed, r.worst = 7, 3, (5, 12)
+    >>> r.sizes.update({1: 2, 3: 1})
+    >>> print_summary(r)
+    worst error: 5 ulp (ulp = 2^-62) at line 12
+    mismatches by error in ulp: 1: 2, 4-15: 1
+    7 tests passed, 3 failure(s)
+    """
+    out = out or sys.stdout
+    fmt = report.format
+    if report.worst is not None:
+        print(f"worst error: {report.worst[0]} ulp ({_ulp_unit(fmt)}) at "
+              f"line {report.worst[1]}", file=out)
+        print("mismatches by error in ulp: " + ", ".join(
+            f"{ERROR_CLASSES[k][1]}: {report.sizes[k]}"
+            for k in sorted(report.sizes)), file=out)
+    if report.no_distance:
+        print(f"{report.no_distance} mismatch(es) without an ulp distance "
+              "(overflow, NaN or hash)", file=out)
+    if report.stopped:
+        print(f"stopped after {max_errors} failure(s) (--errors {max_errors});"
+              " the rest of the file was not checked", file=out)
+    print(f"{report.passed} tests passed, {report.failed} failure(s)",
+          file=out)
+
+
+def run_verify(path, max_errors=20, threads=None, progress=True, out=None,
+               err=None):
+    """``poincare-q64 verify``: returns the exit status (0, 1 or 2).
+
+    0: every vector matches; 1: at least one mismatch; 2: the file cannot
+    be read or a line is malformed (the message names the line).
+    """
+    out = out or sys.stdout
+    err = err or sys.stderr
+    bar = None
+    try:
+        if path == "-":
+            fh = contextlib.nullcontext(sys.stdin)
+            size = None
+        else:
+            fh = open(path, encoding="ascii", errors="strict", newline=None)
+            size = os.path.getsize(path)
+    except OSError as exc:
+        print(f"poincare-q64 verify: {exc}", file=err)
+        return 2
+    with fh as stream:
+        lines = stream
+        if progress:
+            from tqdm import tqdm
+            bar = tqdm(total=size, unit="B", unit_scale=True, file=sys.stderr,
+                       disable=None, leave=False, desc="verify")
+            lines = _metered(stream, bar)
+        try:
+            report = verify(lines, max_errors, out, threads)
+        except V.VectorSyntaxError as exc:
+            print(f"poincare-q64 verify: {path}: {exc}", file=err)
+            return 2
+        except UnicodeDecodeError as exc:
+            print(f"poincare-q64 verify: {path}: not an ASCII text file "
+                  f"({exc.reason} at byte {exc.start})", file=err)
+            return 2
+        finally:
+            if bar is not None:
+                bar.close()
+    print_summary(report, out, max_errors)
+    return 1 if report.failed else 0
+
+
+# --------------------------------------------------------------------------
+# gen and eval
+# --------------------------------------------------------------------------
+
+def format_flags(fmt):
+    """The command-line options that select ``fmt``.
+
+    Examples
+    --------
+    >>> format_flags(V.VectorFormat("object", 64)), format_flags(V.VectorFormat("float32"))
+    ('--object --frac 64', '--float32')
+    """
+    if fmt.kind == "int64":
+        return f"--frac {fmt.frac}"
+    if fmt.kind == "object":
+        return f"--object --frac {fmt.frac}"
+    if fmt.kind in ("float64", "float32"):
+        return f"--{fmt.kind}"
+    return ""
+
+
+def run_gen(function, fmt, count, seed, level=1, output=None, worst_dir=None,
+            progress=True, out=None):
+    """``poincare-q64 gen``: write a vector file; returns the exit status.
+
+    Expected results come from the compiled kernels.  With ``output`` the
+    file is written atomically (:func:`write_atomic`); without it (or with
+    ``-``) the lines go to ``out`` (default sys.stdout).
+    """
+    inputs = VectorInputs(function, count, seed, level, worst_dir)
+    flags = " ".join(x for x in (function, format_flags(fmt), f"-n {count}",
+                                 f"--seed {seed}", f"--level {level}") if x)
+    comments = [f"made by: poincare-q64 gen {flags}",
+                "expected results: the compiled kernels of poincare_q64"]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(inputs), file=sys.stderr, disable=None,
+                   leave=False, unit="vec", desc=f"gen {function}")
+    try:
+        lines = generate_lines(function, fmt, inputs, evaluate, comments, bar)
+        if output is None or output == "-":
+            stream = out or sys.stdout
+            for line in lines:
+                stream.write(line + "\n")
+            stream.flush()
+        else:
+            write_atomic(output, lines)
+    finally:
+        if bar is not None:
+            bar.close()
+    return 0
+
+
+def evaluate_one(function, fmt, inputs, use_reference=False):
+    """One correctly rounded result, from the kernels or the reference.
+
+    Raises
+    ------
+    ValueError
+        An input out of range (the message names it), or a seed word with
+        basis != 0.
+
+    Examples
+    --------
+    >>> evaluate_one("radial", V.VectorFormat("object", 0), (1 << 63, 0, 0, 0))
+    1
+    >>> evaluate_one("radial", V.VectorFormat("int64", 62), (0, 0, 0, 1))
+    'overflow'
+    """
+    V.format_inputs(function, inputs)  # range checks, naming the input
+    if use_reference:
+        return evaluate_reference(function, fmt, [tuple(inputs)])[0]
+    return evaluate(function, fmt, [tuple(inputs)])[0]
+
+
+def describe(fmt, result):
+    """``<result field> <decimal>``, as ``poincare-q64 eval`` prints it.
+
+    For the integer formats the decimal is X itself, followed by the value
+    it stands for, X / 2^frac, to 17 significant digits.
+
+    Examples
+    --------
+    >>> describe(V.VectorFormat("float64"), 0x3fe999999999999a)
+    '3fe999999999999a 0.8'
+    >>> describe(V.VectorFormat("int64", 62), -(1 << 61))
+    'e000000000000000 -2305843009213693952 (X / 2^62 = -0.5)'
+    """
+    token = V.format_result(fmt, result)
+    if result == V.OVERFLOW:
+        return (f"{token} (X does not fit int64 at frac {fmt.frac}; "
+                "--object gives the exact integer)")
+    if fmt.kind == "float64":
+        return f"{token} {V.bits_float(result, 'float64')!r}"
+    if fmt.kind == "float32":
+        return f"{token} {np.float32(V.bits_float(result, 'float32'))}"
+    if fmt.kind == "uint32":
+        return f"{token} {result}"
+    value = float(Fraction(result, 1 << fmt.frac))
+    return f"{token} {result} (X / 2^{fmt.frac} = {value:.17g})"

@@ -1,0 +1,29 @@
+/*
+ * capi.c -- the table of function pointers declared in poincare_q64_capi.h.
+ *
+ * Plain C like the kernels (no Python): the capsule module
+ * poincare_q64/_capimodule.c only wraps this table, and C programs that
+ * compile the sources can pass it to plugins the same way.  Designated
+ * initialisers tie each entry to its field by name, so a kernel whose type
+ * no longer matches its field is an incompatible-pointer-types diagnostic
+ * (an error in GCC >= 14, and in the build of tests/test_embedding.py).
+ */
+#include "poincare_q64_capi.h"
+
+static const pq_capi table = {
+    .size = (uint32_t)sizeof(pq_capi),
+    .version = PQ_CAPI_VERSION,
+    .radial = pq_radial,
+    .angular = pq_angular,
+    .spatial_hash = pq_spatial_hash,
+    .modulation = pq_modulation,
+    .rbe = pq_rbe,
+    .rbe_range = pq_rbe_range,
+    .rbe_pipeline = pq_rbe_pipeline,
+    .seed64_pack = pq_seed64_pack,
+    .seed64_unpack = pq_seed64_unpack,
+    .rbe_seed64 = pq_rbe_seed64,
+    .debug_force_slow_path = pq_debug_force_slow_path,
+};
+
+const pq_capi *pq_capi_table(void) { return &table; }
