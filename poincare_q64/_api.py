@@ -102,6 +102,8 @@ def _type_error(func, name, value, where=""):
 
 def _is_integer(x):
     """Python int, numpy integer scalar or another Integral, but not bool."""
+    if type(x) is int:  # the common case, without the slower ABC check
+        return True
     return (isinstance(x, (numbers.Integral, np.integer))
             and not isinstance(x, (bool, np.bool_)))
 
@@ -324,12 +326,50 @@ def _raise_status(func, code, where, frac):
     raise RuntimeError(f"{func}: unknown kernel status {code}{where}")
 
 
+# Scalar results in the public form, by kernel kind.
+_SCALAR_TYPES = {
+    _kernels.KIND_INT64: np.int64,
+    _kernels.KIND_INT128: int,
+    _kernels.KIND_FLOAT64: np.float64,
+    _kernels.KIND_FLOAT32: np.float32,
+}
+
+
+def _evaluate_scalar(func, code, args, dtype, frac, threads):
+    """evaluate() for all-scalar arguments without ``out``: the same checks,
+    errors and result, without arrays or a thread team (a call per
+    transaction, as a testbench makes, then costs microseconds)."""
+    values = {}
+    for name, value in args.items():
+        _, lo, hi = _RANGES[name]
+        v = int(value)  # the caller checked that every value is an integer
+        if not lo <= v < hi:
+            raise _range_error(func, name, v, lo, hi)
+        values[name] = v
+    dt, kind, frac = resolve_format(func, dtype, frac)
+    resolve_threads(func, threads)  # checked although one element needs one
+    if code == _kernels.FUNC_RBE_SEED64:
+        _check_basis(func, np.array(values["word"], dtype=_U64))
+    slot = {s: 0 for s in _SLOTS}
+    for name, v in values.items():
+        slot["R" if name == "word" else name] = v
+    status, value = _kernels.evaluate_scalar(
+        code, *(slot[s] for s in _SLOTS), kind, frac)
+    if status:
+        inputs = ", ".join(f"{k}={v:#x}" if k == "word" else f"{k}={v}"
+                           for k, v in values.items())
+        _raise_status(func, status, f" for {inputs}", frac)
+    return _SCALAR_TYPES[kind](value)
+
+
 def evaluate(func, code, args, dtype, frac, out=None, threads=None):
     """Check ``args`` (name -> user value, names as in _RANGES), broadcast,
     run ``_kernels.evaluate`` and return the result in the public form.
 
     The slot of ``R`` is given as ``word`` for rbe_seed64.
     """
+    if out is None and all(_is_integer(v) for v in args.values()):
+        return _evaluate_scalar(func, code, args, dtype, frac, threads)
     arrays = {}
     scalar = True
     for name, value in args.items():
@@ -546,6 +586,11 @@ def spatial_hash(i, j):
     [1669671676, 1392991556]
     """
     func = "spatial_hash"
+    if _is_integer(i) and _is_integer(j):
+        for name, value in (("i", i), ("j", j)):
+            if not 0 <= int(value) < TWO32:
+                raise _range_error(func, name, int(value), 0, TWO32)
+        return np.uint32(_kernels.spatial_hash_scalar(int(i), int(j)))
     arrays = {}
     scalar = True
     for name, value in (("i", i), ("j", j)):

@@ -5,7 +5,8 @@ no argument validation beyond what is stated: callers pass arrays of exactly
 the dtypes below, 1-D and C-contiguous, each of length ``n`` or ``1`` (a
 length-1 array is used for every element, so scalars need no broadcasting
 copy).  All loops release the GIL and run under OpenMP ``prange`` with
-``threads`` threads; results do not depend on ``threads``.
+at most ``threads`` threads (fewer for small arrays, where waking a thread
+team would cost more than the work); results do not depend on ``threads``.
 """
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +55,18 @@ def evaluate(
     statuses.  Elements whose status is nonzero have unspecified ``out``
     contents.  Ranges of R, T, eps (uint64) and i, j (uint32) are implied by
     the dtypes; log2_c/d_r/rot/d_theta/frac/kind must already be validated."""
+
+def evaluate_scalar(
+    func: int, R: int, T: int, i: int, j: int, eps: int, log2_c: int, d_r: int,
+    rot: int, d_theta: int, kind: int, frac: int,
+) -> tuple[int, int | float | None]:
+    """One element, no arrays, no threads: ``(status, value)`` with value a
+    Python int (int64/int128 kinds, the exact X) or float (float kinds; a
+    float32 result is exactly representable as a double), None unless the
+    status is STATUS_OK.  Arguments must already be in range (the C types
+    are uint64/uint32/int32)."""
+
+def spatial_hash_scalar(i: int, j: int) -> int: ...
 
 def spatial_hash(
     i: npt.NDArray[np.uint32],

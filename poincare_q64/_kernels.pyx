@@ -54,6 +54,7 @@ _OUT_DTYPES = {
 
 cdef enum:
     _CHUNK = 1024  # elements per call of pq_rbe_range (and per thread task)
+    _MIN_PER_THREAD = 256  # fewer elements per thread than this: fewer threads
 
 cdef struct Inputs:
     const uint64_t *R
@@ -171,6 +172,8 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
         cols.rot = a.rot; cols.s_rot = a.srot
         cols.d_theta = a.d_theta; cols.s_d_theta = a.sd_theta
         nchunks = (n + _CHUNK - 1) // _CHUNK
+        if threads > nchunks:
+            threads = <int> nchunks
         for c in prange(nchunks, nogil=True, num_threads=threads, schedule="static"):
             k0 = c * _CHUNK
             k1 = k0 + _CHUNK
@@ -178,12 +181,51 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
                 k1 = n
             bad += <Py_ssize_t> pq_rbe_range(&cols, k0, k1, fmt, op, &status[0])
         return bad
+    # waking a thread team costs more than evaluating a few elements
+    if threads > 1 and n < _MIN_PER_THREAD * threads:
+        threads = <int> max(1, n // _MIN_PER_THREAD)
     for k in prange(n, nogil=True, num_threads=threads, schedule="static"):
         st = eval_store(&a, k, func, fmt, op)
         status[k] = <uint8_t> st
         if st != PQ_OK:
             bad += 1
     return bad
+
+
+def evaluate_scalar(int func, uint64_t R, uint64_t T, uint32_t i, uint32_t j, uint64_t eps,
+                    int32_t log2_c, int32_t d_r, int32_t rot, int32_t d_theta, int kind,
+                    int frac):
+    """One element of evaluate() without arrays or threads: (status, value),
+    value a Python int (int64 and int128 kinds) or float (the float kinds;
+    a float32 result is exact as a double), None unless status is OK."""
+    cdef Inputs a
+    cdef pq_format fmt
+    cdef pq_value v
+    cdef int st
+    if func < 0 or func > 5:
+        raise ValueError(f"_kernels: unknown func {func}")
+    if kind not in _OUT_DTYPES:
+        raise ValueError(f"_kernels: unknown kind {kind}")
+    a.R = &R; a.T = &T; a.i = &i; a.j = &j; a.eps = &eps
+    a.log2_c = &log2_c; a.d_r = &d_r; a.rot = &rot; a.d_theta = &d_theta
+    a.sR = a.sT = a.si = a.sj = a.seps = a.slog2_c = a.sd_r = a.srot = a.sd_theta = 0
+    fmt.kind = kind
+    fmt.frac = frac
+    with nogil:
+        st = eval_one(&a, 0, func, fmt, &v)
+    if st != PQ_OK:
+        return st, None
+    if kind == PQ_KIND_INT64:
+        return st, v.i64
+    if kind == PQ_KIND_INT128:
+        return st, ((<object> v.i128.hi) << 64) | v.i128.lo
+    if kind == PQ_KIND_FLOAT64:
+        return st, v.f64
+    return st, <double> v.f32
+
+
+def spatial_hash_scalar(uint32_t i, uint32_t j):
+    return pq_spatial_hash(i, j)
 
 
 def spatial_hash(const uint32_t[::1] i, const uint32_t[::1] j, Py_ssize_t n,
@@ -197,6 +239,8 @@ def spatial_hash(const uint32_t[::1] i, const uint32_t[::1] j, Py_ssize_t n,
         return
     si = _stride(i.shape[0], n, "i")
     sj = _stride(j.shape[0], n, "j")
+    if threads > 1 and n < _MIN_PER_THREAD * threads:
+        threads = <int> max(1, n // _MIN_PER_THREAD)
     for k in prange(n, nogil=True, num_threads=threads, schedule="static"):
         out[k] = pq_spatial_hash(i[k * si], j[k * sj])
 
