@@ -1,0 +1,300 @@
+"""The correct-rounding campaign (validation/campaign.py) and its oracle.
+
+The oracle must agree with mpmath (independent), the campaign must pass on
+the real kernels and fail on a deliberately wrong one, resume from its
+checkpoints, and run on a dask.distributed cluster.
+"""
+import json
+import math
+import shutil
+import struct
+import textwrap
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mpmath")
+if shutil.which("gcc") is None:
+    pytest.skip("the campaign oracle needs gcc with libquadmath",
+                allow_module_level=True)
+
+import mpmath  # noqa: E402
+
+from poincare_q64 import reference as ref  # noqa: E402
+from poincare_q64 import vectors as V  # noqa: E402
+from validation import campaign as C  # noqa: E402
+from validation import campaign_exact as X  # noqa: E402
+from validation import oracle as O  # noqa: E402
+
+M32 = 0xFFFFFFFF
+
+
+# --------------------------------------------------------------------------
+# MurmurHash3 preimages: j with H(i, j) = H, by inverting each step
+# --------------------------------------------------------------------------
+
+def _rotr(x, r):
+    return ((x >> r) | (x << (32 - r))) & M32
+
+
+def _mix(h, k):
+    k = (k * 0xCC9E2D51) & M32
+    k = ((k << 15) | (k >> 17)) & M32
+    k = (k * 0x1B873593) & M32
+    h ^= k
+    h = ((h << 13) | (h >> 19)) & M32
+    return (h * 5 + 0xE6546B64) & M32
+
+
+def preimage(i, H):
+    """The j with MurmurHash3_x86_32(LE32(i) || LE32(j)) = H."""
+    inv = lambda a: pow(a, -1, 1 << 32)  # noqa: E731
+    h = H ^ (H >> 16)
+    h = (h * inv(0xC2B2AE35)) & M32
+    h ^= (h >> 13) ^ (h >> 26)
+    h = (h * inv(0x85EBCA6B)) & M32
+    h ^= h >> 16
+    h ^= 8
+    h = _rotr(((h - 0xE6546B64) * inv(5)) & M32, 13)   # h1 ^ k2
+    k = h ^ _mix(0, i)
+    k = _rotr((k * inv(0x1B873593)) & M32, 15)
+    return (k * inv(0xCC9E2D51)) & M32
+
+
+def test_hash_matches_mmh3_and_is_invertible():
+    mmh3 = pytest.importorskip("mmh3")
+    rng = np.random.default_rng(1)
+    i = rng.integers(0, 1 << 32, 2000, dtype=np.uint32)
+    j = rng.integers(0, 1 << 32, 2000, dtype=np.uint32)
+    H = O.spatial_hash(i, j)
+    want = [mmh3.hash(struct.pack("<II", a, b), 0, signed=False)
+            for a, b in zip(i.tolist(), j.tolist())]
+    assert H.tolist() == want
+    # the bijection the phi family relies on: j -> H(0, j) is invertible
+    for a, b, h in zip(i[:50].tolist(), j[:50].tolist(), H[:50].tolist()):
+        assert preimage(a, h) == b
+
+
+# --------------------------------------------------------------------------
+# The oracle against mpmath and exact arithmetic
+# --------------------------------------------------------------------------
+
+def test_pi_2_constant():
+    with mpmath.workprec(300):
+        rel = abs((mpmath.mpf(O.pi_2().numerator) / O.pi_2().denominator
+                   - mpmath.pi / 2) / (mpmath.pi / 2))
+        assert rel <= mpmath.mpf(2) ** -113
+
+
+def test_oracle_agrees_with_mpmath():
+    """Values within the stated bound; decided roundings all correct."""
+    val = C.validate_oracle(n=150, seed=11, progress=False)
+    for function, v in val.items():
+        assert v["max_error_over_bound"] <= 1, (function, v)
+        assert v["rounded_disagree"] == 0, (function, v)
+        assert v["rounded_checked"] > 0
+
+
+def test_oracle_rounding_is_exact_rounding_of_its_value():
+    """orc_round = exact rounding of the binary128 value, in every format
+    (float32 subnormals and underflow included)."""
+    idx = np.arange(400, dtype=np.uint64)
+    inp = C.make_inputs("random", idx, 5)
+    # g' ~ 2^-131 (docs/spec.md): float32 underflow and subnormals
+    inp["R"][:20] = inp["eps"][:20] = np.uint64((1 << 64) - 1)
+    inp["log2_c"][:20], inp["d_r"][:20] = 2, 1
+    vals = O.rbe(**inp)
+    fmts = list(O.FORMATS) + [V.parse_format(f) for f in ("object/0",
+                                                         "int64/17")]
+    for fmt in fmts:
+        r = O.round_values(vals, fmt)
+        for k in range(len(idx)):
+            if r.status[k] == O.R_FALLBACK:
+                continue
+            q = O.quad_to_fraction(vals.v[k])
+            want, d, _ = (X.round_ratio(q.numerator, q.denominator, fmt)
+                          if q else (0, math.nan, False))
+            if fmt.kind in ("float64", "float32"):
+                got = int(r.lo[k]) & (2 ** (64 if fmt.kind == "float64"
+                                            else 32) - 1)
+            else:
+                got = (int(r.hi[k]) << 64) | (int(r.lo[k]) & C.M64)
+            assert got == want, (fmt.name, k)
+            assert (math.isnan(d) and math.isnan(r.dist[k])) \
+                or abs(d - r.dist[k]) <= 1e-12
+
+
+def test_exact_rounding_helpers_match_reference():
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        q = Fraction(int(rng.integers(-(1 << 62), 1 << 62)),
+                     int(rng.integers(1, 1 << 62))) * Fraction(
+                         1, 1 << int(rng.integers(0, 150)))
+        for fmt in O.FORMATS:
+            got = X.round_ratio(q.numerator, q.denominator, fmt)[0]
+            if fmt.kind in ("float64", "float32"):
+                assert got == V.float_bits(ref.fraction_to_float(q, fmt.kind),
+                                           fmt.kind)
+            else:
+                assert got == ref.round_fraction(q, fmt.frac)
+    # a tie rounds to even and has distance 0
+    assert X.round_ratio(5, 2, V.parse_format("object/0"))[:2] == (2, 0.0)
+
+
+def test_fallback_resolves_rational_and_undecided_elements():
+    # H = 2^30 and 3 2^30: phi = 11/10 and 9/10, rational, not binary128
+    j = np.array([preimage(0, 1 << 30), preimage(0, 3 << 30), 12345],
+                 dtype=np.uint32)
+    inputs = dict(i=np.zeros(3, np.uint32), j=j)
+    vals, H = O.modulation(inputs["i"], j)
+    assert H.tolist()[:2] == [1 << 30, 3 << 30]
+    assert vals.flag.tolist()[:2] == [O.V_RATIONAL] * 2
+    import poincare_q64 as pq
+    for fmt in O.FORMATS:
+        e = C.expected_oracle("modulation", inputs, vals, fmt)
+        assert e.fallback == 2
+        got, _ = C.kernel_results(pq, "modulation", inputs, fmt, e.overflow)
+        assert (got.lo == e.lo).all() and (got.hi == e.hi).all()
+    # an error bound too wide to decide anything: every element goes to
+    # the reference, and the results are still right
+    wide = O.Values(vals.v, np.full(3, 1e30), vals.flag)
+    e = C.expected_oracle("modulation", inputs, wide, O.FORMATS[0])
+    assert e.undecided == 1 and e.fallback == 2
+    want = [ref.modulation(0, int(x), frac=64, dtype=object) for x in j]
+    assert [(int(h) << 64) | (int(lo) & C.M64)
+            for lo, h in zip(e.lo, e.hi)] == want
+
+
+# --------------------------------------------------------------------------
+# Tiny campaigns
+# --------------------------------------------------------------------------
+
+def _run(family, tmp_path, **kw):
+    opts = dict(sample=kw.pop("sample", 256), chunk=kw.pop("chunk", 64),
+                n=kw.pop("n", None), keep=4, combos=kw.pop("combos", 2),
+                kernel=kw.pop("kernel", "poincare_q64"))
+    cfg = C.make_config(family, **opts)
+    results, complete, wall = C.run_family(
+        cfg, checkpoint_dir=tmp_path / "ck", progress=False,
+        workers=kw.pop("workers", 1), **kw)
+    return cfg, C.summarize(cfg, results, complete, wall)
+
+
+def test_tiny_campaign_on_a_dask_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(processes=False, n_workers=1,
+                                  threads_per_worker=2,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        for family in C.FAMILIES:
+            cfg, s = _run(family, tmp_path, scheduler=client,
+                          n=4096 if family == "random" else None)
+            assert s["complete"] and s["failures"] == 0, s["examples"]
+            per = 4 + (family == "phi") + 2 * (family == "random")
+            assert s["tests"] >= 256 * per * (2 if family == "angular"
+                                              else 1) * 0.9
+            assert all(len(w) == 4 for w in s["worst"].values())
+
+
+FAULTY = '''
+"""poincare_q64 with a rounding bug: odd integer results lose their last
+bit (a truncation), and one float result in 7 has its last bit flipped."""
+import numpy as np
+import poincare_q64 as _pq
+from poincare_q64 import spatial_hash
+
+
+def _spoil(r, dtype):
+    r = np.array(r, dtype=dtype)
+    if r.dtype == object:
+        return np.array([x - (x & 1) for x in r], dtype=object)
+    if r.dtype == np.int64:
+        return r - (r & 1)
+    bits = r.view(np.uint64 if r.dtype == np.float64 else np.uint32)
+    bits[::7] ^= 1
+    return r
+
+
+def modulation(i, j, *, frac=None, dtype=np.int64):
+    return _spoil(_pq.modulation(i, j, frac=frac, dtype=dtype), dtype)
+
+
+def rbe(*args, dtype=np.int64, **kw):
+    return _spoil(_pq.rbe(*args, dtype=dtype, **kw), dtype)
+'''
+
+
+def test_campaign_catches_a_wrong_kernel(tmp_path, monkeypatch, capsys):
+    (tmp_path / "faulty_kernel.py").write_text(textwrap.dedent(FAULTY))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for family in ("phi", "random"):
+        cfg, s = _run(family, tmp_path, kernel="faulty_kernel", n=256)
+        for fmt in O.FORMATS:
+            assert s["formats"][fmt.name]["failures"] > 0, (family, fmt)
+        assert s["formats"].get("uint32", {"failures": 0})["failures"] == 0
+        e = s["examples"][0]
+        assert e["got"] != e["expected"]
+    # the command line reports them and exits with status 1
+    code = C.main(["--family", "phi", "--sample", "128", "--chunk", "64",
+                   "--kernel", "faulty_kernel", "--workers", "1",
+                   "--checkpoint-dir", str(tmp_path / "ck2"),
+                   "--report-dir", str(tmp_path / "rep"), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "failure(s)" in out and " 0 failure(s)" not in out
+
+
+def test_checkpoints_resume_to_the_same_totals(tmp_path):
+    opts = dict(sample=512, chunk=64, n=2000, keep=4)
+    cfg = C.make_config("random", **opts)
+    ck = tmp_path / "a"
+    res, complete, _ = C.run_family(cfg, checkpoint_dir=ck, max_chunks=3,
+                                    workers=1, progress=False)
+    assert not complete and len(res) == 3
+    res, complete, _ = C.run_family(cfg, checkpoint_dir=ck, workers=1,
+                                    progress=False)
+    assert complete and len(res) == 8
+    resumed = C.summarize(cfg, res, complete, 0)
+    res, complete, _ = C.run_family(cfg, checkpoint_dir=tmp_path / "b",
+                                    workers=1, progress=False)
+    fresh = C.summarize(cfg, res, complete, 0)
+    for key in ("tests", "failures", "elements", "formats", "worst", "hist"):
+        assert resumed[key] == fresh[key], key
+    # a damaged checkpoint is redone, not trusted
+    (C.checkpoint_path(ck, cfg) / "chunk-000001.json").write_text("{")
+    res, complete, _ = C.run_family(cfg, checkpoint_dir=ck, workers=1,
+                                    progress=False)
+    assert complete and C.summarize(cfg, res, True, 0)["tests"] \
+        == fresh["tests"]
+
+
+def test_worst_cases_merge_into_files_that_parse(tmp_path):
+    from poincare_q64.conformance import worst_case_inputs
+    cfg, s = _run("random", tmp_path, n=1000)
+    fn, cases = C.worst_case_lines(s)
+    assert fn == "rbe" and len(cases) == 16
+    out = tmp_path / "wc"
+    out.mkdir()
+    (out / "rbe.txt").write_text(V.worst_case_header("rbe")
+                                 + "\n# old\nfloat64 " + V.format_inputs(
+                                     "rbe", cases[8][1]) + "  # kept\n")
+    added = C.merge_worst_cases(fn, cases, out, "# campaign")
+    assert added == 15                      # one was already there
+    assert C.merge_worst_cases(fn, cases, out, "# campaign") == 0
+    text = (out / "rbe.txt").read_text()
+    assert "# old" in text and "# kept" in text
+    assert text.count("# campaign") == 1
+    assert len(worst_case_inputs("rbe", out)) == 16
+
+
+def test_report_is_written(tmp_path):
+    pytest.importorskip("matplotlib")
+    sdir = tmp_path / "rep" / "campaign"
+    sdir.mkdir(parents=True)
+    cfg, s = _run("angular", tmp_path)
+    (sdir / "angular.json").write_text(json.dumps(s))
+    C.write_report(tmp_path / "rep")
+    md = (tmp_path / "rep" / "campaign.md").read_text()
+    assert "tests passed, 0 failure(s)" in md
+    assert (tmp_path / "rep" / "campaign_distances.png").stat().st_size > 0
