@@ -56,45 +56,32 @@ cdef enum:
     _CHUNK = 1024  # elements per call of pq_rbe_range (and per thread task)
     _MIN_PER_THREAD = 256  # fewer elements per thread than this: fewer threads
 
-cdef struct Inputs:
-    const uint64_t *R
-    const uint64_t *T
-    const uint32_t *i
-    const uint32_t *j
-    const uint64_t *eps
-    const int32_t *log2_c
-    const int32_t *d_r
-    const int32_t *rot
-    const int32_t *d_theta
-    # 0 for a length-1 input (same value for every element), else 1
-    Py_ssize_t sR, sT, si, sj, seps, slog2_c, sd_r, srot, sd_theta
-
-
-cdef inline int eval_one(const Inputs *a, Py_ssize_t k, int func, pq_format fmt,
+# a: the columns as pq_rbe_range takes them (stride 0 for a length-1 input)
+cdef inline int eval_one(const pq_columns *a, Py_ssize_t k, int func, pq_format fmt,
                          pq_value *v) noexcept nogil:
     cdef pq_params p
-    p.eps = a.eps[k * a.seps]
-    p.log2_c = a.log2_c[k * a.slog2_c]
-    p.d_r = a.d_r[k * a.sd_r]
-    p.rot = a.rot[k * a.srot]
-    p.d_theta = a.d_theta[k * a.sd_theta]
+    p.eps = a.eps[k * a.s_eps]
+    p.log2_c = a.log2_c[k * a.s_log2_c]
+    p.d_r = a.d_r[k * a.s_d_r]
+    p.rot = a.rot[k * a.s_rot]
+    p.d_theta = a.d_theta[k * a.s_d_theta]
     if func == 0:
-        return pq_radial(a.R[k * a.sR], &p, fmt, v)
+        return pq_radial(a.R[k * a.s_R], &p, fmt, v)
     if func == 1:
-        return pq_angular(a.T[k * a.sT], &p, fmt, v)
+        return pq_angular(a.T[k * a.s_T], &p, fmt, v)
     if func == 2:
-        return pq_modulation(a.i[k * a.si], a.j[k * a.sj], fmt, v)
+        return pq_modulation(a.i[k * a.s_i], a.j[k * a.s_j], fmt, v)
     if func == 3:
-        return pq_rbe(a.R[k * a.sR], a.T[k * a.sT], a.i[k * a.si], a.j[k * a.sj], &p, fmt, v)
+        return pq_rbe(a.R[k * a.s_R], a.T[k * a.s_T], a.i[k * a.s_i], a.j[k * a.s_j], &p, fmt, v)
     if func == 4:
-        return pq_rbe_pipeline(a.R[k * a.sR], a.T[k * a.sT], a.i[k * a.si], a.j[k * a.sj],
+        return pq_rbe_pipeline(a.R[k * a.s_R], a.T[k * a.s_T], a.i[k * a.s_i], a.j[k * a.s_j],
                                &p, fmt, v)
     if func == 5:
-        return pq_rbe_seed64(a.R[k * a.sR], a.i[k * a.si], a.j[k * a.sj], p.eps, fmt, v)
+        return pq_rbe_seed64(a.R[k * a.s_R], a.i[k * a.s_i], a.j[k * a.s_j], p.eps, fmt, v)
     return PQ_EDOM
 
 
-cdef inline int eval_store(const Inputs *a, Py_ssize_t k, int func, pq_format fmt,
+cdef inline int eval_store(const pq_columns *a, Py_ssize_t k, int func, pq_format fmt,
                            char *op) noexcept nogil:
     # v is local to this call, hence private to the thread running it
     cdef pq_value v
@@ -125,7 +112,7 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
              const uint32_t[::1] j, const uint64_t[::1] eps, const int32_t[::1] log2_c,
              const int32_t[::1] d_r, const int32_t[::1] rot, const int32_t[::1] d_theta,
              Py_ssize_t n, int kind, int frac, out, uint8_t[::1] status, int threads):
-    cdef Inputs a
+    cdef pq_columns a
     cdef pq_format fmt
     cdef Py_ssize_t k, bad = 0
     cdef int st
@@ -145,32 +132,22 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
         raise ValueError("_kernels: status must have length n")
     if n == 0:
         return 0
-    a.R = &R[0]; a.sR = _stride(R.shape[0], n, "R")
-    a.T = &T[0]; a.sT = _stride(T.shape[0], n, "T")
-    a.i = &i[0]; a.si = _stride(i.shape[0], n, "i")
-    a.j = &j[0]; a.sj = _stride(j.shape[0], n, "j")
-    a.eps = &eps[0]; a.seps = _stride(eps.shape[0], n, "eps")
-    a.log2_c = &log2_c[0]; a.slog2_c = _stride(log2_c.shape[0], n, "log2_c")
-    a.d_r = &d_r[0]; a.sd_r = _stride(d_r.shape[0], n, "d_r")
-    a.rot = &rot[0]; a.srot = _stride(rot.shape[0], n, "rot")
-    a.d_theta = &d_theta[0]; a.sd_theta = _stride(d_theta.shape[0], n, "d_theta")
+    a.R = &R[0]; a.s_R = _stride(R.shape[0], n, "R")
+    a.T = &T[0]; a.s_T = _stride(T.shape[0], n, "T")
+    a.i = &i[0]; a.s_i = _stride(i.shape[0], n, "i")
+    a.j = &j[0]; a.s_j = _stride(j.shape[0], n, "j")
+    a.eps = &eps[0]; a.s_eps = _stride(eps.shape[0], n, "eps")
+    a.log2_c = &log2_c[0]; a.s_log2_c = _stride(log2_c.shape[0], n, "log2_c")
+    a.d_r = &d_r[0]; a.s_d_r = _stride(d_r.shape[0], n, "d_r")
+    a.rot = &rot[0]; a.s_rot = _stride(rot.shape[0], n, "rot")
+    a.d_theta = &d_theta[0]; a.s_d_theta = _stride(d_theta.shape[0], n, "d_theta")
     fmt.kind = kind
     fmt.frac = frac
     cdef uint8_t[::1] ob = out.view(np.uint8)
     op = <char *> &ob[0]
-    cdef pq_columns cols
     cdef Py_ssize_t nchunks, c, k0, k1
     if func == 3:
         # rbe: the C array loop, in chunks so that threads share the work
-        cols.R = a.R; cols.s_R = a.sR
-        cols.T = a.T; cols.s_T = a.sT
-        cols.i = a.i; cols.s_i = a.si
-        cols.j = a.j; cols.s_j = a.sj
-        cols.eps = a.eps; cols.s_eps = a.seps
-        cols.log2_c = a.log2_c; cols.s_log2_c = a.slog2_c
-        cols.d_r = a.d_r; cols.s_d_r = a.sd_r
-        cols.rot = a.rot; cols.s_rot = a.srot
-        cols.d_theta = a.d_theta; cols.s_d_theta = a.sd_theta
         nchunks = (n + _CHUNK - 1) // _CHUNK
         if threads > nchunks:
             threads = <int> nchunks
@@ -179,7 +156,7 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
             k1 = k0 + _CHUNK
             if k1 > n:
                 k1 = n
-            bad += <Py_ssize_t> pq_rbe_range(&cols, k0, k1, fmt, op, &status[0])
+            bad += <Py_ssize_t> pq_rbe_range(&a, k0, k1, fmt, op, &status[0])
         return bad
     # waking a thread team costs more than evaluating a few elements
     if threads > 1 and n < _MIN_PER_THREAD * threads:
@@ -198,7 +175,7 @@ def evaluate_scalar(int func, uint64_t R, uint64_t T, uint32_t i, uint32_t j, ui
     """One element of evaluate() without arrays or threads: (status, value),
     value a Python int (int64 and int128 kinds) or float (the float kinds;
     a float32 result is exact as a double), None unless status is OK."""
-    cdef Inputs a
+    cdef pq_columns a
     cdef pq_format fmt
     cdef pq_value v
     cdef int st
@@ -208,7 +185,7 @@ def evaluate_scalar(int func, uint64_t R, uint64_t T, uint32_t i, uint32_t j, ui
         raise ValueError(f"_kernels: unknown kind {kind}")
     a.R = &R; a.T = &T; a.i = &i; a.j = &j; a.eps = &eps
     a.log2_c = &log2_c; a.d_r = &d_r; a.rot = &rot; a.d_theta = &d_theta
-    a.sR = a.sT = a.si = a.sj = a.seps = a.slog2_c = a.sd_r = a.srot = a.sd_theta = 0
+    a.s_R = a.s_T = a.s_i = a.s_j = a.s_eps = a.s_log2_c = a.s_d_r = a.s_rot = a.s_d_theta = 0
     fmt.kind = kind
     fmt.frac = frac
     with nogil:

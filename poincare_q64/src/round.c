@@ -39,8 +39,7 @@ static int emit_fixed(int neg, const limb *X, int xn, pq_format fmt, pq_value *o
 }
 
 static int emit_zero(pq_format fmt, pq_value *out) {
-    limb z = 0;
-    if (fmt.kind == PQ_KIND_INT64 || fmt.kind == PQ_KIND_INT128) return emit_fixed(0, &z, 1, fmt, out);
+    if (fmt.kind == PQ_KIND_INT64 || fmt.kind == PQ_KIND_INT128) return emit_fixed128(0, 0, fmt, out);
     return emit_float(0, 0, 0, fmt, out);
 }
 
