@@ -671,8 +671,9 @@ def rbe(R, T, i, j, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0, frac=None,
         Array of exactly ``dtype`` and the broadcast shape to write into; it
         is returned.  It is written only if every element succeeds.
     threads : int, optional
-        Number of threads, >= 1; None uses all cores.  Results do not
-        depend on it.
+        Most threads to use, >= 1; None uses all cores.  Small inputs use
+        fewer (a thread per 1024 elements for rbe, per 256 for the other
+        functions; a scalar call none).  Results do not depend on it.
 
     Returns
     -------
