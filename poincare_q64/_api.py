@@ -303,13 +303,10 @@ def _int128_to_objects(buf):
     return hi.astype(object) * TWO64 + lo.astype(object)
 
 
-def _describe(names, flats, k):
-    """The inputs of flat element k, for an error message."""
-    parts = []
-    for name, a in zip(names, flats):
-        v = int(a[0] if a.shape[0] == 1 else a[k])
-        parts.append(f"{name}={v:#x}" if name == "word" else f"{name}={v}")
-    return ", ".join(parts)
+def _describe(values):
+    """Inputs (name -> int) as an error message shows them."""
+    return ", ".join(f"{name}={v:#x}" if name == "word" else f"{name}={v}"
+                     for name, v in values.items())
 
 
 def _raise_status(func, code, where, frac):
@@ -356,9 +353,7 @@ def _evaluate_scalar(func, code, args, dtype, frac, threads):
     status, value = _kernels.evaluate_scalar(
         code, *(slot[s] for s in _SLOTS), kind, frac)
     if status:
-        inputs = ", ".join(f"{k}={v:#x}" if k == "word" else f"{k}={v}"
-                           for k, v in values.items())
-        _raise_status(func, status, f" for {inputs}", frac)
+        _raise_status(func, status, f" for {_describe(values)}", frac)
     return _SCALAR_TYPES[kind](value)
 
 
@@ -398,7 +393,8 @@ def evaluate(func, code, args, dtype, frac, out=None, threads=None):
                             buf, status, nthreads)
     if bad:
         k = int(np.flatnonzero(status)[0])
-        inputs = _describe(names, flats, k)
+        inputs = _describe({name: int(a[0] if a.shape[0] == 1 else a[k])
+                            for name, a in zip(names, flats)})
         where = (f" for {inputs}" if scalar
                  else f" at index {_index(k, shape)} ({inputs})")
         _raise_status(func, int(status[k]), where, frac)

@@ -100,6 +100,14 @@ cdef inline int eval_store(const pq_columns *a, Py_ssize_t k, int func, pq_forma
     return PQ_OK
 
 
+cdef int _check_func_kind(int func, int kind) except -1:
+    if func < 0 or func > 5:
+        raise ValueError(f"_kernels: unknown func {func}")
+    if kind not in _OUT_DTYPES:
+        raise ValueError(f"_kernels: unknown kind {kind}")
+    return 0
+
+
 cdef inline Py_ssize_t _stride(Py_ssize_t length, Py_ssize_t n, str name) except -1:
     if length == n:
         return 1 if n != 1 else 0
@@ -117,10 +125,7 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
     cdef Py_ssize_t k, bad = 0
     cdef int st
     cdef char *op
-    if func < 0 or func > 5:
-        raise ValueError(f"_kernels: unknown func {func}")
-    if kind not in _OUT_DTYPES:
-        raise ValueError(f"_kernels: unknown kind {kind}")
+    _check_func_kind(func, kind)
     if threads < 1:
         raise ValueError("_kernels: threads must be >= 1")
     want = n * 2 if kind == PQ_KIND_INT128 else n
@@ -179,10 +184,7 @@ def evaluate_scalar(int func, uint64_t R, uint64_t T, uint32_t i, uint32_t j, ui
     cdef pq_format fmt
     cdef pq_value v
     cdef int st
-    if func < 0 or func > 5:
-        raise ValueError(f"_kernels: unknown func {func}")
-    if kind not in _OUT_DTYPES:
-        raise ValueError(f"_kernels: unknown kind {kind}")
+    _check_func_kind(func, kind)
     a.R = &R; a.T = &T; a.i = &i; a.j = &j; a.eps = &eps
     a.log2_c = &log2_c; a.d_r = &d_r; a.rot = &rot; a.d_theta = &d_theta
     a.s_R = a.s_T = a.s_i = a.s_j = a.s_eps = a.s_log2_c = a.s_d_r = a.s_rot = a.s_d_theta = 0
