@@ -364,3 +364,57 @@ def max_threads():
 
 def openmp_enabled():
     return bool(pqk_openmp())
+
+
+cdef extern from "pq_internal.h" nogil:
+    int pq_block_level()
+    int pq_debug_set_simd(int level)
+    int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T,
+                        const uint32_t *i, const uint32_t *j, const pq_params *p,
+                        uint64_t *Fhi, uint64_t *Flo, uint8_t *flags)
+
+
+def simd_level():
+    """The SIMD code rbe's array path runs: 0 none (the scalar loop),
+    1 AVX2, 2 AVX-512."""
+    return pq_block_level()
+
+
+def set_simd(int level):
+    """Testing: run rbe's array path at this SIMD level (0 = the scalar
+    loop) instead of the CPU's best; -1 goes back to the CPU's best.
+    ValueError if the CPU lacks the level.  Not thread-safe."""
+    if level < -1 or level > 2 or pq_debug_set_simd(level) != PQ_OK:
+        raise ValueError(f"SIMD level {level} is not available on this CPU")
+
+
+def debug_stage1(int level, R, T, i, j, uint64_t eps=0, int log2_c=0, int d_r=0, int rot=0,
+                 int d_theta=0):
+    """Testing: stage 1 of rbe for arrays R, T (uint64), i, j (uint32):
+    (Fhi, Flo, flags) with F = Fhi 2^64 + Flo = |f| 2^123 as stage 1
+    computes it, flags bit 0 its sign and bit 1 ok (F = 0 when not ok);
+    level 0 the scalar kernels, 1 and 2 the block code at that SIMD level."""
+    cdef uint64_t[::1] r = np.ascontiguousarray(R, dtype=np.uint64)
+    cdef uint64_t[::1] t = np.ascontiguousarray(T, dtype=np.uint64)
+    cdef uint32_t[::1] ii = np.ascontiguousarray(i, dtype=np.uint32)
+    cdef uint32_t[::1] jj = np.ascontiguousarray(j, dtype=np.uint32)
+    cdef size_t n = r.shape[0]
+    if t.shape[0] != n or ii.shape[0] != n or jj.shape[0] != n:
+        raise ValueError("R, T, i, j must have the same length")
+    hi = np.zeros(n, dtype=np.uint64)
+    lo = np.zeros(n, dtype=np.uint64)
+    fl = np.zeros(n, dtype=np.uint8)
+    cdef uint64_t[::1] h = hi
+    cdef uint64_t[::1] l = lo
+    cdef uint8_t[::1] f = fl
+    cdef pq_params p
+    p.eps = eps
+    p.log2_c = log2_c
+    p.d_r = d_r
+    p.rot = rot
+    p.d_theta = d_theta
+    if n == 0:
+        return hi, lo, fl
+    if pq_debug_stage1(level, n, &r[0], &t[0], &ii[0], &jj[0], &p, &h[0], &l[0], &f[0]) != PQ_OK:
+        raise ValueError(f"level {level} not available or invalid options")
+    return hi, lo, fl

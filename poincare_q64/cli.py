@@ -830,6 +830,8 @@ def run_info(out=None):
     print(f"OpenMP: {'yes' if _kernels.openmp_enabled() else 'no'}",
           file=stream)
     print(f"threads for threads=None: {_kernels.max_threads()}", file=stream)
+    simd = {0: "none (scalar loop)", 1: "AVX2", 2: "AVX-512"}[_kernels.simd_level()]
+    print(f"SIMD for rbe arrays: {simd}", file=stream)
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}",
           file=stream)
     return 0

@@ -113,6 +113,9 @@ def test_info_reports_openmp_and_threads():
     assert re.search(r"^OpenMP: (yes|no)$", res.stdout, re.M)
     assert re.search(r"^threads for threads=None: [1-9]\d*$", res.stdout,
                      re.M)
+    from poincare_q64 import _kernels
+    simd = {0: "none (scalar loop)", 1: "AVX2", 2: "AVX-512"}[_kernels.simd_level()]
+    assert re.search(rf"^SIMD for rbe arrays: {re.escape(simd)}$", res.stdout, re.M)
 
 
 @pytest.mark.parametrize("args", [["selfcheck", "--threads", "0"],

@@ -11,9 +11,11 @@
 
 #include <stdint.h>
 
-static inline uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+#include "pq_w.h" /* PQ_INLINE */
 
-static inline uint32_t mix_block(uint32_t h, uint32_t k) {
+PQ_INLINE uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+
+PQ_INLINE uint32_t mix_block(uint32_t h, uint32_t k) {
     k *= 0xcc9e2d51u;
     k = rotl32(k, 15);
     k *= 0x1b873593u;
@@ -24,7 +26,7 @@ static inline uint32_t mix_block(uint32_t h, uint32_t k) {
 
 /* Inline so that the array loops pay no call; pq_spatial_hash is the
  * exported copy (hash.c). */
-static inline uint32_t pq_hash(uint32_t i, uint32_t j) {
+PQ_INLINE uint32_t pq_hash(uint32_t i, uint32_t j) {
     uint32_t h = mix_block(mix_block(0u, i), j);
     h ^= 8u; /* key length in bytes */
     h ^= h >> 16;

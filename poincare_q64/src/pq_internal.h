@@ -124,6 +124,35 @@ static inline uint64_t pq_fast_err_g(uint64_t eps, int d_r) {
     return (eps || d_r) ? PQ_FAST_ERR_G1 : PQ_FAST_ERR_G0;
 }
 
+/* ---- stage 1 on blocks (rbe_block.c) --------------------------------------
+ * pq_rbe_range copies up to PQ_BLOCK elements with the same options into a
+ * pq_block; pq_block_stage1 computes for each what rbe's stage 1 computes
+ * (F = |f| 2^123 as Fhi:Flo, neg, ok = Newton check passed and neither s
+ * nor phi exact) and, for int64 results at frac, x = the rounded value
+ * with x_ok = ok, Ziv's test passed and the value fits int64.  It returns 0
+ * (and writes nothing) when no SIMD code is available for this CPU. */
+#define PQ_BLOCK 128
+typedef struct pq_block {
+    uint64_t R[PQ_BLOCK], T[PQ_BLOCK]; /* T before rot and d_theta */
+    uint32_t i[PQ_BLOCK], j[PQ_BLOCK];
+    uint64_t Fhi[PQ_BLOCK], Flo[PQ_BLOCK], neg[PQ_BLOCK], ok[PQ_BLOCK], x_ok[PQ_BLOCK];
+    int64_t x[PQ_BLOCK];
+} pq_block;
+int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, int frac);
+/* 0 none, 1 AVX2, 2 AVX-512: the SIMD code pq_block_stage1 runs */
+int pq_block_level(void);
+/* Testing: run level (0 = none: the scalar loop) instead of the CPU's best,
+ * -1 = back to the CPU's best; PQ_EDOM if the CPU lacks it.  Not
+ * synchronised: set it while no other thread evaluates. */
+int pq_debug_set_simd(int level);
+/* Testing: F = |f| 2^123 of stage 1 as Fhi:Flo and flags (bit 0 the sign,
+ * bit 1 ok; F = 0 when not ok) for n elements, through the scalar kernels
+ * (level 0) or the block code at that SIMD level; PQ_EDOM if the CPU lacks
+ * it or p is invalid. */
+int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, const uint32_t *i,
+                    const uint32_t *j, const pq_params *p, uint64_t *Fhi, uint64_t *Flo,
+                    uint8_t *flags);
+
 /* ---- kernels used across files ------------------------------------------ */
 /* Testing: 0 = normal; 1 = skip stage 1 (start at the 128-bit path);
  * 2 = skip stage 1 and the 128-bit path (start at the multi-precision path).

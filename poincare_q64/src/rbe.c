@@ -206,6 +206,45 @@ static inline void store(pq_format fmt, void *out, size_t k, const pq_value *v) 
     }
 }
 
+/* Elements k0 <= k < k0 + n (n <= PQ_BLOCK) with the same options p, valid:
+ * stage 1 for the whole block at once, then per element the rounding (for
+ * formats other than int64) and, where stage 1 did not decide, rbe_core. */
+static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_params *p,
+                        const f123_plan *rp, pq_format fmt, void *out, uint8_t *status,
+                        pq_block *b) {
+    size_t bad = 0;
+    for (size_t m = 0; m < n; m++) {
+        size_t k = k0 + m;
+        b->R[m] = a->R[k * a->s_R];
+        b->T[m] = a->T[k * a->s_T];
+        b->i[m] = a->i[k * a->s_i];
+        b->j[m] = a->j[k * a->s_j];
+    }
+    pq_block_stage1(b, n, p, fmt.kind == PQ_KIND_INT64 ? fmt.frac : 62);
+    for (size_t m = 0; m < n; m++) {
+        size_t k = k0 + m;
+        pq_value v;
+        int st = PQ_RETRY;
+        if (fmt.kind == PQ_KIND_INT64) {
+            if (b->x_ok[m]) {
+                ((int64_t *)out)[k] = b->x[m];
+                status[k] = PQ_OK;
+                continue;
+            }
+        } else if (b->ok[m]) {
+            st = round_f123((int)b->neg[m], pq_u128(b->Fhi[m], b->Flo[m]),
+                            PQ_FAST_ERR_F << pq_fast_err_shift, rp, fmt, &v);
+        }
+        if (st == PQ_RETRY) st = rbe_core(b->R[m], b->T[m], b->i[m], b->j[m], p, rp, fmt, &v);
+        status[k] = (uint8_t)st;
+        if (st == PQ_OK)
+            store(fmt, out, k, &v);
+        else
+            bad++;
+    }
+    return bad;
+}
+
 size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
                     uint8_t *status) {
     size_t bad = 0;
@@ -217,6 +256,14 @@ size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, vo
     int same = !(a->s_eps | a->s_log2_c | a->s_d_r | a->s_rot | a->s_d_theta);
     pq_params p0 = {a->eps[0], a->log2_c[0], a->d_r[0], a->rot[0], a->d_theta[0]};
     int ok0 = fmt_ok && params_ok(&p0);
+    if (same && ok0 && !pq_force_slow && pq_block_level() > 0) {
+        pq_block b;
+        for (size_t k = k0; k < k1; k += PQ_BLOCK) {
+            size_t n = k1 - k < PQ_BLOCK ? k1 - k : PQ_BLOCK;
+            bad += rbe_block(a, k, n, &p0, &rp, fmt, out, status, &b);
+        }
+        return bad;
+    }
     for (size_t k = k0; k < k1; k++) {
         pq_params p = p0;
         int ok = ok0;
@@ -330,5 +377,47 @@ int pq_debug_approx(int which, uint64_t x, int W, uint64_t eps, int log2_c, int 
     pq_mpn_copy(m, a.m, W);
     *e = a.e;
     *err = a.err;
+    return PQ_OK;
+}
+
+/* ---- testing: stage 1's F through the scalar kernels or the block ----- */
+int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, const uint32_t *i,
+                    const uint32_t *j, const pq_params *p, uint64_t *Fhi, uint64_t *Flo,
+                    uint8_t *flags) {
+    if (!p || !params_ok(p)) return PQ_EDOM;
+    if (level == 0) {
+        for (size_t k = 0; k < n; k++) {
+            uint64_t Tp = turn_prime(T[k], p);
+            uint32_t H = pq_hash(i[k], j[k]);
+            u128 G, F = 0;
+            int ng = 0, ns = 0, ok = pq_fast_radial(R[k], p->eps, p->log2_c, p->d_r, &G, &ng) == PQ_OK;
+            ok = ok && (Tp << 2) != 0 && (H << 2) != 0;
+            if (ok) F = pq_mulhi3(pq_mulhi3(G, pq_fast_sin(Tp, &ns)), pq_fast_phi(H));
+            Fhi[k] = (uint64_t)(F >> 64);
+            Flo[k] = (uint64_t)F;
+            flags[k] = (uint8_t)(((ng ^ ns) & ok) | (ok << 1));
+        }
+        return PQ_OK;
+    }
+    int saved = pq_block_level();
+    if (pq_debug_set_simd(level) != PQ_OK) return PQ_EDOM;
+    pq_block b;
+    for (size_t k0 = 0; k0 < n; k0 += PQ_BLOCK) {
+        size_t m = n - k0 < PQ_BLOCK ? n - k0 : PQ_BLOCK;
+        for (size_t k = 0; k < m; k++) {
+            b.R[k] = R[k0 + k];
+            b.T[k] = T[k0 + k];
+            b.i[k] = i[k0 + k];
+            b.j[k] = j[k0 + k];
+        }
+        pq_block_stage1(&b, m, p, 62);
+        for (size_t k = 0; k < m; k++) {
+            int ok = (int)b.ok[k];
+            Fhi[k0 + k] = ok ? b.Fhi[k] : 0;
+            Flo[k0 + k] = ok ? b.Flo[k] : 0;
+            flags[k0 + k] = (uint8_t)(((int)b.neg[k] & ok) | (ok << 1));
+        }
+    }
+    pq_debug_set_simd(saved);
     return PQ_OK;
 }

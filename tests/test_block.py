@@ -1,0 +1,162 @@
+"""rbe's array path: stage 1 on blocks, in SIMD lanes where the CPU allows.
+
+rbe_block.c compiles the stage-1 kernels with 64-bit products built from
+32-bit partial products (pq_w.h, PQ_W_SPLIT) so that they vectorise; the
+scalar path compiles the same source with unsigned __int128.  Both are exact
+integer arithmetic, so the claim is bit-identity:
+
+* ``_kernels.debug_stage1(level, ...)`` returns stage 1's F = |f| 2^123, sign
+  and ok flag; level 0 is the scalar kernels, 1 AVX2, 2 AVX-512.  Every level
+  the CPU has must give the same words as level 0 on random and hard inputs,
+  for every option.
+* ``_kernels.set_simd(level)`` makes ``rbe`` run the array path at that level
+  (0 = the per-element scalar loop).  Results, including the errors raised,
+  must be identical at every level, and equal to the reference.
+
+On a CPU without AVX2 only level 0 exists; the level tests are then skipped
+as "not available here" and the comparisons with the reference still run.
+"""
+import numpy as np
+import pytest
+
+import poincare_q64 as pq
+from poincare_q64 import _kernels
+from poincare_q64 import reference as ref
+
+U64 = np.iinfo(np.uint64).max
+
+CPU_LEVEL = _kernels.simd_level()
+SIMD_LEVELS = [lv for lv in (1, 2) if lv <= CPU_LEVEL]
+
+
+def _inputs(n, seed, toff=0):
+    rng = np.random.default_rng(seed)
+    R = rng.integers(0, U64, size=n, dtype=np.uint64, endpoint=True)
+    T = rng.integers(0, U64, size=n, dtype=np.uint64, endpoint=True)
+    i = rng.integers(0, 2**32 - 1, size=n, dtype=np.uint32, endpoint=True)
+    j = rng.integers(0, 2**32 - 1, size=n, dtype=np.uint32, endpoint=True)
+    # hard cases: R at both ends, quarter turns and their neighbours, the
+    # index extremes, R small enough that F has leading zero words
+    R[:8] = [0, 1, 2, 2**32, U64, U64 - 1, 2**63, 2**60 + 1]
+    T[8:20] = [0, 1, U64, 2**62, 2**62 - 1, 2**62 + 1, 2**63, 2**63 + 1, 3 * 2**62,
+               3 * 2**62 - 1, 2**61, 2**60]
+    i[20:24] = [0, 2**32 - 1, 0, 2**32 - 1]
+    j[20:24] = [0, 0, 2**32 - 1, 2**32 - 1]
+    R[24:28] = [1, 3, 2**20, 2**40]
+    # quarter turns once rot and d_theta (toff = their turn offset) are added
+    T[28:32] = [(q * 2**62 - toff) % 2**64 for q in range(4)]
+    return R, T, i, j
+
+
+@pytest.fixture(autouse=True)
+def _restore_simd():
+    yield
+    _kernels.set_simd(-1)
+
+
+def test_cpu_level_is_reported():
+    assert CPU_LEVEL in (0, 1, 2)
+
+
+OPTIONS = [
+    dict(),
+    dict(log2_c=-4), dict(log2_c=-1), dict(log2_c=3),
+    dict(d_r=1), dict(d_r=1, log2_c=2), dict(d_r=1, log2_c=-4),
+    dict(eps=1), dict(eps=2**63), dict(eps=U64), dict(eps=12345678901234567, d_r=1, log2_c=1),
+    dict(rot=5), dict(d_theta=3), dict(rot=15, d_theta=1),
+]
+
+
+@pytest.mark.parametrize("level", SIMD_LEVELS or [pytest.param(1, marks=pytest.mark.skip(
+    reason="no SIMD level on this CPU: the block code is not compiled in or not usable"))])
+@pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "default")
+def test_block_stage1_equals_scalar_stage1(level, opts):
+    toff = opts.get("rot", 0) * 2**60 + opts.get("d_theta", 0) * 2**62
+    R, T, i, j = _inputs(3000, seed=len(str(opts)) * 7 + level, toff=toff)
+    want = _kernels.debug_stage1(0, R, T, i, j, **opts)
+    got = _kernels.debug_stage1(level, R, T, i, j, **opts)
+    for w, g, name in zip(want, got, ("Fhi", "Flo", "flags")):
+        bad = np.flatnonzero(w != g)
+        assert bad.size == 0, (
+            f"{name} differs at {bad[:5]}: R={R[bad[:5]]} T={T[bad[:5]]} "
+            f"i={i[bad[:5]]} j={j[bad[:5]]}: {g[bad[:5]]} expected {w[bad[:5]]}")
+    # the flags are not all alike: the comparison covered both signs and
+    # the exact cases the block leaves to the scalar path
+    assert set(np.unique(want[2])) >= {2, 3}
+    assert (want[2] & 2 == 0).any()
+
+
+def test_debug_stage1_rejects_bad_level_or_options():
+    R, T, i, j = _inputs(40, seed=1)
+    with pytest.raises(ValueError):
+        _kernels.debug_stage1(3, R, T, i, j)
+    with pytest.raises(ValueError):
+        _kernels.debug_stage1(0, R, T, i, j, log2_c=4)
+    with pytest.raises(ValueError):
+        _kernels.set_simd(3)
+
+
+FORMATS = [
+    dict(frac=62), dict(frac=0), dict(frac=31), dict(frac=63), dict(frac=64, dtype=object),
+    dict(dtype=np.float64), dict(dtype=np.float32),
+]
+
+
+def _run(level, R, T, i, j, fmt, opts):
+    _kernels.set_simd(level)
+    try:
+        return ("ok", pq.rbe(R, T, i, j, threads=1, **fmt, **opts))
+    except (OverflowError, ValueError) as exc:
+        return (type(exc).__name__, str(exc))
+    finally:
+        _kernels.set_simd(-1)
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: ",".join(f"{k}={getattr(v, '__name__', v)}" for k, v in f.items()))
+@pytest.mark.parametrize("opts", [dict(), dict(log2_c=-3, d_r=1), dict(eps=2**62, rot=3)],
+                         ids=["default", "log2_c=-3,d_r=1", "eps,rot"])
+def test_rbe_identical_at_every_simd_level(fmt, opts):
+    # frac 63 (and 62 with |f| > 2) overflows int64 on some inputs: then
+    # every level must raise the same OverflowError
+    R, T, i, j = _inputs(1500, seed=11)
+    results = [_run(lv, R, T, i, j, fmt, opts) for lv in [0] + SIMD_LEVELS]
+    kind0, val0 = results[0]
+    for lv, (kind, val) in zip([0] + SIMD_LEVELS, results):
+        assert kind == kind0, (lv, kind, kind0, val)
+        if kind == "ok":
+            assert val.dtype == val0.dtype
+            same = (val == val0) | ((val != val) & (val0 != val0))
+            assert np.all(same), (lv, np.flatnonzero(~same)[:5])
+        else:
+            assert val == val0
+
+
+@pytest.mark.parametrize("level", [0] + SIMD_LEVELS)
+@pytest.mark.parametrize("fmt", [dict(frac=62), dict(frac=64, dtype=object), dict(dtype=np.float64)],
+                         ids=["int64-62", "object-64", "float64"])
+def test_rbe_block_path_matches_reference(level, fmt):
+    R, T, i, j = _inputs(120, seed=5 + level)
+    _kernels.set_simd(level)
+    try:
+        got = pq.rbe(R, T, i, j, threads=1, **fmt)
+    finally:
+        _kernels.set_simd(-1)
+    for k in range(len(R)):
+        want = ref.rbe(int(R[k]), int(T[k]), int(i[k]), int(j[k]), **fmt)
+        assert got[k] == want, (k, int(R[k]), int(T[k]), int(i[k]), int(j[k]), got[k], want)
+
+
+def test_overflow_raised_through_the_block_path():
+    # d_r = 1 with c = 1/16 gives g' near 2 at r = 0, so |f| can exceed 2 > int64 at frac 62
+    n = 2000
+    R = np.full(n, 2**40, dtype=np.uint64)
+    T = np.full(n, 2**62 - 2**50, dtype=np.uint64)  # s close to 1
+    i = np.arange(n, dtype=np.uint32)
+    j = np.zeros(n, dtype=np.uint32)
+    for level in [0] + SIMD_LEVELS:
+        _kernels.set_simd(level)
+        try:
+            with pytest.raises(OverflowError, match="int64"):
+                pq.rbe(R, T, i, j, d_r=1, log2_c=-4, frac=62, threads=1)
+        finally:
+            _kernels.set_simd(-1)
