@@ -398,7 +398,7 @@ def debug_stage1(int level, R, T, i, j, uint64_t eps=0, int log2_c=0, int d_r=0,
     cdef uint64_t[::1] t = np.ascontiguousarray(T, dtype=np.uint64)
     cdef uint32_t[::1] ii = np.ascontiguousarray(i, dtype=np.uint32)
     cdef uint32_t[::1] jj = np.ascontiguousarray(j, dtype=np.uint32)
-    cdef size_t n = r.shape[0]
+    cdef Py_ssize_t n = r.shape[0]
     if t.shape[0] != n or ii.shape[0] != n or jj.shape[0] != n:
         raise ValueError("R, T, i, j must have the same length")
     hi = np.zeros(n, dtype=np.uint64)
@@ -415,6 +415,6 @@ def debug_stage1(int level, R, T, i, j, uint64_t eps=0, int log2_c=0, int d_r=0,
     p.d_theta = d_theta
     if n == 0:
         return hi, lo, fl
-    if pq_debug_stage1(level, n, &r[0], &t[0], &ii[0], &jj[0], &p, &h[0], &l[0], &f[0]) != PQ_OK:
+    if pq_debug_stage1(level, <size_t> n, &r[0], &t[0], &ii[0], &jj[0], &p, &h[0], &l[0], &f[0]) != PQ_OK:
         raise ValueError(f"level {level} not available or invalid options")
     return hi, lo, fl

@@ -129,8 +129,10 @@ static inline uint64_t pq_fast_err_g(uint64_t eps, int d_r) {
  * pq_block; pq_block_stage1 computes for each what rbe's stage 1 computes
  * (F = |f| 2^123 as Fhi:Flo, neg, ok = Newton check passed and neither s
  * nor phi exact) and, for int64 results at frac, x = the rounded value
- * with x_ok = ok, Ziv's test passed and the value fits int64.  It returns 0
- * (and writes nothing) when no SIMD code is available for this CPU. */
+ * (for float64 and float32 results, x = the bits of the rounded value)
+ * with x_ok = ok, Ziv's test passed and the result fits the format.  It
+ * returns 0 (and writes nothing) when no SIMD code is available for this
+ * CPU, or for int128 results (the caller rounds F itself). */
 #define PQ_BLOCK 128
 typedef struct pq_block {
     uint64_t R[PQ_BLOCK], T[PQ_BLOCK]; /* T before rot and d_theta */
@@ -138,7 +140,19 @@ typedef struct pq_block {
     uint64_t Fhi[PQ_BLOCK], Flo[PQ_BLOCK], neg[PQ_BLOCK], ok[PQ_BLOCK], x_ok[PQ_BLOCK];
     int64_t x[PQ_BLOCK];
 } pq_block;
-int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, int frac);
+int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt);
+/* The block's rounding: for int64 results at bit s of F (59 <= s <= 123)
+ * with mask = 2^s - 1 and half = 2^(s-1); for float64 and float32 with
+ * maxlz = the largest normalising shift that keeps err below 2^63.
+ * err = stage 1's bound. */
+typedef struct pq_round_plan {
+    uint64_t mask_hi, mask_lo, half_hi, half_lo, err, maxlz;
+    int kind, s;
+} pq_round_plan;
+/* the lane code (rbe_block_avx2.c, rbe_block_avx512.c): n rounded up to
+ * whole groups of lanes, so the block must hold valid inputs up to there */
+void pq_block_stage1_avx2(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
+void pq_block_stage1_avx512(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
 /* 0 none, 1 AVX2, 2 AVX-512: the SIMD code pq_block_stage1 runs */
 int pq_block_level(void);
 /* Testing: run level (0 = none: the scalar loop) instead of the CPU's best,

@@ -11,6 +11,8 @@
  * is below the value's distance to the nearest midpoint; PQ_EUNDECIDED past
  * 2048 bits has never been observed.
  */
+#include <string.h>
+
 #include "pq_internal.h"
 #include "pq_fast.h"
 #include "pq_hash.h"
@@ -220,14 +222,23 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
         b->i[m] = a->i[k * a->s_i];
         b->j[m] = a->j[k * a->s_j];
     }
-    pq_block_stage1(b, n, p, fmt.kind == PQ_KIND_INT64 ? fmt.frac : 62);
+    int rounded = pq_block_stage1(b, n, p, fmt); /* 0 for int128: F only */
+    if (!rounded) pq_block_stage1(b, n, p, (pq_format){PQ_KIND_INT64, 62});
     for (size_t m = 0; m < n; m++) {
         size_t k = k0 + m;
         pq_value v;
         int st = PQ_RETRY;
-        if (fmt.kind == PQ_KIND_INT64) {
+        if (rounded) {
             if (b->x_ok[m]) {
-                ((int64_t *)out)[k] = b->x[m];
+                uint64_t x = (uint64_t)b->x[m];
+                if (fmt.kind == PQ_KIND_FLOAT64) {
+                    memcpy((double *)out + k, &x, sizeof(double));
+                } else if (fmt.kind == PQ_KIND_FLOAT32) {
+                    uint32_t x32 = (uint32_t)x;
+                    memcpy((float *)out + k, &x32, sizeof(float));
+                } else {
+                    ((int64_t *)out)[k] = (int64_t)x;
+                }
                 status[k] = PQ_OK;
                 continue;
             }
@@ -410,7 +421,7 @@ int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, c
             b.i[k] = i[k0 + k];
             b.j[k] = j[k0 + k];
         }
-        pq_block_stage1(&b, m, p, 62);
+        pq_block_stage1(&b, m, p, (pq_format){PQ_KIND_INT64, 62});
         for (size_t k = 0; k < m; k++) {
             int ok = (int)b.ok[k];
             Fhi[k0 + k] = ok ? b.Fhi[k] : 0;

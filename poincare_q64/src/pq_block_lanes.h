@@ -1,0 +1,102 @@
+/*
+ * pq_block_lanes.h -- the body of stage 1 on a block, in PQ_LANES-wide
+ * lanes.  Included by rbe_block_avx2.c and rbe_block_avx512.c, each after
+ * its `#pragma GCC target` and with PQ_LANES and PQ_BLOCK_FN defined; see
+ * rbe_block.c for the dispatch and pq_w.h for why the lanes compute the
+ * same integers as the scalar kernels.
+ */
+#include <string.h>
+
+#include "pq_internal.h"
+#include "pq_fast.h"
+#include "pq_hash.h"
+
+PQ_INLINE pq_u load_u(const uint64_t *p) {
+    pq_u v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+PQ_INLINE void store_u(uint64_t *p, pq_u v) { memcpy(p, &v, sizeof v); }
+
+/* One group of PQ_LANES elements at offset k. */
+PQ_INLINE void lanes_body(pq_block *b, size_t k, const uint64_t *H, uint64_t E, int has_e,
+                          int log2_c, int d_r, uint64_t Toff, const pq_round_plan *rp) {
+    pq_u Tp = load_u(&b->T[k]) + Toff, h = load_u(&H[k]), sneg;
+    pq_fast_g g = pq_fast_radial_w(load_u(&b->R[k]), E, has_e, log2_c, d_r);
+    pq_w S = pq_fast_sin_w(Tp, &sneg);
+    pq_w F = w_mulhi3(w_mulhi3(g.G, S), pq_fast_phi_w(h));
+    /* exact s (quarter turns) and phi (H mod 2^30 = 0): the scalar path */
+    pq_u ok = g.ok & PQ_NE(Tp << 2, 0) & PQ_NE(h << 34, 0);
+    pq_u neg = g.negm ^ sneg;
+    store_u(&b->Fhi[k], F.hi);
+    store_u(&b->Flo[k], F.lo);
+    store_u(&b->neg[k], neg & 1);
+    store_u(&b->ok[k], ok & 1);
+    pq_u x, x_ok;
+    if (rp->kind == PQ_KIND_INT64) {
+        /* Ziv's test at bit s (pq_round.h's ziv_round); a tie needs err = 0,
+         * so it fails here too and the scalar path decides */
+        pq_w half = w_make(PQ_K(rp->half_hi), PQ_K(rp->half_lo));
+        pq_w f = w_make(F.hi & rp->mask_hi, F.lo & rp->mask_lo);
+        pq_u gt = w_gt(f, half);
+        pq_w d = w_sel(gt, w_sub(f, half), w_sub(half, f));
+        pq_u decided = PQ_NE(d.hi, 0) | PQ_GT(d.lo, rp->err);
+        pq_w X = w_add(w_shr128(F, rp->s), w_from64(gt & 1));
+        pq_u fits = PQ_EQ(X.hi, 0) & (PQ_LT(X.lo, 1ULL << 63) | (neg & PQ_EQ(X.lo, 1ULL << 63)));
+        x = sel64(neg, 0 - X.lo, X.lo);
+        x_ok = ok & decided & fits;
+    } else {
+        /* float64 / float32 (pq_round.h's pq_round_u128): normalise F by
+         * lz = clz(F) (lanes with lz > maxlz, where the shifted bound would
+         * not fit 63 bits, and F < 2^64 go to the scalar path), test at the
+         * format's last bit, and assemble the bits of the normal result
+         * X 2^ulp, ulp = -123 - lz + 128 - p, directly: the value is
+         * exactly representable, so this is the conversion emit_float does. */
+        int f64 = rp->kind == PQ_KIND_FLOAT64;
+        pq_u y = F.hi, lz = PQ_K(0), m;
+        m = PQ_LT(y, 1ULL << 32); y = sel64(m, y << 32, y); lz += m & 32;
+        m = PQ_LT(y, 1ULL << 48); y = sel64(m, y << 16, y); lz += m & 16;
+        m = PQ_LT(y, 1ULL << 56); y = sel64(m, y << 8, y); lz += m & 8;
+        m = PQ_LT(y, 1ULL << 60); y = sel64(m, y << 4, y); lz += m & 4;
+        m = PQ_LT(y, 1ULL << 62); y = sel64(m, y << 2, y); lz += m & 2;
+        m = PQ_LT(y, 1ULL << 63); lz += m & 1;
+        pq_u usable = PQ_LE(lz, rp->maxlz) & PQ_NE(F.hi, 0);
+        lz &= usable; /* keep the shifts in range in the other lanes */
+        pq_w mm = w_shlv(F, lz);
+        pq_u errs = PQ_K(rp->err) << lz;
+        int fb = f64 ? 11 : 40;              /* bits of mm.hi below the last bit */
+        pq_w f = w_make(mm.hi & ((1ULL << fb) - 1), mm.lo);
+        pq_w half = w_make(PQ_K(1ULL << (fb - 1)), PQ_K(0));
+        pq_u gt = w_gt(f, half);
+        pq_w d = w_sel(gt, w_sub(f, half), w_sub(half, f));
+        pq_u decided = PQ_NE(d.hi, 0) | PQ_GT(d.lo, errs);
+        pq_u X = (mm.hi >> fb) + (gt & 1); /* 2^(p-1) <= X <= 2^p */
+        /* bits = (ulp + bias + p - 1) << (p - 1) + X: exponent and mantissa
+         * together, X = 2^p carrying into the exponent */
+        if (f64)
+            x = (((1026 - lz) << 52) + X) | (neg << 63);
+        else
+            x = (((130 - lz) << 23) + X) | ((neg & 1) << 31);
+        x_ok = ok & usable & decided;
+    }
+    store_u((uint64_t *)&b->x[k], x);
+    store_u(&b->x_ok[k], x_ok & 1);
+}
+
+void PQ_BLOCK_FN(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp) {
+    uint64_t H[PQ_BLOCK];
+    uint64_t Toff = ((uint64_t)p->rot << 60) + ((uint64_t)p->d_theta << 62);
+    uint64_t E = p->eps;
+    int lc = p->log2_c;
+    n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */
+    for (size_t k = 0; k < n; k++) H[k] = pq_hash(b->i[k], b->j[k]);
+    /* the options are the same for the block: one loop per combination */
+    if (E && p->d_r)
+        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, E, 1, lc, 1, Toff, rp);
+    else if (E)
+        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, E, 1, lc, 0, Toff, rp);
+    else if (p->d_r)
+        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, 0, 0, lc, 1, Toff, rp);
+    else
+        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, 0, 0, lc, 0, Toff, rp);
+}
