@@ -74,10 +74,6 @@ def _openmp_flags():
 _check_int128()
 OMP = _openmp_flags()
 CFLAGS = ["-O3", "-std=c11", "-fno-strict-aliasing"] + OMP
-# rbe_block.c's loops carry `#pragma omp simd` (no OpenMP runtime needed):
-# a serial build keeps them with -fopenmp-simd where the compiler has it.
-if not OMP and _try_compile("int main(void){return 0;}\n", ["-fopenmp-simd"]):
-    CFLAGS.append("-fopenmp-simd")
 # Floats never take part in the arithmetic, but the build must not let the
 # compiler contract or reassociate anything that might be added later.
 CFLAGS += ["-ffp-contract=off", "-fno-fast-math"]

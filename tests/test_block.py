@@ -1,9 +1,9 @@
 """rbe's array path: stage 1 on blocks, in SIMD lanes where the CPU allows.
 
-rbe_block.c compiles the stage-1 kernels with 64-bit products built from
-32-bit partial products (pq_w.h, PQ_W_SPLIT) so that they vectorise; the
-scalar path compiles the same source with unsigned __int128.  Both are exact
-integer arithmetic, so the claim is bit-identity:
+rbe_block_avx2.c and rbe_block_avx512.c compile the stage-1 kernels on
+lanes of 4 or 8 uint64 with 64-bit products built from 32-bit ones
+(pq_w.h, PQ_LANES); the scalar path compiles the same source with unsigned
+__int128.  Both are exact integer arithmetic, so the claim is bit-identity:
 
 * ``_kernels.debug_stage1(level, ...)`` returns stage 1's F = |f| 2^123, sign
   and ok flag; level 0 is the scalar kernels, 1 AVX2, 2 AVX-512.  Every level
