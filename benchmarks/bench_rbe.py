@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_rbe.py [-n 1000000] [--repeats 5] [--seed 0]
+    python benchmarks/bench_rbe.py [-n 1000000] [--repeats 5] [--seed 0] [--simd LEVEL]
 
 Both sides get the same random inputs.  rbe takes the integers (R, T, i, j)
 with log2_c = 0 and eps = 0 and returns correctly rounded results, once as
@@ -14,6 +14,10 @@ on float64 arrays r = R/2^64, t = T/2^64 and h = spatial_hash(i, j); the
 conversions and the hash are done before timing, so numpy is timed on the
 formula alone.  Each timing is the best of ``--repeats`` runs (after one
 warm-up call), reported in nanoseconds per element.
+
+rbe's array path runs stage 1 in SIMD lanes (AVX-512, else AVX2, else a
+scalar loop; the header line says which); ``--simd 0|1|2`` times it at
+another level this CPU has, for comparison (results are identical).
 
 Targets (docs: benchmarks/README.md): rbe with one thread at least as fast
 per element as the numpy line (numpy/rbe >= 1), and two threads at least
@@ -48,7 +52,12 @@ def main(argv=None):
                          "(default 5)")
     ap.add_argument("--seed", type=int, default=0,
                     help="seed of the random inputs (default 0)")
+    ap.add_argument("--simd", type=int, default=-1, choices=(-1, 0, 1, 2),
+                    help="SIMD level of rbe's array path: 0 none, 1 AVX2, "
+                         "2 AVX-512 (default -1: the CPU's best)")
     args = ap.parse_args(argv)
+    from poincare_q64 import _kernels
+    _kernels.set_simd(args.simd)  # ValueError if this CPU lacks the level
     n, repeats = args.n, args.repeats
 
     rng = np.random.default_rng(args.seed)
@@ -83,8 +92,10 @@ def main(argv=None):
     gap = np.max(np.abs(pq.rbe(R, T, i, j, dtype=np.float64) - numpy_line()))
 
     ns = 1e9 / n
+    simd = {0: "none", 1: "AVX2", 2: "AVX-512"}[_kernels.simd_level()]
     print(f"n = {n} elements, best of {repeats}; numpy {np.__version__}, "
-          f"python {platform.python_version()}, {platform.machine()}")
+          f"python {platform.python_version()}, {platform.machine()}, "
+          f"rbe SIMD: {simd}")
     print(f"{'numpy float64 formula':<34} {t_np * ns:8.1f} ns/element")
     for label, t1, t2 in rows:
         print(f"{'rbe ' + label + ', threads=1':<34} {t1 * ns:8.1f} ns/element"

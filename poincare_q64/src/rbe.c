@@ -215,13 +215,16 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
                         const f123_plan *rp, pq_format fmt, void *out, uint8_t *status,
                         pq_block *b) {
     size_t bad = 0;
-    for (size_t m = 0; m < n; m++) {
-        size_t k = k0 + m;
-        b->R[m] = a->R[k * a->s_R];
-        b->T[m] = a->T[k * a->s_T];
-        b->i[m] = a->i[k * a->s_i];
-        b->j[m] = a->j[k * a->s_j];
-    }
+#define PQ_GATHER_COL(dst, col, st)                                       \
+    if ((st) == 1)                                                         \
+        memcpy(dst, col + k0, n * sizeof *(dst));                          \
+    else                                                                   \
+        for (size_t m = 0; m < n; m++) (dst)[m] = col[(k0 + m) * (st)];
+    PQ_GATHER_COL(b->R, a->R, a->s_R)
+    PQ_GATHER_COL(b->T, a->T, a->s_T)
+    PQ_GATHER_COL(b->i, a->i, a->s_i)
+    PQ_GATHER_COL(b->j, a->j, a->s_j)
+#undef PQ_GATHER_COL
     int rounded = pq_block_stage1(b, n, p, fmt); /* 0 for int128: F only */
     if (!rounded) pq_block_stage1(b, n, p, (pq_format){PQ_KIND_INT64, 62});
     for (size_t m = 0; m < n; m++) {
