@@ -11,10 +11,12 @@
  * cases, results that do not fit) to the scalar path.  The instruction set
  * is chosen once, from the CPU (AVX-512, else AVX2, else none: the caller
  * then uses its scalar loop); pq_debug_set_simd overrides it for tests.
+ * The lane files need gcc (`#pragma GCC target` around the intrinsics);
+ * other compilers, other CPUs and -DPQ_NO_SIMD build the scalar loop only.
  */
 #include "pq_internal.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(PQ_NO_SIMD)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PQ_NO_SIMD)
 #define PQ_HAVE_SIMD 1
 #else
 #define PQ_HAVE_SIMD 0

@@ -1,5 +1,5 @@
 /* rbe_block_avx2.c -- stage 1 on a block in 4 lanes of AVX2 (see rbe_block.c). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(PQ_NO_SIMD)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PQ_NO_SIMD)
 #pragma GCC target("avx2,bmi2")
 #define PQ_LANES 4
 #define PQ_BLOCK_FN pq_block_stage1_avx2
