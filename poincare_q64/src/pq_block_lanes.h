@@ -32,7 +32,7 @@ PQ_INLINE void lanes_body(pq_block *b, size_t k, const uint64_t *H, uint64_t E, 
     store_u(&b->Flo[k], F.lo);
     store_u(&b->neg[k], neg & 1);
     store_u(&b->ok[k], ok & 1);
-    pq_u x, x_ok;
+    pq_u x = PQ_K(0), x_ok = PQ_K(0); /* int128: F only, the caller rounds */
     if (rp->kind == PQ_KIND_INT64) {
         /* Ziv's test at bit s (pq_round.h's ziv_round); a tie needs err = 0,
          * so it fails here too and the scalar path decides */
@@ -45,7 +45,7 @@ PQ_INLINE void lanes_body(pq_block *b, size_t k, const uint64_t *H, uint64_t E, 
         pq_u fits = PQ_EQ(X.hi, 0) & (PQ_LT(X.lo, 1ULL << 63) | (neg & PQ_EQ(X.lo, 1ULL << 63)));
         x = sel64(neg, 0 - X.lo, X.lo);
         x_ok = ok & decided & fits;
-    } else {
+    } else if (rp->kind == PQ_KIND_FLOAT64 || rp->kind == PQ_KIND_FLOAT32) {
         /* float64 / float32 (pq_round.h's pq_round_u128): normalise F by
          * lz = clz(F) (lanes with lz > maxlz, where the shifted bound would
          * not fit 63 bits, and F < 2^64 go to the scalar path), test at the

@@ -27,6 +27,11 @@
  * iteration from a 2048-entry table (two 64-bit steps, then one step whose
  * residual e = 1 - D y is computed exactly and checked: |e| <= 2^-46 or the
  * stage gives up), then g = 2 r Q y or g' = 2 (Q^2 - c r^2) y^2.
+ *
+ * Written on lanes (pq_w.h): the scalar build (a lane is a uint64_t) is
+ * what every entry point calls through the u128 wrappers at the end; the
+ * lane build (PQ_LANES, rbe_block_avx2.c / rbe_block_avx512.c) runs the same
+ * integer operations on 4 or 8 elements at once for rbe's array path.
  */
 #ifndef PQ_FAST_H
 #define PQ_FAST_H

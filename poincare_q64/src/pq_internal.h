@@ -130,9 +130,9 @@ static inline uint64_t pq_fast_err_g(uint64_t eps, int d_r) {
  * (F = |f| 2^123 as Fhi:Flo, neg, ok = Newton check passed and neither s
  * nor phi exact) and, for int64 results at frac, x = the rounded value
  * (for float64 and float32 results, x = the bits of the rounded value)
- * with x_ok = ok, Ziv's test passed and the result fits the format.  It
- * returns 0 (and writes nothing) when no SIMD code is available for this
- * CPU, or for int128 results (the caller rounds F itself). */
+ * with x_ok = ok, Ziv's test passed and the result fits the format
+ * (x_ok = 0 for int128 results: the caller rounds F itself).  It returns 0
+ * (and writes nothing) when no SIMD code is available for this CPU. */
 #define PQ_BLOCK 128
 typedef struct pq_block {
     uint64_t R[PQ_BLOCK], T[PQ_BLOCK]; /* T before rot and d_theta */

@@ -209,8 +209,9 @@ static inline void store(pq_format fmt, void *out, size_t k, const pq_value *v) 
 }
 
 /* Elements k0 <= k < k0 + n (n <= PQ_BLOCK) with the same options p, valid:
- * stage 1 for the whole block at once, then per element the rounding (for
- * formats other than int64) and, where stage 1 did not decide, rbe_core. */
+ * stage 1 and its rounding for the whole block at once (the rounding of
+ * int128 results per element here), then rbe_core for every element the
+ * block did not decide. */
 static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_params *p,
                         const f123_plan *rp, pq_format fmt, void *out, uint8_t *status,
                         pq_block *b) {
@@ -225,13 +226,12 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
     PQ_GATHER_COL(b->i, a->i, a->s_i)
     PQ_GATHER_COL(b->j, a->j, a->s_j)
 #undef PQ_GATHER_COL
-    int rounded = pq_block_stage1(b, n, p, fmt); /* 0 for int128: F only */
-    if (!rounded) pq_block_stage1(b, n, p, (pq_format){PQ_KIND_INT64, 62});
+    pq_block_stage1(b, n, p, fmt);
     for (size_t m = 0; m < n; m++) {
         size_t k = k0 + m;
         pq_value v;
         int st = PQ_RETRY;
-        if (rounded) {
+        if (fmt.kind != PQ_KIND_INT128) {
             if (b->x_ok[m]) {
                 uint64_t x = (uint64_t)b->x[m];
                 if (fmt.kind == PQ_KIND_FLOAT64) {

@@ -63,7 +63,7 @@ int pq_debug_set_simd(int level) {
 int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
 #if PQ_HAVE_SIMD
     int level = pq_block_level();
-    if (level == 0 || n > PQ_BLOCK || fmt.kind == PQ_KIND_INT128) return 0;
+    if (level == 0 || n > PQ_BLOCK) return 0;
     pq_round_plan rp;
     rp.kind = fmt.kind;
     rp.err = PQ_FAST_ERR_F << pq_fast_err_shift;
