@@ -535,6 +535,33 @@ def test_ctypes_rbe_range_matches_python_api():
     assert out.view(np.uint64).tolist() == want.view(np.uint64).tolist()
 
 
+def test_ctypes_rbe_range_writes_out_only_where_status_is_ok():
+    """The C contract of pq_rbe_range: out[k] is written only when status[k]
+    is PQ_OK, also on the block path (same options for every element), where
+    some results of a block overflow int64 (|f| > 2 at frac 62) and the rest
+    do not."""
+    n = 600
+    rng = np.random.default_rng(3)
+    a = {"R": rng.integers(0, 2**44, size=n, dtype=np.uint64),
+         "T": np.full(n, 2**62 - 2**50, dtype=np.uint64),  # s close to 1
+         "i": np.arange(n, dtype=np.uint32), "j": np.zeros(n, dtype=np.uint32),
+         "eps": np.zeros(1, np.uint64), "log2_c": np.full(1, -4, np.int32),
+         "d_r": np.ones(1, np.int32), "rot": np.zeros(1, np.int32),
+         "d_theta": np.zeros(1, np.int32)}
+    cols = _columns(a, R=1, T=1, i=1, j=1)  # the options: stride 0
+    sentinel = -12345
+    out, status = np.full(n, sentinel, np.int64), np.full(n, 99, np.uint8)
+    bad = capi.ctypes.rbe_range(C.byref(cols), 0, n, capi.pq_format(capi.PQ_KIND_INT64, 62),
+                                out.ctypes.data, status.ctypes.data_as(C.POINTER(C.c_uint8)))
+    over = status == capi.PQ_EOVERFLOW
+    assert bad == over.sum() and 0 < bad < n and set(status.tolist()) == {0, capi.PQ_EOVERFLOW}
+    assert (out[over] == sentinel).all()
+    ok = np.flatnonzero(~over)
+    want = [pq.rbe(int(a["R"][k]), int(a["T"][k]), int(a["i"][k]), 0, d_r=1, log2_c=-4)
+            for k in ok[:50]]
+    assert out[ok[:50]].tolist() == want
+
+
 def test_ctypes_status_codes_not_crashes():
     """NULL pointers and arguments out of range across the C boundary."""
     api, PQ_EDOM = capi.ctypes, capi.PQ_EDOM

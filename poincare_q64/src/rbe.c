@@ -227,6 +227,24 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
     PQ_GATHER_COL(b->j, a->j, a->s_j)
 #undef PQ_GATHER_COL
     pq_block_stage1(b, n, p, fmt);
+    uint64_t all = fmt.kind != PQ_KIND_INT128;
+    for (size_t m = 0; m < n; m++) all &= b->x_ok[m];
+    if (all) {
+        /* the usual block: every result decided, copied as it is (int64
+         * values or float bits); otherwise element by element below, so
+         * that out[k] is written only when status[k] = PQ_OK */
+        if (fmt.kind == PQ_KIND_FLOAT32) {
+            float *o = (float *)out + k0;
+            for (size_t m = 0; m < n; m++) {
+                uint32_t x32 = (uint32_t)b->x[m];
+                memcpy(o + m, &x32, sizeof x32);
+            }
+        } else {
+            memcpy((int64_t *)out + k0, b->x, n * sizeof(int64_t)); /* double: the same 8 bytes */
+        }
+        memset(status + k0, PQ_OK, n);
+        return 0;
+    }
     for (size_t m = 0; m < n; m++) {
         size_t k = k0 + m;
         pq_value v;
@@ -234,13 +252,11 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
         if (fmt.kind != PQ_KIND_INT128) {
             if (b->x_ok[m]) {
                 uint64_t x = (uint64_t)b->x[m];
-                if (fmt.kind == PQ_KIND_FLOAT64) {
-                    memcpy((double *)out + k, &x, sizeof(double));
-                } else if (fmt.kind == PQ_KIND_FLOAT32) {
+                if (fmt.kind == PQ_KIND_FLOAT32) {
                     uint32_t x32 = (uint32_t)x;
-                    memcpy((float *)out + k, &x32, sizeof(float));
+                    memcpy((float *)out + k, &x32, sizeof x32);
                 } else {
-                    ((int64_t *)out)[k] = (int64_t)x;
+                    memcpy((int64_t *)out + k, &x, sizeof x);
                 }
                 status[k] = PQ_OK;
                 continue;
