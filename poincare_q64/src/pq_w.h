@@ -53,8 +53,13 @@ typedef int64_t pq_s;
 #define PQ_GE(a, b) PQ_CMP_(a, >=, b)
 #define PQ_EQ(a, b) PQ_CMP_(a, ==, b)
 #define PQ_NE(a, b) PQ_CMP_(a, !=, b)
-/* mask of the lanes whose signed value is negative */
+/* mask of the lanes whose signed value is negative (AVX2 has no 64-bit
+ * arithmetic shift, but a signed compare) */
+#if defined(PQ_LANES) && PQ_LANES == 4
+#define PQ_NEG(x) ((pq_u)((pq_s)(x) < (pq_s){0}))
+#else
 #define PQ_NEG(x) ((pq_u)((pq_s)(x) >> 63))
+#endif
 #define PQ_M32 0xFFFFFFFFULL
 
 typedef struct pq_w { pq_u hi, lo; } pq_w;
@@ -75,19 +80,21 @@ PQ_INLINE pq_u pq_mul32x32(pq_u a, pq_u b) {
     return (pq_u)_mm256_mul_epu32((__m256i)a, (__m256i)b);
 #endif
 }
-/* a * b exactly, from four 32 x 32 products */
+/* a * b exactly, from four 32 x 32 products.  The column sums cannot
+ * overflow: (2^32 - 1)^2 + 2 (2^32 - 1) = 2^64 - 1. */
 PQ_INLINE pq_w w_mul(pq_u a, pq_u b) {
     pq_u a1 = a >> 32, b1 = b >> 32;
     pq_u p00 = pq_mul32x32(a, b), p01 = pq_mul32x32(a, b1), p10 = pq_mul32x32(a1, b),
          p11 = pq_mul32x32(a1, b1);
-    pq_u mid = (p00 >> 32) + (p01 & PQ_M32) + (p10 & PQ_M32); /* < 3 * 2^32 */
-    return w_make(p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32), (mid << 32) | (p00 & PQ_M32));
+    pq_u t = p01 + (p00 >> 32);
+    pq_u u = p10 + (t & PQ_M32);
+    return w_make(p11 + (t >> 32) + (u >> 32), (u << 32) | (p00 & PQ_M32));
 }
 /* a * b for b < 2^32: two partial products */
 PQ_INLINE pq_w w_mul32(pq_u a, pq_u b) {
     pq_u p0 = pq_mul32x32(a, b), p1 = pq_mul32x32(a >> 32, b);
-    pq_u mid = (p0 >> 32) + (p1 & PQ_M32);
-    return w_make((p1 >> 32) + (mid >> 32), (mid << 32) | (p0 & PQ_M32));
+    pq_u t = p1 + (p0 >> 32);
+    return w_make(t >> 32, (t << 32) | (p0 & PQ_M32));
 }
 PQ_INLINE pq_w w_add(pq_w a, pq_w b) {
     pq_u lo = a.lo + b.lo;
