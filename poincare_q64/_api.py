@@ -160,11 +160,13 @@ def as_int_array(func, name, value, lo, hi, dtype):
 def _check_array(func, name, arr, lo, hi, dtype):
     kind = arr.dtype.kind
     if kind in "iu":
-        if arr.size:
+        info = np.iinfo(arr.dtype)
+        # a dtype whose every value is in range (uint64 R, uint32 i) needs
+        # no pass over the data
+        if arr.size and not (lo <= info.min and info.max < hi):
             # int() of the extremes: exact comparison with Python bounds
             # whatever the array's integer dtype.
             if int(arr.min()) < lo or int(arr.max()) >= hi:
-                info = np.iinfo(arr.dtype)
                 bad = (arr < max(lo, info.min)) | (arr > min(hi - 1, info.max))
                 k = int(np.flatnonzero(bad.ravel())[0])
                 raise _range_error(func, name, int(arr.ravel()[k]), lo, hi,
