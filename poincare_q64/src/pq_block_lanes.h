@@ -19,10 +19,10 @@ PQ_INLINE pq_u load_u(const uint64_t *p) {
 PQ_INLINE void store_u(uint64_t *p, pq_u v) { memcpy(p, &v, sizeof v); }
 
 /* One group of PQ_LANES elements at offset k. */
-PQ_INLINE void lanes_body(pq_block *b, size_t k, const uint64_t *H, uint64_t E, int has_e,
-                          int log2_c, int d_r, uint64_t Toff, const pq_round_plan *rp) {
+PQ_INLINE void lanes_body(pq_block *b, size_t k, const uint64_t *H, const pq_fast_d *dd,
+                          int has_e, int d_r, uint64_t Toff, const pq_round_plan *rp) {
     pq_u Tp = load_u(&b->T[k]) + Toff, h = load_u(&H[k]), sneg;
-    pq_fast_g g = pq_fast_radial_w(load_u(&b->R[k]), E, has_e, log2_c, d_r);
+    pq_fast_g g = pq_fast_radial_g(load_u(&b->R[k]), &dd[k / PQ_LANES], has_e, d_r);
     pq_w S = pq_fast_sin_w(Tp, &sneg);
     pq_w F = w_mulhi3(w_mulhi3(g.G, S), pq_fast_phi_w(h));
     /* exact s (quarter turns) and phi (H mod 2^30 = 0): the scalar path */
@@ -90,13 +90,18 @@ void PQ_BLOCK_FN(pq_block *b, size_t n, const pq_params *p, const pq_round_plan 
     int lc = p->log2_c;
     n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */
     for (size_t k = 0; k < n; k++) H[k] = pq_hash(b->i[k], b->j[k]);
-    /* the options are the same for the block: one loop per combination */
+    /* the options are the same for the block: one loop per combination;
+     * first the table reads of the reciprocal for every group */
+    pq_fast_d dd[PQ_BLOCK / PQ_LANES];
+    for (size_t k = 0; k < n; k += PQ_LANES)
+        dd[k / PQ_LANES] = E ? pq_fast_radial_d(load_u(&b->R[k]), E, 1, lc)
+                             : pq_fast_radial_d(load_u(&b->R[k]), 0, 0, lc);
     if (E && p->d_r)
-        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, E, 1, lc, 1, Toff, rp);
+        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, dd, 1, 1, Toff, rp);
     else if (E)
-        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, E, 1, lc, 0, Toff, rp);
+        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, dd, 1, 0, Toff, rp);
     else if (p->d_r)
-        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, 0, 0, lc, 1, Toff, rp);
+        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, dd, 0, 1, Toff, rp);
     else
-        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, 0, 0, lc, 0, Toff, rp);
+        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, dd, 0, 0, Toff, rp);
 }
