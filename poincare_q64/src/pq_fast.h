@@ -71,12 +71,14 @@ PQ_INLINE pq_u pq_sin_point(pq_u T, pq_u *negm, pq_s *d) {
 }
 
 /* The rest of |sin| from table row i, tau = t / 2^62, t2 = smulhi62(t, t),
- * A and B (Estrin's pairs below) and C = c1 |tau| in units of 2^-127. */
+ * A and B (Estrin's pairs below) and C = c1 |tau| in units of 2^-127.
+ * |c5| < 2^22.4 and |c6| < 2^8.5 (make_tables.py asserts |c5|, |c6| < 2^31),
+ * so their products are smul_short's, with the same integers. */
 PQ_INLINE pq_w pq_sin_tail(pq_u i, pq_s t, pq_s t2, pq_s A, pq_s B, pq_w C) {
     /* q = c2 + c3 tau + ... + c6 tau^4 in units of 2^-86, Estrin's scheme
      * (three products deep instead of five): A = c2 + c3 tau, B = c4 + c5 tau */
     pq_s t4 = smulhi62(t2, t2);
-    pq_s p = A + smulhi62(t2, B) + smulhi62(t4, (pq_s)PQ_POLY(i, 8));
+    pq_s p = A + smulhi62(t2, B) + smul_short((pq_s)PQ_POLY(i, 8), t4, 62);
     /* sin = S + c1 tau + tau^2 q, tau^2 q = t2 q / 2^62 in units of 2^-86,
      * i.e. << 41 in units of 2^-127 */
     pq_s tq = smulhi62(t2, p);
@@ -91,7 +93,7 @@ PQ_INLINE pq_w pq_fast_sin_w(pq_u T, pq_u *negm) {
     pq_u i = pq_sin_point(T, negm, &d);
     pq_s t = (pq_s)((pq_u)d << (PQ_FAST_BITS + 1)); /* tau 2^62 */
     pq_s A = (pq_s)PQ_POLY(i, 4) + smulhi62(t, (pq_s)PQ_POLY(i, 5));
-    pq_s B = (pq_s)PQ_POLY(i, 6) + smulhi62(t, (pq_s)PQ_POLY(i, 7));
+    pq_s B = (pq_s)PQ_POLY(i, 6) + smul_short((pq_s)PQ_POLY(i, 7), t, 62);
     /* c1 |t| / 2^73: c1 in units of 2^-138 -> 2^-127, t = tau 2^62 */
     pq_u at = sel64(PQ_NEG(t), 0 - (pq_u)t, (pq_u)t);
     pq_w C = w_shr(w_add(w_mul(PQ_POLY(i, 2), at), w_from64(w_mul(PQ_POLY(i, 3), at).hi)), 9);
