@@ -25,9 +25,11 @@ PQ_FAST_POLY[i]  i = 0..2048, b_i = (pi/2) * i / 2048, kappa = pi/2 * 2^-12:
                the Taylor coefficients of tau -> sin(b_i + kappa tau):
                sin(b_i) * 2^127 and c1 = cos(b_i) kappa * 2^138 as {hi, lo},
                c_k = sin^(k)(b_i) kappa^k / k! * 2^86 for k = 2..6 (int64).
+PQ_FAST_POLY10[i]  the same for sin/10 (phi's term), each value 2^3 times
+               larger in units: sin(b_i)/10 * 2^130 and c1/10 * 2^141 as
+               {hi, lo}, c_k/10 * 2^89 for k = 2..6 (int64).
 PQ_FAST_RECIP[i]  i = 0..2047: round(2^31 / (1 + (i + 1/2)/2048)), the seed
                of the Newton reciprocal (relative error < 2^-12).
-PQ_FAST_TW     round(2^128 / 20) as {hi, lo}.
 """
 import argparse
 import os
@@ -68,21 +70,10 @@ def render_fast():
     out.append("/* b_i = pi/2 * i / %d, kappa = pi/2 * 2^-%d: sin(b_i) * 2^127 {hi, lo}," % (n, FAST_BITS + 1))
     out.append(" * c1 = cos(b_i) kappa * 2^138 {hi, lo}, then c_k = sin^(k)(b_i) kappa^k / k! * 2^86")
     out.append(" * for k = 2..6 as two's complement int64: sin(b_i + kappa tau) = sum c_k tau^k */")
-    out.append("static const uint64_t PQ_FAST_POLY[%d][9] = {" % (n + 1))
-    derivs = [mpmath.sin, mpmath.cos, lambda x: -mpmath.sin(x), lambda x: -mpmath.cos(x)]
-    for i in range(n + 1):
-        b = mpmath.pi / 2 * i / n
-        sv = _nint(mpmath.sin(b) * two ** 127)
-        c1 = _nint(mpmath.cos(b) * kappa * two ** 138)
-        assert 0 <= sv <= 2**127 and 0 <= c1 < 2**127
-        words = [sv >> 64, sv & (2**64 - 1), c1 >> 64, c1 & (2**64 - 1)]
-        for k in range(2, 7):
-            ck = _nint(derivs[k % 4](b) * kappa ** k / mpmath.factorial(k) * two ** 86)
-            assert abs(ck) < 2**62.4
-            assert k < 5 or abs(ck) < 2**31  # pq_fast.h multiplies c5, c6 as short factors
-            words.append(ck & (2**64 - 1))
-        out.append("    {" + ", ".join("0x%016XULL" % w for w in words) + "},")
-    out.append("};\n")
+    out += _poly_rows("PQ_FAST_POLY", n, kappa, 1, 0)
+    out.append("/* the same for sin(b_i + kappa tau) / 10 in units 2^3 times smaller:")
+    out.append(" * sin(b_i)/10 * 2^130, c1/10 * 2^141, c_k/10 * 2^89 (phi's term) */")
+    out += _poly_rows("PQ_FAST_POLY10", n, kappa, 10, 3)
     m = 1 << RECIP_BITS
     out.append("#define PQ_FAST_RECIP_BITS %d" % RECIP_BITS)
     out.append("/* round(2^31 / (1 + (i + 1/2) / %d)) */" % m)
@@ -90,8 +81,29 @@ def render_fast():
     for i in range(m):
         out.append("    0x%08XU," % _nint(two ** 31 / (1 + (i + mpmath.mpf(0.5)) / m)))
     out.append("};\n")
-    tw = _nint(two ** 128 / 20)
-    out.append("static const uint64_t PQ_FAST_TW[2] = %s;\n" % _pair(tw))
+    return out
+
+
+def _poly_rows(name, n, kappa, div, extra):
+    """Rows of the Taylor coefficients of tau -> sin(b_i + kappa tau) / div,
+    in units 2^extra times finer than PQ_FAST_POLY's."""
+    two = mpmath.mpf(2)
+    out = ["static const uint64_t %s[%d][9] = {" % (name, n + 1)]
+    derivs = [mpmath.sin, mpmath.cos, lambda x: -mpmath.sin(x), lambda x: -mpmath.cos(x)]
+    for i in range(n + 1):
+        b = mpmath.pi / 2 * i / n
+        sv = _nint(mpmath.sin(b) / div * two ** (127 + extra))
+        c1 = _nint(mpmath.cos(b) * kappa / div * two ** (138 + extra))
+        assert 0 <= sv <= 2**127 and 0 <= c1 < 2**127
+        words = [sv >> 64, sv & (2**64 - 1), c1 >> 64, c1 & (2**64 - 1)]
+        for k in range(2, 7):
+            ck = _nint(derivs[k % 4](b) * kappa ** k / mpmath.factorial(k) / div
+                       * two ** (86 + extra))
+            assert abs(ck) < 2**62.4
+            assert k < 5 or abs(ck) < 2**31  # pq_fast.h multiplies c5, c6 as short factors
+            words.append(ck & (2**64 - 1))
+        out.append("    {" + ", ".join("0x%016XULL" % w for w in words) + "},")
+    out.append("};\n")
     return out
 
 

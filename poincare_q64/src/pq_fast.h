@@ -40,20 +40,20 @@
 #include "pq_tables.h"
 #include "pq_w.h"
 
-/* Table reads: the scalar build indexes, the lane build gathers. */
+/* Table reads (tab: PQ_FAST_POLY or PQ_FAST_POLY10): the scalar build
+ * indexes, the lane build gathers. */
 #if defined(PQ_LANES) && PQ_LANES == 8
-#define PQ_POLY(i, m) \
-    ((pq_u)_mm512_i64gather_epi64((__m512i)((i) * 9 + (m)), (const void *)&PQ_FAST_POLY[0][0], 8))
+#define PQ_POLY(tab, i, m) \
+    ((pq_u)_mm512_i64gather_epi64((__m512i)((i) * 9 + (m)), (const void *)&(tab)[0][0], 8))
 #define PQ_RECIP(k) \
     ((pq_u)_mm512_cvtepu32_epi64(_mm512_i64gather_epi32((__m512i)(k), (const void *)PQ_FAST_RECIP, 4)))
 #elif defined(PQ_LANES)
-#define PQ_POLY(i, m)                                                                    \
-    ((pq_u)_mm256_i64gather_epi64((const long long *)&PQ_FAST_POLY[0][0], (__m256i)((i) * 9 + (m)), \
-                                  8))
+#define PQ_POLY(tab, i, m)                                                                     \
+    ((pq_u)_mm256_i64gather_epi64((const long long *)&(tab)[0][0], (__m256i)((i) * 9 + (m)), 8))
 #define PQ_RECIP(k) \
     ((pq_u)_mm256_cvtepu32_epi64(_mm256_i64gather_epi32((const int *)PQ_FAST_RECIP, (__m256i)(k), 4)))
 #else
-#define PQ_POLY(i, m) PQ_FAST_POLY[i][m]
+#define PQ_POLY(tab, i, m) (tab)[i][m]
 #define PQ_RECIP(k) ((uint64_t)PQ_FAST_RECIP[k])
 #endif
 
@@ -74,37 +74,42 @@ PQ_INLINE pq_u pq_sin_point(pq_u T, pq_u *negm, pq_s *d) {
  * A and B (Estrin's pairs below) and C = c1 |tau| in units of 2^-127.
  * |c5| < 2^22.4 and |c6| < 2^8.5 (make_tables.py asserts |c5|, |c6| < 2^31),
  * so their products are smul_short's, with the same integers. */
-PQ_INLINE pq_w pq_sin_tail(pq_u i, pq_s t, pq_s t2, pq_s A, pq_s B, pq_w C) {
+PQ_INLINE pq_w pq_sin_tail(const uint64_t (*tab)[9], pq_u i, pq_s t, pq_s t2, pq_s A, pq_s B,
+                            pq_w C) {
     /* q = c2 + c3 tau + ... + c6 tau^4 in units of 2^-86, Estrin's scheme
      * (three products deep instead of five): A = c2 + c3 tau, B = c4 + c5 tau */
     pq_s t4 = smulhi62(t2, t2);
-    pq_s p = A + smulhi62(t2, B) + smul_short((pq_s)PQ_POLY(i, 8), t4, 62);
+    pq_s p = A + smulhi62(t2, B) + smul_short((pq_s)PQ_POLY(tab, i, 8), t4, 62);
     /* sin = S + c1 tau + tau^2 q, tau^2 q = t2 q / 2^62 in units of 2^-86,
      * i.e. << 41 in units of 2^-127 */
     pq_s tq = smulhi62(t2, p);
-    pq_w S = w_add(w_make(PQ_POLY(i, 0), PQ_POLY(i, 1)), w_make((pq_u)(tq >> 23), (pq_u)tq << 41));
+    pq_w S = w_add(w_make(PQ_POLY(tab, i, 0), PQ_POLY(tab, i, 1)), w_make((pq_u)(tq >> 23), (pq_u)tq << 41));
     pq_u tneg = PQ_NEG(t);
     return w_sel(tneg, w_sub(S, C), w_add(S, C));
 }
 
 /* |sin(2 pi T / 2^64)| 2^127 for T mod 2^62 != 0; *negm = mask of its sign */
 PQ_INLINE pq_w pq_fast_sin_w(pq_u T, pq_u *negm) {
+    const uint64_t(*tab)[9] = PQ_FAST_POLY;
     pq_s d;
     pq_u i = pq_sin_point(T, negm, &d);
     pq_s t = (pq_s)((pq_u)d << (PQ_FAST_BITS + 1)); /* tau 2^62 */
-    pq_s A = (pq_s)PQ_POLY(i, 4) + smulhi62(t, (pq_s)PQ_POLY(i, 5));
-    pq_s B = (pq_s)PQ_POLY(i, 6) + smul_short((pq_s)PQ_POLY(i, 7), t, 62);
+    pq_s A = (pq_s)PQ_POLY(tab, i, 4) + smulhi62(t, (pq_s)PQ_POLY(tab, i, 5));
+    pq_s B = (pq_s)PQ_POLY(tab, i, 6) + smul_short((pq_s)PQ_POLY(tab, i, 7), t, 62);
     /* c1 |t| / 2^73: c1 in units of 2^-138 -> 2^-127, t = tau 2^62 */
     pq_u at = sel64(PQ_NEG(t), 0 - (pq_u)t, (pq_u)t);
-    pq_w C = w_shr(w_add(w_mul(PQ_POLY(i, 2), at), w_from64(w_mul(PQ_POLY(i, 3), at).hi)), 9);
-    return pq_sin_tail(i, t, smulhi62(t, t), A, B, C);
+    pq_w C = w_shr(w_add(w_mul(PQ_POLY(tab, i, 2), at), w_from64(w_mul(PQ_POLY(tab, i, 3), at).hi)), 9);
+    return pq_sin_tail(tab, i, t, smulhi62(t, t), A, B, C);
 }
 
-/* phi(H) 2^126 for H mod 2^30 != 0 (H < 2^32 in each lane).  The sine is
- * pq_fast_sin_w at T = H 2^32, computed with the same integers: T's low 32
- * bits are zero, so t = d' 2^44 with |d'| <= 2^18, and the products with t
- * are shorter (t2 = d'^2 2^26 exactly; t c = d' c / 2^18). */
+/* phi(H) 2^126 for H mod 2^30 != 0 (H < 2^32 in each lane).  The term
+ * sin/10 is the sine of pq_fast_sin_w at T = H 2^32 on the table of sin/10
+ * (PQ_FAST_POLY10, every value in units 2^3 times finer, so the same code
+ * gives s10 = |sin|/10 2^130), with the products the zeros of T allow: T's
+ * low 32 bits are zero, so t = d' 2^44 with |d'| <= 2^18, t2 = d'^2 2^26
+ * exactly, and t c = d' c / 2^18.  Then phi 2^126 = 2^126 +- floor(s10/16). */
 PQ_INLINE pq_w pq_fast_phi_w(pq_u H) {
+    const uint64_t(*tab)[9] = PQ_FAST_POLY10;
     pq_u negm;
     pq_s d;
     pq_u i = pq_sin_point(H << 32, &negm, &d);
@@ -112,12 +117,11 @@ PQ_INLINE pq_w pq_fast_phi_w(pq_u H) {
     pq_s t = (pq_s)((pq_u)ds << 44);
     pq_u ad = sel64(PQ_NEG(ds), 0 - (pq_u)ds, (pq_u)ds); /* <= 2^18 */
     pq_s t2 = (pq_s)(w_mul32(ad, ad).lo << 26);
-    pq_s A = (pq_s)PQ_POLY(i, 4) + smul_short(ds, (pq_s)PQ_POLY(i, 5), 18);
-    pq_s B = (pq_s)PQ_POLY(i, 6) + smul_short(ds, (pq_s)PQ_POLY(i, 7), 18);
-    pq_w C = w_shr(w_add(w_shl(w_mul32(PQ_POLY(i, 2), ad), 44),
-                         w_from64(w_shl(w_mul32(PQ_POLY(i, 3), ad), 44).hi)), 9);
-    pq_w s = pq_sin_tail(i, t, t2, A, B, C);
-    pq_w q = w_mulhi3(s, w_make(PQ_K(PQ_FAST_TW[0]), PQ_K(PQ_FAST_TW[1]))); /* s/10, 2^-126 units */
+    pq_s A = (pq_s)PQ_POLY(tab, i, 4) + smul_short(ds, (pq_s)PQ_POLY(tab, i, 5), 18);
+    pq_s B = (pq_s)PQ_POLY(tab, i, 6) + smul_short(ds, (pq_s)PQ_POLY(tab, i, 7), 18);
+    pq_w C = w_shr(w_add(w_shl(w_mul32(PQ_POLY(tab, i, 2), ad), 44),
+                         w_from64(w_shl(w_mul32(PQ_POLY(tab, i, 3), ad), 44).hi)), 9);
+    pq_w q = w_shr(pq_sin_tail(tab, i, t, t2, A, B, C), 4); /* s/10 in 2^-126 units */
     pq_w one = w_make(PQ_K(1ULL << 62), PQ_K(0));
     return w_sel(negm, w_sub(one, q), w_add(one, q));
 }

@@ -116,10 +116,10 @@ void pq_approx_normalize(pq_approx *a);
  *                   (PQ_RETRY if the Newton residual check fails)
  *   f = g s phi as mulhi3(mulhi3(G, S), PHI) * 2^-123            err PQ_FAST_ERR_F */
 #define PQ_FAST_ERR_S (9ULL << 41)
-#define PQ_FAST_ERR_PHI ((15ULL << 36) + 4)
+#define PQ_FAST_ERR_PHI ((9ULL << 37) + 1)
 #define PQ_FAST_ERR_G0 ((1ULL << 35) + (1ULL << 23))
 #define PQ_FAST_ERR_G1 ((1ULL << 36) + (1ULL << 24))
-#define PQ_FAST_ERR_F ((11ULL << 38) + (1ULL << 32))
+#define PQ_FAST_ERR_F (3ULL << 40)
 static inline uint64_t pq_fast_err_g(uint64_t eps, int d_r) {
     return (eps || d_r) ? PQ_FAST_ERR_G1 : PQ_FAST_ERR_G0;
 }
