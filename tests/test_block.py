@@ -16,6 +16,12 @@ __int128.  Both are exact integer arithmetic, so the claim is bit-identity:
 On a CPU without AVX2 only level 0 exists; the level tests are then skipped
 as "not available here" and the comparisons with the reference still run.
 """
+import glob
+import os
+import re
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -160,3 +166,26 @@ def test_overflow_raised_through_the_block_path():
                 pq.rbe(R, T, i, j, d_r=1, log2_c=-4, frac=62, threads=1)
         finally:
             _kernels.set_simd(-1)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_c_benchmark_builds_and_agrees_across_levels(tmp_path):
+    """benchmarks/bench_range.c (the C timing of pq_rbe_range) compiles as
+    its comment says, and its checksum is the same at every level."""
+    src = os.path.join(ROOT, "poincare_q64", "src")
+    exe = str(tmp_path / "bench_range")
+    subprocess.run(["gcc", "-O1", "-std=c11", "-fno-strict-aliasing", "-I" + src,
+                    os.path.join(ROOT, "benchmarks", "bench_range.c")]
+                   + sorted(glob.glob(os.path.join(src, "*.c"))) + ["-o", exe],
+                   check=True, capture_output=True, timeout=300)
+    sums = set()
+    for level in [0] + SIMD_LEVELS:
+        out = subprocess.run([exe, "5000", "1", "0", str(level)], check=True,
+                             capture_output=True, text=True, timeout=60).stdout
+        m = re.fullmatch(r"level (\d): [\d.]+ ns/element, 0 errors, checksum ([0-9a-f]{16})\n", out)
+        assert m and int(m.group(1)) == level, out
+        sums.add(m.group(2))
+    assert len(sums) == 1
