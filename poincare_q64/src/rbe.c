@@ -208,6 +208,25 @@ static inline void store(pq_format fmt, void *out, size_t k, const pq_value *v) 
     }
 }
 
+/* status[k] and, on success, out[k]; returns 1 for an error. */
+static inline size_t put(pq_format fmt, void *out, uint8_t *status, size_t k, int st,
+                         const pq_value *v) {
+    status[k] = (uint8_t)st;
+    if (st != PQ_OK) return 1;
+    store(fmt, out, k, v);
+    return 0;
+}
+
+/* out[k] = a block's result x (an int64 value or the bits of a float) */
+static inline void put_bits(pq_format fmt, void *out, size_t k, uint64_t x) {
+    if (fmt.kind == PQ_KIND_FLOAT32) {
+        uint32_t x32 = (uint32_t)x;
+        memcpy((float *)out + k, &x32, sizeof x32);
+    } else {
+        memcpy((int64_t *)out + k, &x, sizeof x); /* int64 or double: 8 bytes */
+    }
+}
+
 /* Elements k0 <= k < k0 + n (n <= PQ_BLOCK) with the same options p, valid:
  * stage 1 and its rounding for the whole block at once (the rounding of
  * int128 results per element here), then rbe_core for every element the
@@ -233,15 +252,10 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
         /* the usual block: every result decided, copied as it is (int64
          * values or float bits); otherwise element by element below, so
          * that out[k] is written only when status[k] = PQ_OK */
-        if (fmt.kind == PQ_KIND_FLOAT32) {
-            float *o = (float *)out + k0;
-            for (size_t m = 0; m < n; m++) {
-                uint32_t x32 = (uint32_t)b->x[m];
-                memcpy(o + m, &x32, sizeof x32);
-            }
-        } else {
-            memcpy((int64_t *)out + k0, b->x, n * sizeof(int64_t)); /* double: the same 8 bytes */
-        }
+        if (fmt.kind == PQ_KIND_FLOAT32)
+            for (size_t m = 0; m < n; m++) put_bits(fmt, out, k0 + m, (uint64_t)b->x[m]);
+        else
+            memcpy((int64_t *)out + k0, b->x, n * sizeof(int64_t)); /* int64 or double */
         memset(status + k0, PQ_OK, n);
         return 0;
     }
@@ -251,13 +265,7 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
         int st = PQ_RETRY;
         if (fmt.kind != PQ_KIND_INT128) {
             if (b->x_ok[m]) {
-                uint64_t x = (uint64_t)b->x[m];
-                if (fmt.kind == PQ_KIND_FLOAT32) {
-                    uint32_t x32 = (uint32_t)x;
-                    memcpy((float *)out + k, &x32, sizeof x32);
-                } else {
-                    memcpy((int64_t *)out + k, &x, sizeof x);
-                }
+                put_bits(fmt, out, k, (uint64_t)b->x[m]);
                 status[k] = PQ_OK;
                 continue;
             }
@@ -266,11 +274,7 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
                             PQ_FAST_ERR_F << pq_fast_err_shift, rp, fmt, &v);
         }
         if (st == PQ_RETRY) st = rbe_core(b->R[m], b->T[m], b->i[m], b->j[m], p, rp, fmt, &v);
-        status[k] = (uint8_t)st;
-        if (st == PQ_OK)
-            store(fmt, out, k, &v);
-        else
-            bad++;
+        bad += put(fmt, out, status, k, st, &v);
     }
     return bad;
 }
@@ -310,11 +314,7 @@ size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, vo
         if (ok)
             st = rbe_core(a->R[k * a->s_R], a->T[k * a->s_T], a->i[k * a->s_i], a->j[k * a->s_j],
                           &p, &rp, fmt, &v);
-        status[k] = (uint8_t)st;
-        if (st == PQ_OK)
-            store(fmt, out, k, &v);
-        else
-            bad++;
+        bad += put(fmt, out, status, k, st, &v);
     }
     return bad;
 }
