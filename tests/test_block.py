@@ -189,3 +189,15 @@ def test_c_benchmark_builds_and_agrees_across_levels(tmp_path):
         assert m and int(m.group(1)) == level, out
         sums.add(m.group(2))
     assert len(sums) == 1
+
+
+def test_broadcast_inputs_on_the_block_path():
+    """Full blocks read unit-stride inputs in place and copy the others
+    (broadcast scalars have stride 0): both give the per-element results."""
+    R, T, i, j = _inputs(1000, seed=21)
+    cases = [(R[3], T, i, j), (R, T[5], i, j), (R, T, i[7], j[9]), (R[:, None], T[None, :8], 3, j[:8])]
+    for args in cases:
+        got = [_run(lv, *args, dict(frac=62), dict(d_r=1)) for lv in [0] + SIMD_LEVELS]
+        for kind, val in got:
+            assert kind == "ok"
+            assert np.array_equal(val, got[0][1])

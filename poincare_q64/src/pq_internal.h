@@ -135,8 +135,13 @@ static inline uint64_t pq_fast_err_g(uint64_t eps, int d_r) {
  * (and writes nothing) when no SIMD code is available for this CPU. */
 #define PQ_BLOCK 128
 typedef struct pq_block {
-    uint64_t R[PQ_BLOCK], T[PQ_BLOCK]; /* T before rot and d_theta */
-    uint32_t i[PQ_BLOCK], j[PQ_BLOCK];
+    /* the inputs (T before rot and d_theta): the caller's arrays for a full
+     * block of unit strides, else the copies below, valid up to a whole
+     * group of lanes after n */
+    const uint64_t *R, *T;
+    const uint32_t *i, *j;
+    uint64_t Rc[PQ_BLOCK], Tc[PQ_BLOCK];
+    uint32_t ic[PQ_BLOCK], jc[PQ_BLOCK];
     uint64_t Fhi[PQ_BLOCK], Flo[PQ_BLOCK], neg[PQ_BLOCK], ok[PQ_BLOCK], x_ok[PQ_BLOCK];
     int64_t x[PQ_BLOCK];
 } pq_block;

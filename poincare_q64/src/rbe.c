@@ -227,6 +227,34 @@ static inline void put_bits(pq_format fmt, void *out, size_t k, uint64_t x) {
     }
 }
 
+/* The block's inputs: elements k0 .. k0 + n - 1 of a's R, T, i, j, read in
+ * place for a full block of unit strides, else copied, with valid inputs
+ * up to the next multiple of 8 (the lanes run in whole groups). */
+static void block_inputs(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
+    if (n == PQ_BLOCK && a->s_R == 1 && a->s_T == 1 && a->s_i == 1 && a->s_j == 1) {
+        b->R = a->R + k0; /* read in place */
+        b->T = a->T + k0;
+        b->i = a->i + k0;
+        b->j = a->j + k0;
+    } else {
+        for (size_t m = 0; m < n; m++) {
+            size_t k = k0 + m;
+            b->Rc[m] = a->R[k * a->s_R];
+            b->Tc[m] = a->T[k * a->s_T];
+            b->ic[m] = a->i[k * a->s_i];
+            b->jc[m] = a->j[k * a->s_j];
+        }
+        for (size_t m = n; m < PQ_BLOCK && m % 8 != 0; m++) {
+            b->Rc[m] = b->Tc[m] = 1;
+            b->ic[m] = b->jc[m] = 0;
+        }
+        b->R = b->Rc;
+        b->T = b->Tc;
+        b->i = b->ic;
+        b->j = b->jc;
+    }
+}
+
 /* Elements k0 <= k < k0 + n (n <= PQ_BLOCK) with the same options p, valid:
  * stage 1 and its rounding for the whole block at once (the rounding of
  * int128 results per element here), then rbe_core for every element the
@@ -235,16 +263,7 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
                         const f123_plan *rp, pq_format fmt, void *out, uint8_t *status,
                         pq_block *b) {
     size_t bad = 0;
-#define PQ_GATHER_COL(dst, col, st)                                       \
-    if ((st) == 1)                                                         \
-        memcpy(dst, col + k0, n * sizeof *(dst));                          \
-    else                                                                   \
-        for (size_t m = 0; m < n; m++) (dst)[m] = col[(k0 + m) * (st)];
-    PQ_GATHER_COL(b->R, a->R, a->s_R)
-    PQ_GATHER_COL(b->T, a->T, a->s_T)
-    PQ_GATHER_COL(b->i, a->i, a->s_i)
-    PQ_GATHER_COL(b->j, a->j, a->s_j)
-#undef PQ_GATHER_COL
+    block_inputs(b, a, k0, n);
     pq_block_stage1(b, n, p, fmt);
     uint64_t all = fmt.kind != PQ_KIND_INT128;
     for (size_t m = 0; m < n; m++) all &= b->x_ok[m];
@@ -252,10 +271,7 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
         /* the usual block: every result decided, copied as it is (int64
          * values or float bits); otherwise element by element below, so
          * that out[k] is written only when status[k] = PQ_OK */
-        if (fmt.kind == PQ_KIND_FLOAT32)
-            for (size_t m = 0; m < n; m++) put_bits(fmt, out, k0 + m, (uint64_t)b->x[m]);
-        else
-            memcpy((int64_t *)out + k0, b->x, n * sizeof(int64_t)); /* int64 or double */
+        for (size_t m = 0; m < n; m++) put_bits(fmt, out, k0 + m, (uint64_t)b->x[m]);
         memset(status + k0, PQ_OK, n);
         return 0;
     }
@@ -432,14 +448,10 @@ int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, c
     int saved = pq_block_level();
     if (pq_debug_set_simd(level) != PQ_OK) return PQ_EDOM;
     pq_block b;
+    pq_columns cols = {R, T, i, j, NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 1, 0, 0, 0, 0, 0};
     for (size_t k0 = 0; k0 < n; k0 += PQ_BLOCK) {
         size_t m = n - k0 < PQ_BLOCK ? n - k0 : PQ_BLOCK;
-        for (size_t k = 0; k < m; k++) {
-            b.R[k] = R[k0 + k];
-            b.T[k] = T[k0 + k];
-            b.i[k] = i[k0 + k];
-            b.j[k] = j[k0 + k];
-        }
+        block_inputs(&b, &cols, k0, m);
         pq_block_stage1(&b, m, p, (pq_format){PQ_KIND_INT64, 62});
         for (size_t k = 0; k < m; k++) {
             int ok = (int)b.ok[k];

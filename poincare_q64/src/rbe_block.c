@@ -73,11 +73,6 @@ int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
     rp.mask_lo = rp.s < 64 ? (1ULL << rp.s) - 1 : ~0ULL;
     rp.half_hi = rp.s <= 64 ? 0 : 1ULL << (rp.s - 65);
     rp.half_lo = rp.s <= 64 ? 1ULL << (rp.s - 1) : 0;
-    /* the lanes run in whole groups of 8 at most: valid inputs after n */
-    for (size_t k = n; k < PQ_BLOCK && k % 8 != 0; k++) {
-        b->R[k] = b->T[k] = 1;
-        b->i[k] = b->j[k] = 0;
-    }
     if (level == 2)
         pq_block_stage1_avx512(b, n, p, &rp);
     else
