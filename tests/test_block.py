@@ -197,7 +197,7 @@ def test_broadcast_inputs_on_the_block_path():
     R, T, i, j = _inputs(1000, seed=21)
     cases = [(R[3], T, i, j), (R, T[5], i, j), (R, T, i[7], j[9]), (R[:, None], T[None, :8], 3, j[:8])]
     for args in cases:
-        got = [_run(lv, *args, dict(frac=62), dict(d_r=1)) for lv in [0] + SIMD_LEVELS]
+        got = [_run(lv, *args, dict(frac=62), dict(log2_c=2)) for lv in [0] + SIMD_LEVELS]
         for kind, val in got:
             assert kind == "ok"
             assert np.array_equal(val, got[0][1])
