@@ -24,7 +24,7 @@ PQ_INLINE void lanes_body(pq_block *b, size_t k, const uint64_t *H, const pq_fas
     pq_u Tp = load_u(&b->T[k]) + Toff, h = load_u(&H[k]), sneg;
     pq_fast_g g = pq_fast_radial_g(load_u(&b->R[k]), &dd[k / PQ_LANES], has_e, d_r);
     pq_w S = pq_fast_sin_w(Tp, &sneg);
-    pq_w F = w_mulhi3(w_mulhi3(g.G, S), pq_fast_phi_w(h));
+    pq_w F = pq_fast_f123_w(g.G, S, pq_fast_phi_w(h));
     /* exact s (quarter turns) and phi (H mod 2^30 = 0): the scalar path */
     pq_u ok = g.ok & PQ_NE(Tp << 2, 0) & PQ_NE(h << 34, 0);
     pq_u neg = g.negm ^ sneg;

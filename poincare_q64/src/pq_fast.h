@@ -228,7 +228,9 @@ PQ_INLINE int pq_fast_radial(uint64_t R, uint64_t E, int log2_c, int d_r, u128 *
     *neg = (int)(g.negm & 1);
     return g.ok ? PQ_OK : PQ_RETRY;
 }
-PQ_INLINE u128 pq_mulhi3(u128 a, u128 b) { return pq_w_to_u128(w_mulhi3(pq_u128_w(a), pq_u128_w(b))); }
+PQ_INLINE u128 pq_fast_f123(u128 G, u128 S, u128 PHI) {
+    return pq_w_to_u128(pq_fast_f123_w(pq_u128_w(G), pq_u128_w(S), pq_u128_w(PHI)));
+}
 #endif
 
 #endif /* PQ_FAST_H */

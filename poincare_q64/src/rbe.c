@@ -173,7 +173,7 @@ static inline int rbe_core(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const
         int ng, ns;
         if (pq_fast_radial(R, p->eps, p->log2_c, p->d_r, &G, &ng) == PQ_OK) {
             u128 S = pq_fast_sin(c.Tp, &ns);
-            u128 F = pq_mulhi3(pq_mulhi3(G, S), pq_fast_phi(c.H));
+            u128 F = pq_fast_f123(G, S, pq_fast_phi(c.H));
             int rc = round_f123(ng ^ ns, F, PQ_FAST_ERR_F << pq_fast_err_shift, rp, fmt, out);
             if (rc != PQ_RETRY) return rc;
         }
@@ -438,7 +438,7 @@ int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, c
             u128 G, F = 0;
             int ng = 0, ns = 0, ok = pq_fast_radial(R[k], p->eps, p->log2_c, p->d_r, &G, &ng) == PQ_OK;
             ok = ok && (Tp << 2) != 0 && (H << 2) != 0;
-            if (ok) F = pq_mulhi3(pq_mulhi3(G, pq_fast_sin(Tp, &ns)), pq_fast_phi(H));
+            if (ok) F = pq_fast_f123(G, pq_fast_sin(Tp, &ns), pq_fast_phi(H));
             Fhi[k] = (uint64_t)(F >> 64);
             Flo[k] = (uint64_t)F;
             flags[k] = (uint8_t)(((ng ^ ns) & ok) | (ok << 1));
