@@ -125,8 +125,8 @@ static inline uint64_t pq_fast_err_g(uint64_t eps, int d_r) {
 }
 
 /* ---- stage 1 on blocks (rbe_block.c) --------------------------------------
- * pq_rbe_range copies up to PQ_BLOCK elements with the same options into a
- * pq_block; pq_block_stage1 computes for each what rbe's stage 1 computes
+ * pq_rbe_range hands up to PQ_BLOCK elements with the same options to
+ * pq_block_stage1 in a pq_block, which computes for each what rbe's stage 1 computes
  * (F = |f| 2^123 as Fhi:Flo, neg, ok = Newton check passed and neither s
  * nor phi exact) and, for int64 results at frac, x = the rounded value
  * (for float64 and float32 results, x = the bits of the rounded value)

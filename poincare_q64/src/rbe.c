@@ -161,6 +161,19 @@ static inline int round_f123(int neg, u128 F, uint64_t err, const f123_plan *rp,
     return emit_fixed128(neg, x, fmt, out);
 }
 
+/* Stage 1 of rbe for T' = Tp and H with neither s nor phi exact:
+ * F = |f| 2^123 = mulhi3(mulhi3(G, S), PHI) and its sign; 0 when the Newton
+ * residual check fails (then F is not set). */
+static inline int stage1_f(uint64_t R, uint64_t Tp, uint32_t H, const pq_params *p, u128 *F,
+                           int *neg) {
+    u128 G;
+    int ng, ns;
+    if (pq_fast_radial(R, p->eps, p->log2_c, p->d_r, &G, &ng) != PQ_OK) return 0;
+    *F = pq_fast_f123(G, pq_fast_sin(Tp, &ns), pq_fast_phi(H));
+    *neg = ng ^ ns;
+    return 1;
+}
+
 /* rbe for validated arguments. */
 static inline int rbe_core(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
                            const f123_plan *rp, pq_format fmt, pq_value *out) {
@@ -168,13 +181,10 @@ static inline int rbe_core(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const
     c.s_exact = (c.Tp << 2) == 0;
     c.phi_exact = (c.H << 2) == 0;
     if (!c.s_exact && !c.phi_exact && !pq_force_slow) {
-        /* stage 1: f 2^123 = mulhi3(mulhi3(G, S), PHI) */
-        u128 G;
-        int ng, ns;
-        if (pq_fast_radial(R, p->eps, p->log2_c, p->d_r, &G, &ng) == PQ_OK) {
-            u128 S = pq_fast_sin(c.Tp, &ns);
-            u128 F = pq_fast_f123(G, S, pq_fast_phi(c.H));
-            int rc = round_f123(ng ^ ns, F, PQ_FAST_ERR_F << pq_fast_err_shift, rp, fmt, out);
+        u128 F;
+        int neg;
+        if (stage1_f(R, c.Tp, c.H, p, &F, &neg)) {
+            int rc = round_f123(neg, F, PQ_FAST_ERR_F << pq_fast_err_shift, rp, fmt, out);
             if (rc != PQ_RETRY) return rc;
         }
     }
@@ -435,13 +445,13 @@ int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, c
         for (size_t k = 0; k < n; k++) {
             uint64_t Tp = turn_prime(T[k], p);
             uint32_t H = pq_hash(i[k], j[k]);
-            u128 G, F = 0;
-            int ng = 0, ns = 0, ok = pq_fast_radial(R[k], p->eps, p->log2_c, p->d_r, &G, &ng) == PQ_OK;
-            ok = ok && (Tp << 2) != 0 && (H << 2) != 0;
-            if (ok) F = pq_fast_f123(G, pq_fast_sin(Tp, &ns), pq_fast_phi(H));
+            u128 F = 0;
+            int neg = 0;
+            int ok = (Tp << 2) != 0 && (H << 2) != 0 && stage1_f(R[k], Tp, H, p, &F, &neg);
+            if (!ok) F = 0, neg = 0;
             Fhi[k] = (uint64_t)(F >> 64);
             Flo[k] = (uint64_t)F;
-            flags[k] = (uint8_t)(((ng ^ ns) & ok) | (ok << 1));
+            flags[k] = (uint8_t)(neg | (ok << 1));
         }
         return PQ_OK;
     }
