@@ -39,40 +39,21 @@ exception is raised.
 import importlib
 import os
 
-from poincare_q64._api import (
-    angular,
-    modulation,
-    radial,
-    rbe,
-    rbe_pipeline,
-    rbe_seed64,
-    spatial_hash,
-)
-from poincare_q64.packing import (
-    Seed64Fields,
-    pack_seed64,
-    seed64_from_float,
-    to_q64,
-    turns,
-    unpack_seed64,
-)
+from poincare_q64 import _api, packing, registry
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "radial", "angular", "spatial_hash", "modulation", "rbe", "rbe_pipeline",
-    "rbe_seed64", "pack_seed64", "unpack_seed64", "seed64_from_float",
-    "Seed64Fields", "to_q64", "turns", "reference", "get_include", "capi",
-    "__version__",
-]
-
-# Show the public functions as poincare_q64.<name> (help(), repr, pickling),
-# where users find them, rather than as members of the private modules.
-for _obj in (radial, angular, spatial_hash, modulation, rbe, rbe_pipeline,
-             rbe_seed64, pack_seed64, unpack_seed64, seed64_from_float,
-             Seed64Fields, to_q64, turns):
+# The value functions (one registry row each) and the seed and conversion
+# functions, shown as poincare_q64.<name> (help(), repr, pickling), where
+# users find them, rather than as members of the private modules.
+_PUBLIC = {name: getattr(_api, name) for name in registry.FUNCTIONS}
+_PUBLIC.update((name, getattr(packing, name)) for name in packing.__all__)
+globals().update(_PUBLIC)
+for _obj in _PUBLIC.values():
     _obj.__module__ = __name__
 del _obj
+
+__all__ = [*_PUBLIC, "reference", "get_include", "capi", "__version__"]
 
 
 def __getattr__(name):

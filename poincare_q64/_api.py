@@ -24,10 +24,9 @@ import numbers
 
 import numpy as np
 
-from poincare_q64 import _kernels
+from poincare_q64 import _kernels, registry
 
-__all__ = ["radial", "angular", "spatial_hash", "modulation", "rbe",
-           "rbe_pipeline", "rbe_seed64"]
+__all__ = list(registry.FUNCTIONS)
 
 TWO64 = 1 << 64
 TWO32 = 1 << 32
@@ -37,21 +36,13 @@ _U32 = np.dtype(np.uint32)
 _I32 = np.dtype(np.int32)
 
 # Argument name -> (kernel dtype, lowest value, one past the highest value).
-_RANGES = {
-    "R": (_U64, 0, TWO64),
-    "T": (_U64, 0, TWO64),
-    "eps": (_U64, 0, TWO64),
-    "word": (_U64, 0, TWO64),
-    "i": (_U32, 0, TWO32),
-    "j": (_U32, 0, TWO32),
-    "log2_c": (_I32, -4, 4),
-    "d_r": (_I32, 0, 2),
-    "rot": (_I32, 0, 16),
-    "d_theta": (_I32, 0, 4),
-}
+_RANGES = {x.name: (np.dtype(x.dtype), x.lo, x.hi)
+           for x in registry.INPUTS.values()}
 
-# The nine input slots of _kernels.evaluate, in call order.
-_SLOTS = ("R", "T", "i", "j", "eps", "log2_c", "d_r", "rot", "d_theta")
+# The nine input slots of _kernels.evaluate, in the canonical order; a seed
+# word goes in R's slot (the kernel unpacks R and T from it).
+_SLOTS = tuple(name for name in registry.ORDER if name != "word")
+_SLOT_OF = {name: "R" if name == "word" else name for name in registry.ORDER}
 
 
 def _unused(dtype):
@@ -334,10 +325,11 @@ _SCALAR_TYPES = {
 }
 
 
-def _evaluate_scalar(func, code, args, dtype, frac, threads):
+def _evaluate_scalar(fn, args, dtype, frac, threads):
     """evaluate() for all-scalar arguments without ``out``: the same checks,
     errors and result, without arrays or a thread team (a call per
     transaction, as a testbench makes, then costs microseconds)."""
+    func = fn.name
     values = {}
     for name, value in args.items():
         _, lo, hi = _RANGES[name]
@@ -347,26 +339,30 @@ def _evaluate_scalar(func, code, args, dtype, frac, threads):
         values[name] = v
     dt, kind, frac = resolve_format(func, dtype, frac)
     resolve_threads(func, threads)  # checked although one element needs one
-    if code == _kernels.FUNC_RBE_SEED64:
+    if "word" in values:
         _check_basis(func, np.array(values["word"], dtype=_U64))
     slot = {s: 0 for s in _SLOTS}
     for name, v in values.items():
-        slot["R" if name == "word" else name] = v
+        slot[_SLOT_OF[name]] = v
     status, value = _kernels.evaluate_scalar(
-        code, *(slot[s] for s in _SLOTS), kind, frac)
+        fn.kernel, *(slot[s] for s in _SLOTS), kind, frac)
     if status:
         _raise_status(func, status, f" for {_describe(values)}", frac)
     return _SCALAR_TYPES[kind](value)
 
 
-def evaluate(func, code, args, dtype, frac, out=None, threads=None):
-    """Check ``args`` (name -> user value, names as in _RANGES), broadcast,
-    run ``_kernels.evaluate`` and return the result in the public form.
-
-    The slot of ``R`` is given as ``word`` for rbe_seed64.
+def evaluate(name, args, dtype, frac, out=None, threads=None):
+    """Check ``args`` (input name -> user value) of the registry's function
+    ``name``, broadcast, run ``_kernels.evaluate`` and return the result in
+    the public form.
     """
+    fn = registry.FUNCTIONS[name]
+    # the canonical order, whatever order the caller wrote: the first bad
+    # argument and the inputs an error message lists come in that order
+    args = {k: args[k] for k in fn.inputs}
     if out is None and all(_is_integer(v) for v in args.values()):
-        return _evaluate_scalar(func, code, args, dtype, frac, threads)
+        return _evaluate_scalar(fn, args, dtype, frac, threads)
+    func = fn.name
     arrays = {}
     scalar = True
     for name, value in args.items():
@@ -378,7 +374,7 @@ def evaluate(func, code, args, dtype, frac, out=None, threads=None):
     if out is not None:
         _check_out(func, out, dt, shape)
     nthreads = resolve_threads(func, threads)
-    if code == _kernels.FUNC_RBE_SEED64:
+    if "word" in arrays:
         _check_basis(func, arrays["word"])
 
     n = int(np.prod(shape, dtype=np.int64)) if shape else 1
@@ -386,12 +382,12 @@ def evaluate(func, code, args, dtype, frac, out=None, threads=None):
     flats = [flat_input(arrays[k], shape) for k in names]
     slots = dict(_UNUSED)
     for name, a in zip(names, flats):
-        slots["R" if name == "word" else name] = a
+        slots[_SLOT_OF[name]] = a
     buf_dtype = _FORMATS[dt][2]
     buf = np.empty(2 * n if kind == _kernels.KIND_INT128 else n,
                    dtype=buf_dtype)
     status = np.empty(n, dtype=np.uint8)
-    bad = _kernels.evaluate(code, *(slots[s] for s in _SLOTS), n, kind, frac,
+    bad = _kernels.evaluate(fn.kernel, *(slots[s] for s in _SLOTS), n, kind, frac,
                             buf, status, nthreads)
     if bad:
         k = int(np.flatnonzero(status)[0])
@@ -493,8 +489,8 @@ def radial(R, *, log2_c=0, eps=0, d_r=0, frac=None, dtype=np.int64):
     >>> radial([0, 2**63], log2_c=2, frac=1).tolist()
     [0, 1]
     """
-    return evaluate("radial", _kernels.FUNC_RADIAL,
-                    dict(R=R, eps=eps, log2_c=log2_c, d_r=d_r), dtype, frac)
+    return evaluate("radial", dict(R=R, log2_c=log2_c, eps=eps, d_r=d_r),
+                    dtype, frac)
 
 
 def angular(T, *, rot=0, d_theta=0, frac=None, dtype=np.int64):
@@ -547,8 +543,8 @@ def angular(T, *, rot=0, d_theta=0, frac=None, dtype=np.int64):
     >>> angular(2**61, frac=64, dtype=object)   # 2**63 sqrt(2) = ...212.35
     13043817825332782212
     """
-    return evaluate("angular", _kernels.FUNC_ANGULAR,
-                    dict(T=T, rot=rot, d_theta=d_theta), dtype, frac)
+    return evaluate("angular", dict(T=T, rot=rot, d_theta=d_theta), dtype,
+                    frac)
 
 
 def spatial_hash(i, j):
@@ -584,16 +580,18 @@ def spatial_hash(i, j):
     [1669671676, 1392991556]
     """
     func = "spatial_hash"
+    args = {"i": i, "j": j}
     if _is_integer(i) and _is_integer(j):
-        for name, value in (("i", i), ("j", j)):
-            if not 0 <= int(value) < TWO32:
-                raise _range_error(func, name, int(value), 0, TWO32)
+        for name, value in args.items():
+            _, lo, hi = _RANGES[name]
+            if not lo <= int(value) < hi:
+                raise _range_error(func, name, int(value), lo, hi)
         return np.uint32(_kernels.spatial_hash_scalar(int(i), int(j)))
     arrays = {}
     scalar = True
-    for name, value in (("i", i), ("j", j)):
-        arrays[name], is_scalar = as_int_array(func, name, value, 0, TWO32,
-                                               _U32)
+    for name, value in args.items():
+        kdt, lo, hi = _RANGES[name]
+        arrays[name], is_scalar = as_int_array(func, name, value, lo, hi, kdt)
         scalar = scalar and is_scalar
     shape = broadcast_shape(func, arrays)
     n = int(np.prod(shape, dtype=np.int64)) if shape else 1
@@ -639,8 +637,7 @@ def modulation(i, j, *, frac=None, dtype=np.int64):
     >>> modulation(0, 0, frac=64, dtype=object)
     19633704153885471542
     """
-    return evaluate("modulation", _kernels.FUNC_MODULATION, dict(i=i, j=j),
-                    dtype, frac)
+    return evaluate("modulation", dict(i=i, j=j), dtype, frac)
 
 
 def rbe(R, T, i, j, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0, frac=None,
@@ -715,8 +712,8 @@ def rbe(R, T, i, j, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0, frac=None,
     >>> rbe([[0], [2**63]], [0, 2**62], 92612215, 0, frac=4).tolist()
     [[0, 0], [0, 13]]
     """
-    return evaluate("rbe", _kernels.FUNC_RBE,
-                    dict(R=R, T=T, i=i, j=j, eps=eps, log2_c=log2_c, d_r=d_r,
+    return evaluate("rbe",
+                    dict(R=R, T=T, i=i, j=j, log2_c=log2_c, eps=eps, d_r=d_r,
                          rot=rot, d_theta=d_theta),
                     dtype, frac, out, threads)
 
@@ -755,8 +752,8 @@ def rbe_pipeline(R, T, i, j, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0,
     >>> rbe_pipeline(2**63, 2**62, 92612215, 0, frac=64, dtype=object)
     14757395258967641293
     """
-    return evaluate("rbe_pipeline", _kernels.FUNC_RBE_PIPELINE,
-                    dict(R=R, T=T, i=i, j=j, eps=eps, log2_c=log2_c, d_r=d_r,
+    return evaluate("rbe_pipeline",
+                    dict(R=R, T=T, i=i, j=j, log2_c=log2_c, eps=eps, d_r=d_r,
                          rot=rot, d_theta=d_theta),
                     dtype, frac, out, threads)
 
@@ -800,6 +797,5 @@ def rbe_seed64(word, i, j, *, eps=0, frac=None, dtype=np.int64, out=None,
     >>> int(rbe_seed64(w, 92612215, 0))
     3689348814741910323
     """
-    return evaluate("rbe_seed64", _kernels.FUNC_RBE_SEED64,
-                    dict(word=word, i=i, j=j, eps=eps), dtype, frac, out,
-                    threads)
+    return evaluate("rbe_seed64", dict(word=word, i=i, j=j, eps=eps), dtype,
+                    frac, out, threads)

@@ -11,13 +11,16 @@ team would cost more than the work); results do not depend on ``threads``.
 import numpy as np
 import numpy.typing as npt
 
-# func codes for evaluate()
-FUNC_RADIAL: int  # uses R, eps, log2_c, d_r
+# func codes for evaluate() (poincare_q64.registry: Function.kernel)
+FUNC_RADIAL: int  # uses R, log2_c, eps, d_r
 FUNC_ANGULAR: int  # uses T, rot, d_theta
 FUNC_MODULATION: int  # uses i, j
 FUNC_RBE: int  # uses everything
 FUNC_RBE_PIPELINE: int  # uses everything
 FUNC_RBE_SEED64: int  # R holds the 64-bit seed words; uses R, i, j, eps only
+
+# The input slots of evaluate() and evaluate_scalar() follow the canonical
+# input order of poincare_q64.registry.ORDER (log2_c before eps).
 
 # output kinds
 KIND_INT64: int  # out: int64[n]
@@ -38,8 +41,8 @@ def evaluate(
     T: npt.NDArray[np.uint64],
     i: npt.NDArray[np.uint32],
     j: npt.NDArray[np.uint32],
-    eps: npt.NDArray[np.uint64],
     log2_c: npt.NDArray[np.int32],
+    eps: npt.NDArray[np.uint64],
     d_r: npt.NDArray[np.int32],
     rot: npt.NDArray[np.int32],
     d_theta: npt.NDArray[np.int32],
@@ -57,7 +60,7 @@ def evaluate(
     the dtypes; log2_c/d_r/rot/d_theta/frac/kind must already be validated."""
 
 def evaluate_scalar(
-    func: int, R: int, T: int, i: int, j: int, eps: int, log2_c: int, d_r: int,
+    func: int, R: int, T: int, i: int, j: int, log2_c: int, eps: int, d_r: int,
     rot: int, d_theta: int, kind: int, frac: int,
 ) -> tuple[int, int | float | None]:
     """One element, no arrays, no threads: ``(status, value)`` with value a

@@ -27,12 +27,23 @@ cdef extern from *:
     int pqk_max_threads() nogil
     int pqk_openmp() nogil
 
-FUNC_RADIAL = 0
-FUNC_ANGULAR = 1
-FUNC_MODULATION = 2
-FUNC_RBE = 3
-FUNC_RBE_PIPELINE = 4
-FUNC_RBE_SEED64 = 5
+# Function codes of evaluate(); poincare_q64.registry names each function's
+# code (tests/test_registry.py holds the two together).
+cdef enum:
+    _RADIAL = 0
+    _ANGULAR = 1
+    _MODULATION = 2
+    _RBE = 3
+    _RBE_PIPELINE = 4
+    _RBE_SEED64 = 5
+    _N_FUNCS = 6
+
+FUNC_RADIAL = _RADIAL
+FUNC_ANGULAR = _ANGULAR
+FUNC_MODULATION = _MODULATION
+FUNC_RBE = _RBE
+FUNC_RBE_PIPELINE = _RBE_PIPELINE
+FUNC_RBE_SEED64 = _RBE_SEED64
 
 KIND_INT64 = PQ_KIND_INT64
 KIND_INT128 = PQ_KIND_INT128
@@ -65,18 +76,19 @@ cdef inline int eval_one(const pq_columns *a, Py_ssize_t k, int func, pq_format 
     p.d_r = a.d_r[k * a.s_d_r]
     p.rot = a.rot[k * a.s_rot]
     p.d_theta = a.d_theta[k * a.s_d_theta]
-    if func == 0:
+    if func == _RADIAL:
         return pq_radial(a.R[k * a.s_R], &p, fmt, v)
-    if func == 1:
+    if func == _ANGULAR:
         return pq_angular(a.T[k * a.s_T], &p, fmt, v)
-    if func == 2:
+    if func == _MODULATION:
         return pq_modulation(a.i[k * a.s_i], a.j[k * a.s_j], fmt, v)
-    if func == 3:
+    if func == _RBE:
         return pq_rbe(a.R[k * a.s_R], a.T[k * a.s_T], a.i[k * a.s_i], a.j[k * a.s_j], &p, fmt, v)
-    if func == 4:
+    if func == _RBE_PIPELINE:
         return pq_rbe_pipeline(a.R[k * a.s_R], a.T[k * a.s_T], a.i[k * a.s_i], a.j[k * a.s_j],
                                &p, fmt, v)
-    if func == 5:
+    if func == _RBE_SEED64:
+        # the seed word travels in R's column
         return pq_rbe_seed64(a.R[k * a.s_R], a.i[k * a.s_i], a.j[k * a.s_j], p.eps, fmt, v)
     return PQ_EDOM
 
@@ -101,7 +113,7 @@ cdef inline int eval_store(const pq_columns *a, Py_ssize_t k, int func, pq_forma
 
 
 cdef int _check_func_kind(int func, int kind) except -1:
-    if func < 0 or func > 5:
+    if func < 0 or func >= _N_FUNCS:
         raise ValueError(f"_kernels: unknown func {func}")
     if kind not in _OUT_DTYPES:
         raise ValueError(f"_kernels: unknown kind {kind}")
@@ -117,7 +129,7 @@ cdef inline Py_ssize_t _stride(Py_ssize_t length, Py_ssize_t n, str name) except
 
 
 def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint32_t[::1] i,
-             const uint32_t[::1] j, const uint64_t[::1] eps, const int32_t[::1] log2_c,
+             const uint32_t[::1] j, const int32_t[::1] log2_c, const uint64_t[::1] eps,
              const int32_t[::1] d_r, const int32_t[::1] rot, const int32_t[::1] d_theta,
              Py_ssize_t n, int kind, int frac, out, uint8_t[::1] status, int threads):
     cdef pq_columns a
@@ -141,8 +153,8 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
     a.T = &T[0]; a.s_T = _stride(T.shape[0], n, "T")
     a.i = &i[0]; a.s_i = _stride(i.shape[0], n, "i")
     a.j = &j[0]; a.s_j = _stride(j.shape[0], n, "j")
-    a.eps = &eps[0]; a.s_eps = _stride(eps.shape[0], n, "eps")
     a.log2_c = &log2_c[0]; a.s_log2_c = _stride(log2_c.shape[0], n, "log2_c")
+    a.eps = &eps[0]; a.s_eps = _stride(eps.shape[0], n, "eps")
     a.d_r = &d_r[0]; a.s_d_r = _stride(d_r.shape[0], n, "d_r")
     a.rot = &rot[0]; a.s_rot = _stride(rot.shape[0], n, "rot")
     a.d_theta = &d_theta[0]; a.s_d_theta = _stride(d_theta.shape[0], n, "d_theta")
@@ -151,7 +163,7 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
     cdef uint8_t[::1] ob = out.view(np.uint8)
     op = <char *> &ob[0]
     cdef Py_ssize_t nchunks, c, k0, k1
-    if func == 3:
+    if func == _RBE:
         # rbe: the C array loop, in chunks so that threads share the work
         nchunks = (n + _CHUNK - 1) // _CHUNK
         if threads > nchunks:
@@ -174,8 +186,8 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
     return bad
 
 
-def evaluate_scalar(int func, uint64_t R, uint64_t T, uint32_t i, uint32_t j, uint64_t eps,
-                    int32_t log2_c, int32_t d_r, int32_t rot, int32_t d_theta, int kind,
+def evaluate_scalar(int func, uint64_t R, uint64_t T, uint32_t i, uint32_t j, int32_t log2_c,
+                    uint64_t eps, int32_t d_r, int32_t rot, int32_t d_theta, int kind,
                     int frac):
     """One element of evaluate() without arrays or threads: (status, value),
     value a Python int (int64 and int128 kinds) or float (the float kinds;

@@ -32,7 +32,6 @@ import collections
 import contextlib
 import itertools
 import os
-import random
 import sys
 import tempfile
 from fractions import Fraction
@@ -40,7 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from poincare_q64 import vectors as V
+from poincare_q64 import registry, vectors as V
+from poincare_q64.inputs import RandomBits, hard_inputs, random_input
 
 TWO32 = 1 << 32
 TWO62 = 1 << 62
@@ -51,17 +51,6 @@ U64_MAX = TWO64 - 1
 # Vectors evaluated per call of the compiled kernels (and per progress step).
 CHUNK = 8192
 
-# Public API name of each vector function, and how many of its inputs are
-# positional (the rest are keyword options, in INPUTS order).
-API_NAME = {f: f for f in V.FUNCTIONS}
-API_NAME["seed64"] = "rbe_seed64"
-N_POSITIONAL = {"radial": 1, "angular": 1, "spatial_hash": 2,
-                "modulation": 2, "rbe": 4, "rbe_pipeline": 4, "seed64": 3}
-_TAKES_THREADS = ("rbe", "rbe_pipeline", "seed64")
-_COLUMN_DTYPE = {"R": np.uint64, "T": np.uint64, "eps": np.uint64,
-                 "word": np.uint64, "i": np.uint32, "j": np.uint32,
-                 "log2_c": np.int8, "d_r": np.int8, "rot": np.int8,
-                 "d_theta": np.int8}
 _NUMPY_DTYPE = {"int64": np.int64, "object": object, "float64": np.float64,
                 "float32": np.float32}
 
@@ -75,221 +64,6 @@ def default_worst_case_dir():
     """
     return Path(__file__).resolve().parent.parent / "tests" / "data" \
         / "worst_cases"
-
-
-# --------------------------------------------------------------------------
-# Random inputs
-# --------------------------------------------------------------------------
-
-class RandomBits:
-    """Deterministic random integers from a seed.
-
-    Built only on :meth:`random.Random.random`, whose output sequence for an
-    integer seed Python promises to keep across versions; each call gives a
-    multiple of 2^-53 exactly, i.e. 53 random bits.
-
-    Parameters
-    ----------
-    seed : int
-        Any nonnegative integer.
-
-    Examples
-    --------
-    >>> a, b = RandomBits(7), RandomBits(7)
-    >>> [a.bits(64) for _ in range(3)] == [b.bits(64) for _ in range(3)]
-    True
-    >>> 0 <= RandomBits(1).below(10) < 10
-    True
-    """
-
-    def __init__(self, seed):
-        if seed < 0:
-            raise ValueError(f"seed must be >= 0, got {seed}")
-        self._random = random.Random(seed).random
-
-    def bits(self, n):
-        """A uniform integer in [0, 2^n)."""
-        out, have = 0, 0
-        while have < n:
-            out = (out << 53) | int(self._random() * (1 << 53))
-            have += 53
-        return out >> (have - n)
-
-    def below(self, n):
-        """An integer in [0, n) (bias below 2^-60: irrelevant for tests)."""
-        return (self.bits(64) * n) >> 64
-
-
-def _u64(b):
-    """A 64-bit input biased towards the places where rounding is hard."""
-    k = b.below(10)
-    if k < 5:
-        return b.bits(64)
-    if k < 8:  # log-uniform magnitude: tiny radii and angles
-        return b.bits(b.below(65))
-    return U64_MAX - b.bits(b.below(65))  # just below 2^64
-
-
-def _angle(b):
-    if b.below(10) < 3:  # near a quarter turn, on either side
-        d = b.bits(b.below(41))
-        return ((b.below(4) << 62) + (d if b.below(2) else -d)) % TWO64
-    return _u64(b)
-
-
-def _index(b):
-    k = b.below(10)
-    if k < 8:
-        return b.bits(32)
-    if k < 9:
-        return b.bits(b.below(33))
-    return (0, 1, U32_MAX)[b.below(3)]
-
-
-def _eps(b):
-    return 0 if b.below(2) else _u64(b)
-
-
-def _pack(**fields):
-    # The reference's packer: words are inputs here, so any correct packer
-    # does, and the reference keeps gen free of the kernels.
-    from poincare_q64 import reference
-    return reference.pack_seed64(**fields)
-
-
-def _seed_word(b):
-    theta = b.bits(24)
-    if b.below(10) < 3:  # a quarter turn of the seed's angle, or next to it
-        theta = ((b.below(4) << 22) + b.below(3) - 1) % (1 << 24)
-    return _pack(r=b.bits(20), theta=theta, basis=0, d_theta=b.below(4),
-                 d_r=b.below(2), rot=b.below(16), log2_c=b.below(8) - 4,
-                 reserved=b.bits(6))
-
-
-def random_input(function, b):
-    """One random input tuple of ``function`` (in ``INPUTS`` order).
-
-    Examples
-    --------
-    >>> len(random_input("rbe", RandomBits(0)))
-    9
-    """
-    if function == "radial":
-        return (_u64(b), b.below(8) - 4, _eps(b), b.below(2))
-    if function == "angular":
-        return (_angle(b), b.below(16), b.below(4))
-    if function in ("spatial_hash", "modulation"):
-        return (_index(b), _index(b))
-    if function in ("rbe", "rbe_pipeline"):
-        return (_u64(b), _angle(b), _index(b), _index(b), b.below(8) - 4,
-                _eps(b), b.below(2), b.below(16), b.below(4))
-    if function == "seed64":
-        return (_seed_word(b), _index(b), _index(b), _eps(b))
-    raise ValueError(f"unknown function {function!r}")
-
-
-# --------------------------------------------------------------------------
-# Hard inputs
-# --------------------------------------------------------------------------
-
-HARD_R = (0, 1, 2, 1 << 32, TWO62, (1 << 63) - 1, 1 << 63, (1 << 63) + 1,
-          TWO64 - 2, U64_MAX)
-HARD_EPS = (0, 1, 1 << 63, U64_MAX)
-#: Every quarter turn k 2^62 and its neighbours +-1.
-QUARTER_T = tuple(sorted({((k << 62) + d) % TWO64 for k in range(4)
-                          for d in (-1, 0, 1)}))
-EDGE_IJ = ((0, 0), (0, U32_MAX), (U32_MAX, 0), (U32_MAX, U32_MAX), (1, 0),
-           (0, 1))
-
-
-def _hash_pairs():
-    """{H: (i, j)} with H = k 2^30 and k 2^30 +- 1 (phi exact or next to it)."""
-    from poincare_q64 import reference
-    from poincare_q64.cli import quarter_hash_pairs
-    return quarter_hash_pairs(reference)
-
-
-def hard_inputs(function):
-    """The fixed hard inputs of ``function`` (a list of input tuples).
-
-    Boundaries (R = 0, 1, 2^63, 2^64 - 1 and neighbours; indices 0 and
-    2^32 - 1; eps = 0, 1, 2^63, 2^64 - 1), quarter turns T = k 2^62 and
-    their neighbours, index pairs whose hash makes phi exact (H = k 2^30)
-    or puts it next to an exact value, every value of log2_c, d_r, rot and
-    d_theta, exact ties (c = 4, r = 1/2 gives g = 1/2) and results so small
-    that float32 underflows.  docs/vectors.md lists them.
-
-    Examples
-    --------
-    >>> {v[1] for v in hard_inputs("radial")} == set(range(-4, 4))
-    True
-    """
-    if function == "radial":
-        out = []
-        for k, R in enumerate(HARD_R):
-            for n, (log2_c, d_r) in enumerate(itertools.product(range(-4, 4),
-                                                                (0, 1))):
-                out.append((R, log2_c, HARD_EPS[(n + k) % 4], d_r))
-        # g = 1/2 exactly (a tie at frac 0) and g' = 0; g' about 2^-131
-        # (1 - 4 r~^2 = (2D - 1)/D^2 with D = 2^128 + eps R).
-        out += [(1 << 63, 2, 0, 0), (1 << 63, 2, 0, 1),
-                (U64_MAX, 2, U64_MAX, 1), (U64_MAX, 3, 0, 1)]
-        return out
-    if function == "angular":
-        out = [(T, 0, d) for T in QUARTER_T + (2, 1 << 60, (1 << 60) - 1,
-                                               1 << 61)
-               for d in range(4)]
-        out += [(T, rot, rot % 4) for rot in range(16)
-                for T in (0, 1, U64_MAX)]
-        return out
-    pairs = _hash_pairs()
-    exact_ij = [pairs[q << 30] for q in range(4)]
-    near_ij = [pairs[h] for h in sorted(pairs) if h % (1 << 30)]
-    if function in ("spatial_hash", "modulation"):
-        ends = (0, 1, 1 << 31, U32_MAX)
-        return [(i, j) for i in ends for j in ends] + exact_ij + near_ij
-    if function in ("rbe", "rbe_pipeline"):
-        ijs = list(EDGE_IJ[:4]) + exact_ij + near_ij[:2]
-        out = []
-        n = 0
-        for R in (0, 1, 1 << 63, U64_MAX):
-            for T in QUARTER_T:
-                for _ in range(2):
-                    i, j = ijs[n % len(ijs)]
-                    # Cycle the options so that every value of each meets
-                    # many (R, T, i, j); rot = 7n mod 16 takes all 16 values,
-                    # a quarter of them keeping T' on a quarter turn.
-                    out.append((R, T, i, j, n % 8 - 4,
-                                HARD_EPS[(n // 3) % 4], (n // 8) % 2,
-                                (7 * n) % 16, (n // 16) % 4))
-                    n += 1
-        # Exact cases: g = 1/2, s = +-1, phi in {1, 11/10, 1, 9/10}: f is
-        # +-1/2 (a tie at frac 0) or a non-dyadic rational; g' = 0 there.
-        for T in (1 << 62, 3 << 62):
-            for q, (i, j) in enumerate(exact_ij):
-                out.append((1 << 63, T, i, j, 2, 0, q % 2, 0, 0))
-        # Tiny values: g' about 2^-131 times a small s; float32 results are
-        # subnormal or underflow to +-0.0.
-        for T in (1, U64_MAX, TWO62 - 1, (1 << 63) + (1 << 30)):
-            out.append((U64_MAX, T, 0, 0, 2, U64_MAX, 1, 0, 0))
-        return out
-    if function == "seed64":
-        ijs = list(EDGE_IJ) + exact_ij
-        out = []
-        n = 0
-        for r in (0, 1, 1 << 19, (1 << 20) - 1):
-            for theta in (0, 1, (1 << 22) - 1, 1 << 22, (1 << 22) + 1,
-                          1 << 23, 3 << 22, (1 << 24) - 1):
-                for _ in range(2):
-                    word = _pack(r=r, theta=theta, basis=0,
-                                 d_theta=(n // 3) % 4, d_r=n % 2,
-                                 rot=(5 * n) % 16, log2_c=n % 8 - 4,
-                                 reserved=(7 * n) % 64)
-                    i, j = ijs[n % len(ijs)]
-                    out.append((word, i, j, HARD_EPS[(n // 2) % 4]))
-                    n += 1
-        return out
-    raise ValueError(f"unknown function {function!r}")
 
 
 def worst_case_inputs(function, directory=None):
@@ -360,12 +134,12 @@ class VectorInputs:
     def __init__(self, function, count, seed, level=1, worst_dir=None):
         if function not in V.INPUTS:
             raise ValueError(f"unknown function {function!r}")
+        self.function, self.count, self.seed = function, count, seed
         if level not in (1, 2):
             raise ValueError(f"level must be 1 or 2, got {level}")
         if count < 0:
             raise ValueError(f"count must be >= 0, got {count}")
         RandomBits(seed)  # checks the seed now rather than mid-iteration
-        self.function, self.count, self.seed = function, count, seed
         self.fixed = hard_inputs(function)
         if level == 2:
             self.fixed += worst_case_inputs(function, worst_dir)
@@ -384,13 +158,13 @@ class VectorInputs:
 # Evaluation
 # --------------------------------------------------------------------------
 
-def _call_args(function, inputs):
+def _call_args(fn, inputs):
     """(positional arrays, keyword arrays) of the public call for inputs."""
-    names = V.INPUTS[function]
-    cols = [np.array([v[k] for v in inputs], dtype=_COLUMN_DTYPE[name])
-            for k, name in enumerate(names)]
-    npos = N_POSITIONAL[function]
-    return cols[:npos], dict(zip(names[npos:], cols[npos:]))
+    cols = [np.array([v[k] for v in inputs],
+                     dtype=registry.INPUTS[name].dtype)
+            for k, name in enumerate(fn.inputs)]
+    return (cols[:fn.positional],
+            dict(zip(fn.keyword_inputs, cols[fn.positional:])))
 
 
 def evaluate(function, fmt, inputs, threads=None):
@@ -419,11 +193,12 @@ def evaluate(function, fmt, inputs, threads=None):
 
     if not inputs:
         return []
-    pos, kw = _call_args(function, inputs)
-    if function == "spatial_hash":
-        return pq.spatial_hash(*pos).tolist()
-    func = getattr(pq, API_NAME[function])
-    if function in _TAKES_THREADS:
+    fn = registry.function(function)
+    pos, kw = _call_args(fn, inputs)
+    func = getattr(pq, fn.name)
+    if not fn.rounds:
+        return func(*pos).tolist()
+    if fn.threads:
         kw["threads"] = threads
     kind = fmt.kind
     if kind == "int64":
@@ -452,14 +227,14 @@ def evaluate_reference(function, fmt, inputs):
     from poincare_q64 import reference as ref
 
     out = []
-    npos = N_POSITIONAL[function]
-    names = V.INPUTS[function]
-    func = getattr(ref, API_NAME[function])
+    fn = registry.function(function)
+    npos = fn.positional
+    func = getattr(ref, fn.name)
     for v in inputs:
-        if function == "spatial_hash":
-            out.append(ref.spatial_hash(*v))
+        if not fn.rounds:
+            out.append(func(*v))
             continue
-        kw = dict(zip(names[npos:], v[npos:]))
+        kw = dict(zip(fn.keyword_inputs, v[npos:]))
         if fmt.frac is not None:
             kw["frac"] = fmt.frac
         try:

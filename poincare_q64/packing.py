@@ -35,7 +35,7 @@ from typing import NamedTuple
 import mpmath
 import numpy as np
 
-from poincare_q64 import _kernels
+from poincare_q64 import _kernels, registry
 from poincare_q64._api import as_int_array, broadcast_shape, flat_input
 
 __all__ = ["Seed64Fields", "pack_seed64", "unpack_seed64", "seed64_from_float",
@@ -46,9 +46,7 @@ _I64 = np.dtype(np.int64)
 _U64 = np.dtype(np.uint64)
 
 # (field, lowest value, one past the highest), most significant first.
-_FIELDS = (("r", 0, 1 << 20), ("theta", 0, 1 << 24), ("basis", 0, 16),
-           ("d_theta", 0, 4), ("d_r", 0, 2), ("rot", 0, 16),
-           ("log2_c", -4, 4), ("reserved", 0, 64))
+_FIELDS = tuple((f.name, f.lo, f.hi) for f in registry.SEED64_FIELDS)
 _R_TOP = (1 << 20) - 1
 
 

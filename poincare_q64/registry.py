@@ -66,7 +66,8 @@ class Input(NamedTuple):
     default : int or None
         The keyword's default; None for a positional (required) input.
     doc : str
-        One line: what the input means.
+        What the input means and its range, as ``poincare-q64 eval --help``
+        shows it.
     """
     name: str
     lo: int
@@ -81,22 +82,22 @@ class Input(NamedTuple):
 #: Every input, in the canonical order.
 INPUTS = {x.name: x for x in (
     Input("R", 0, TWO64, "uint64", 16, False, None,
-          "radius in Q0.64: r = R / 2**64"),
+          "radius R / 2^64, 0..2^64-1"),
     Input("T", 0, TWO64, "uint64", 16, False, None,
-          "angle in turns, Q0.64: theta = 2 pi T / 2**64"),
+          "angle in turns T / 2^64, 0..2^64-1"),
     Input("word", 0, TWO64, "uint64", 16, False, None,
-          "64-bit seed word (basis field 0)"),
-    Input("i", 0, TWO32, "uint32", 8, False, None, "row index"),
-    Input("j", 0, TWO32, "uint32", 8, False, None, "column index"),
+          "64-bit seed word"),
+    Input("i", 0, TWO32, "uint32", 8, False, None, "row index, 0..2^32-1"),
+    Input("j", 0, TWO32, "uint32", 8, False, None, "column index, 0..2^32-1"),
     Input("log2_c", -4, 4, "int32", 2, True, 0,
-          "curvature exponent: c = 2**log2_c"),
+          "curvature c = 2^log2_c, -4..3"),
     Input("eps", 0, TWO64, "uint64", 16, False, 0,
-          "regularisation in Q0.64: epsilon = eps / 2**64"),
-    Input("d_r", 0, 2, "int32", 1, False, 0, "radial derivative order"),
+          "regularisation eps / 2^64, 0..2^64-1"),
+    Input("d_r", 0, 2, "int32", 1, False, 0, "radial derivative order, 0 or 1"),
     Input("rot", 0, 16, "int32", 1, False, 0,
-          "rotation in sixteenths of a turn"),
+          "rotation in sixteenths of a turn, 0..15"),
     Input("d_theta", 0, 4, "int32", 1, False, 0,
-          "angular derivative order (quarter turns)"),
+          "angular derivative order, 0..3"),
 )}
 
 #: The canonical input order.

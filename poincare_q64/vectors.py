@@ -80,6 +80,8 @@ import re
 import struct
 from typing import NamedTuple
 
+from poincare_q64 import registry
+
 __all__ = [
     "FUNCTIONS", "INPUTS", "OVERFLOW", "VectorFormat", "VectorSyntaxError",
     "Header", "Vector", "WorstCase", "parse_format", "formats_for",
@@ -155,34 +157,17 @@ class _Field(NamedTuple):
 _SIGNED_RE = re.compile(r"[+-][0-9]")
 _HEX_RE = {w: re.compile(f"[0-9a-fA-F]{{{w}}}") for w in (1, 8, 16, 17)}
 
-_FIELDS = {f.name: f for f in (
-    _Field("R", 16, 0, TWO64 - 1, False),
-    _Field("T", 16, 0, TWO64 - 1, False),
-    _Field("eps", 16, 0, TWO64 - 1, False),
-    _Field("word", 16, 0, TWO64 - 1, False),
-    _Field("i", 8, 0, (1 << 32) - 1, False),
-    _Field("j", 8, 0, (1 << 32) - 1, False),
-    _Field("log2_c", 2, -4, 3, True),
-    _Field("d_r", 1, 0, 1, False),
-    _Field("rot", 1, 0, 15, False),
-    _Field("d_theta", 1, 0, 3, False),
-)}
+_FIELDS = {x.name: _Field(x.name, x.width, x.lo, x.hi - 1, x.signed)
+           for x in registry.INPUTS.values()}
 
-_RBE = ("R", "T", "i", "j", "log2_c", "eps", "d_r", "rot", "d_theta")
-
-#: function -> names of its input fields, in line order.
-INPUTS = {
-    "radial": ("R", "log2_c", "eps", "d_r"),
-    "angular": ("T", "rot", "d_theta"),
-    "spatial_hash": ("i", "j"),
-    "modulation": ("i", "j"),
-    "rbe": _RBE,
-    "rbe_pipeline": _RBE,
-    "seed64": ("word", "i", "j", "eps"),
-}
+#: function (vector name) -> names of its input fields, in line order (the
+#: registry's canonical order).
+INPUTS = {f.vector_name: f.inputs for f in registry.FUNCTIONS.values()}
 
 #: The functions a vector file can hold.
 FUNCTIONS = tuple(INPUTS)
+
+_FORMATS = {f.vector_name: f.formats for f in registry.FUNCTIONS.values()}
 
 
 # --------------------------------------------------------------------------
@@ -210,9 +195,6 @@ class VectorFormat(NamedTuple):
         return self.kind if self.frac is None else f"{self.kind}/{self.frac}"
 
 
-_VALUE_KINDS = ("int64", "object", "float64", "float32")
-
-
 def formats_for(function):
     """Kinds of format a function's vectors can have.
 
@@ -221,9 +203,7 @@ def formats_for(function):
     >>> formats_for("spatial_hash"), formats_for("rbe")
     (('uint32',), ('int64', 'object', 'float64', 'float32'))
     """
-    if function == "spatial_hash":
-        return ("uint32",)
-    return _VALUE_KINDS
+    return _FORMATS[function]
 
 
 def parse_format(text, function=None, lineno=None):
@@ -398,10 +378,12 @@ def parse_inputs(function, tokens, lineno):
             f"({' '.join(names)}), got {len(tokens)}")
     values = tuple(_FIELDS[name].parse(tok, lineno, "input")
                    for name, tok in zip(names, tokens))
-    if function == "seed64" and (values[0] >> 16) & 0xF:
+    # a seed word's basis field must be 0: only sin is defined
+    basis = (values[names.index("word")] >> 16) & 0xF if "word" in names else 0
+    if basis:
         raise VectorSyntaxError(
-            lineno, f"input word: basis field is {(values[0] >> 16) & 0xF}; "
-            "seed64 vectors need basis 0 (only sin is defined)")
+            lineno, f"input word: basis field is {basis}; "
+            f"{function} vectors need basis 0 (only sin is defined)")
     return values
 
 
