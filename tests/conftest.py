@@ -17,6 +17,9 @@ import struct
 import numpy as np
 from hypothesis import HealthCheck, settings, strategies as st
 
+from poincare_q64 import inputs
+from poincare_q64.inputs import index_for_hash  # noqa: F401 (for test modules)
+
 settings.register_profile(
     "ci",
     deadline=None,
@@ -49,18 +52,12 @@ U32_MAX = (1 << 32) - 1
 # Hard values
 # --------------------------------------------------------------------------
 
-#: Radii: the ends of [0, 2^64), the midpoint and their neighbours.
-HARD_R = [0, 1, 2, 3, 2**32, 2**63 - 1, 2**63, 2**63 + 1, 2**64 - 2, U64_MAX]
-#: Regularisations: none, the smallest, the largest.
-HARD_EPS = [0, 1, U64_MAX]
-#: Angles: every quarter turn k 2^62 and its neighbours at +-1, +-2, +-2^20
-#: (mod 2^64), plus the table points of the kernels' fast path (multiples of
-#: 2^53) next to a quarter turn.
-HARD_T = sorted({(k * TWO62 + d) % TWO64
-                 for k in range(4) for d in (0, 1, -1, 2, -2, 2**20, -(2**20))}
-                | {2**53, 2**53 + 1, 2**61, 2**61 + 1, TWO62 - 2**53})
-#: Indices: the ends of [0, 2^32) and the middle.
-HARD_IJ = [0, 1, 2**31, U32_MAX - 1, U32_MAX]
+# The hard values of poincare_q64.inputs (shared with selfcheck, gen and
+# the validation campaign), as lists for sampled_from and parametrize.
+HARD_R = list(inputs.HARD_R)
+HARD_EPS = list(inputs.HARD_EPS)
+HARD_T = list(inputs.HARD_T)
+HARD_IJ = list(inputs.HARD_IJ)
 #: fracs the contract singles out.
 HARD_FRACS = [0, 1, 31, 61, 62, 63, 64]
 LOG2_CS = list(range(-4, 4))
@@ -168,40 +165,3 @@ def reference_outcome(func, *args, **kwargs):
         return "ok", func(*args, **kwargs)
     except (OverflowError, ArithmeticError, ValueError) as exc:
         return "raise", type(exc)
-
-
-# --------------------------------------------------------------------------
-# Indices with a chosen hash (exact modulation values)
-# --------------------------------------------------------------------------
-
-_M = 0xFFFFFFFF
-
-
-def _rotr(x, n):
-    return ((x >> n) | (x << (32 - n))) & _M
-
-
-def index_with_hash(H, j):
-    """The unique i with MurmurHash3_x86_32(LE32(i) || LE32(j), 0) == H.
-
-    For a fixed j every step of MurmurHash3 on an 8-byte key is a bijection of
-    the 32-bit state, so it runs backwards.  Callers (and
-    tests/test_agreement.py) confirm the result with the reference's hash.
-    """
-    c1, c2 = 0xCC9E2D51, 0x1B873593
-    inv = lambda c: pow(c, -1, 2**32)  # noqa: E731
-    h = H
-    h ^= h >> 16                                  # undo the final mix
-    h = h * inv(0xC2B2AE35) & _M
-    h ^= (h >> 13) ^ (h >> 26)
-    h = h * inv(0x85EBCA6B) & _M
-    h ^= h >> 16
-    h ^= 8                                        # undo the length xor
-    kj = _rotr((j * c1) & _M, 32 - 15) * c2 & _M  # undo block 2 (j)
-    h = (h - 0xE6546B64) * inv(5) & _M
-    h = _rotr(h, 13) ^ kj
-    h = (h - 0xE6546B64) * inv(5) & _M            # undo block 1 (i)
-    k = _rotr(h, 13)                              # seed 0: h was 0 ^ k
-    k = k * inv(c2) & _M
-    k = _rotr(k, 15)
-    return k * inv(c1) & _M

@@ -14,7 +14,7 @@ import pytest
 import poincare_q64 as pq
 from poincare_q64 import _api
 from poincare_q64 import reference as ref
-from conftest import U64_MAX, index_with_hash
+from conftest import U64_MAX, index_for_hash
 
 # Integer arguments of the value functions: (name, lowest, highest).
 INT_ARGS = [("R", 0, U64_MAX), ("T", 0, U64_MAX), ("eps", 0, U64_MAX),
@@ -255,7 +255,7 @@ def test_out_wrong_dtype_shape_or_type():
 
 def test_out_with_scalar_arguments_is_0d():
     out = np.zeros((), dtype=np.float64)
-    assert pq.rbe(2**63, 2**62, index_with_hash(0, 0), 0, dtype=np.float64, out=out) is out
+    assert pq.rbe(2**63, 2**62, index_for_hash(0, 0), 0, dtype=np.float64, out=out) is out
     assert out[()] == 0.8
 
 
@@ -273,7 +273,7 @@ def test_out_noncontiguous_view_is_filled():
 
 # an element whose rbe is 2.2 (g' = 2, s = 1, phi = 11/10): int64 at frac 62
 # overflows there and nowhere else in the arrays below
-_OVF = dict(R=0, T=2**62, i=index_with_hash(1 << 30, 5), j=5, d_r=1)
+_OVF = dict(R=0, T=2**62, i=index_for_hash(1 << 30, 5), j=5, d_r=1)
 
 
 def _overflow_args(n, k):

@@ -23,7 +23,7 @@ import numpy as np
 
 import poincare_q64 as pq
 from poincare_q64 import reference as ref
-from conftest import TWO62, TWO64, index_with_hash
+from conftest import TWO62, TWO64, index_for_hash
 
 BOUND_P2 = 3.71
 BOUND_X = 4
@@ -59,7 +59,7 @@ def _hard_inputs(rng, n):
         T = (q * TWO62 + rng.randint(-(2**40), 2**40)) % TWO64 if mode != 3 else rng.getrandbits(64)
         j = rng.getrandbits(32)
         H = ((1 << 30) + rng.randint(-(2**22), 2**22)) if mode != 3 else rng.getrandbits(32)
-        i = index_with_hash(H, j)
+        i = index_for_hash(H, j)
         eps = 0 if rng.random() < 0.7 else rng.getrandbits(rng.randint(1, 64))
         rows.append(dict(R=R, T=T, i=i, j=j, log2_c=log2_c, eps=eps, d_r=d_r,
                          rot=0, d_theta=rng.choice([0, 0, 2])))

@@ -14,7 +14,7 @@ import pytest
 import poincare_q64 as pq
 from poincare_q64 import _kernels
 from poincare_q64 import reference as ref
-from conftest import bits, index_with_hash
+from conftest import bits, index_for_hash
 
 N = 100_000
 FORMATS = [("int64", np.int64, 61), ("object", object, 64),
@@ -111,7 +111,7 @@ def test_overflow_raised_for_any_thread_count(threads):
     a["d_r"][:] = 0
     a["log2_c"][:] = np.maximum(a["log2_c"], 0)
     a["j"][7777] = 5
-    a["i"][7777] = index_with_hash(1 << 30, 5)
+    a["i"][7777] = index_for_hash(1 << 30, 5)
     a["R"][7777] = 0
     a["d_r"][7777] = 1
     a["T"][7777] = 2**62
@@ -157,7 +157,7 @@ def test_out_untouched_on_error():
     """No partial writes: an error leaves out exactly as it was."""
     a = _inputs(9, n=1000)
     a["j"][500] = 5
-    a["i"][500] = index_with_hash(1 << 30, 5)
+    a["i"][500] = index_for_hash(1 << 30, 5)
     a["R"][500] = 0
     a["d_r"][500] = 1
     a["T"][500] = 2**62
