@@ -115,10 +115,18 @@ def build_parser():
 # gen, verify, eval (front ends of poincare_q64.conformance)
 # --------------------------------------------------------------------------
 
-_FUNCTION_HELP = ("FUNCTION is one of " + ", ".join(vectors.FUNCTIONS)
-                  + "".join(f" ({f.vector_name} is {f.name})"
-                            for f in registry.FUNCTIONS.values()
-                            if f.vector_name != f.name))
+# FUNCTION names a function as the API does; the name a vector file's
+# header uses is accepted too where it differs (seed64 for rbe_seed64).
+_ALIASES = {f.name: [f.vector_name] if f.vector_name != f.name else []
+            for f in registry.FUNCTIONS.values()}
+_FUNCTION_HELP = ("FUNCTION is one of " + ", ".join(registry.FUNCTIONS)
+                  + "".join(f" ({a} in vector files, accepted too)"
+                            for aliases in _ALIASES.values() for a in aliases))
+
+
+def _function(args):
+    """The vector name of the function the arguments select."""
+    return registry.function(args.function).vector_name
 
 
 def _frac(text):
@@ -185,7 +193,9 @@ def _add_gen(sub):
                     "random inputs; results come from the compiled kernels. "
                     "The same arguments give the same file, byte for byte. "
                     + _FUNCTION_HELP + ".")
-    p.add_argument("function", choices=vectors.FUNCTIONS, metavar="FUNCTION",
+    p.add_argument("function", metavar="FUNCTION",
+                   choices=[*registry.FUNCTIONS,
+                            *(a for v in _ALIASES.values() for a in v)],
                    help="the function (see above)")
     p.add_argument("-n", dest="count", type=_nonnegative_int, default=10000,
                    metavar="COUNT",
@@ -256,7 +266,7 @@ def _add_eval(sub):
     for fn in registry.FUNCTIONS.values():
         names, npos = fn.inputs, fn.positional
         fp = fsub.add_parser(
-            fn.vector_name, parents=[fmt_parent],
+            fn.name, aliases=_ALIASES[fn.name], parents=[fmt_parent],
             help=f"{fn.name}({', '.join(names[:npos])}"
                  + (", *, " + ", ".join(names[npos:]) if names[npos:] else "")
                  + ")",
@@ -278,10 +288,11 @@ def _add_eval(sub):
 def _run_gen(args):
     from poincare_q64 import conformance
 
-    fmt = _resolve_format(args.parser, args.function, args)
+    function = _function(args)
+    fmt = _resolve_format(args.parser, function, args)
     try:
         return conformance.run_gen(
-            args.function, fmt, args.count, args.seed, args.level,
+            function, fmt, args.count, args.seed, args.level,
             args.output, args.worst_cases, progress=not args.no_progress)
     except (OSError, ValueError) as exc:  # also VectorSyntaxError
         print(f"poincare-q64 gen: error: {exc}", file=sys.stderr)
@@ -296,11 +307,11 @@ def _run_gen(args):
 def _run_eval(args):
     from poincare_q64 import conformance
 
-    fmt = _resolve_format(args.parser, args.function, args)
-    inputs = tuple(getattr(args, name)
-                   for name in vectors.INPUTS[args.function])
+    function = _function(args)
+    fmt = _resolve_format(args.parser, function, args)
+    inputs = tuple(getattr(args, name) for name in vectors.INPUTS[function])
     try:
-        result = conformance.evaluate_one(args.function, fmt, inputs,
+        result = conformance.evaluate_one(function, fmt, inputs,
                                           args.reference)
     except (ValueError, TypeError) as exc:
         args.parser.error(str(exc))

@@ -138,3 +138,22 @@ def test_console_script_is_installed_and_runs():
                          text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("usage: poincare-q64 selfcheck")
+
+
+def test_rbe_seed64_is_the_cli_name_and_seed64_its_vector_file_alias(capsys):
+    # the word of r = 1/2, a quarter turn: rbe_seed64 = rbe(2^63, 2^62, 5, 7)
+    word = "0x8000040000000000"
+    outs = []
+    for name in ("rbe_seed64", "seed64"):
+        assert cli.main(["eval", name, word, "5", "7", "--float64"]) == 0
+        outs.append(capsys.readouterr().out)
+    expected = poincare_q64.reference.rbe(2**63, 2**62, 5, 7, dtype=np.float64)
+    assert outs[0] == outs[1]
+    assert outs[0].split()[1] == repr(float(expected))
+    files = []
+    for name in ("rbe_seed64", "seed64"):
+        assert cli.main(["gen", name, "-n", "3", "--seed", "4",
+                         "--no-progress"]) == 0
+        files.append(capsys.readouterr().out)
+    assert files[0] == files[1]
+    assert files[0].startswith("# poincare_q64 test vectors: function=seed64 ")

@@ -24,6 +24,7 @@ from hypothesis import given, strategies as st
 
 from poincare_q64 import cli
 from poincare_q64 import conformance as C
+from poincare_q64 import inputs
 from poincare_q64 import reference as ref
 from poincare_q64 import vectors as V
 
@@ -459,7 +460,7 @@ def test_level_2_adds_the_worst_cases():
     assert level2 == level1[:-3] + worst + level1[-3:]
     assert list(C.VectorInputs("spatial_hash", 0, 1, level=2,
                                worst_dir=WORST_DIR)) == \
-        C.hard_inputs("spatial_hash")
+        inputs.hard_inputs("spatial_hash")
 
 
 def test_level_2_needs_the_worst_case_directory(tmp_path):
@@ -489,7 +490,7 @@ def test_gen_same_seed_same_bytes(tmp_path):
     assert a.read_bytes() == b.read_bytes()
     assert a.read_bytes() != c.read_bytes()
     header, vecs = read_file(a)
-    n_fixed = len(C.hard_inputs("rbe")) + sum(f == "rbe" for f, _ in WORST)
+    n_fixed = len(inputs.hard_inputs("rbe")) + sum(f == "rbe" for f, _ in WORST)
     assert len(vecs) == n_fixed + 300
 
 
@@ -512,7 +513,7 @@ def test_progress_bar_goes_to_stderr(tmp_path, monkeypatch):
     out = io.StringIO()
     assert C.run_verify(str(path), progress=True, out=out) == 0
     assert "verify" in err.getvalue()
-    assert out.getvalue() == f"{len(C.hard_inputs('angular')) + 100} tests " \
+    assert out.getvalue() == f"{len(inputs.hard_inputs('angular')) + 100} tests " \
         "passed, 0 failure(s)\n"
 
 
@@ -526,7 +527,7 @@ def test_gen_cli_writes_the_same_file_as_stdout(tmp_path, capsys):
     assert capsys.readouterr().out == path.read_text()
     header, vecs = read_file(path)
     assert header.format == V.VectorFormat("int64", 64)
-    assert len(vecs) == len(C.hard_inputs("angular")) + 20
+    assert len(vecs) == len(inputs.hard_inputs("angular")) + 20
 
 
 def _failing(lines_before_failure, exc):

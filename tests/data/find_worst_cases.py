@@ -16,7 +16,7 @@ never stored here.  Issue 5's validation campaign extends these files.
 How the candidates are found (all deterministic for a seed):
 
 * random search, every rounding function: inputs drawn like ``gen``'s random
-  inputs (:func:`poincare_q64.conformance.random_input`); the value is
+  inputs (:func:`poincare_q64.inputs.random_input`); the value is
   computed independently of both the kernels and the reference's Ziv loop,
   with mpmath at 200 bits (radial exactly, with Fractions), and the distance
   ``value * scale - (k + 1/2)`` to the nearest midpoint is measured for
@@ -56,6 +56,7 @@ if __name__ == "__main__" and str(ROOT) not in sys.path:
 
 import poincare_q64 as pq  # noqa: E402
 from poincare_q64 import conformance as C  # noqa: E402
+from poincare_q64 import inputs as I  # noqa: E402
 from poincare_q64 import reference as ref  # noqa: E402
 from poincare_q64 import vectors as V  # noqa: E402
 
@@ -272,10 +273,10 @@ def placements(q):
 
 def search_random(function, n, seed, keep):
     best = Best(keep)
-    b = C.RandomBits(seed)
+    b = I.RandomBits(seed)
     value = VALUE[function]
     for _ in range(n):
-        inputs = C.random_input(function, b)
+        inputs = I.random_input(function, b)
         best.offer(inputs, value(*inputs))
     return best
 
@@ -307,8 +308,8 @@ def search_angles(function, keep):
 
 def pipeline_ties(n, seed, keep):
     """rbe_pipeline inputs whose P2 / 2^64 is a midpoint of a format."""
-    b = C.RandomBits(seed)
-    inputs = [C.random_input("rbe_pipeline", b) for _ in range(n)]
+    b = I.RandomBits(seed)
+    inputs = [I.random_input("rbe_pipeline", b) for _ in range(n)]
     pos, kw = C._call_args("rbe_pipeline", inputs)
     P2 = pq.rbe_pipeline(*pos, **kw, frac=64, dtype=object).tolist()
     lines = []
