@@ -32,6 +32,7 @@ if __name__ == "__main__" and str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from poincare_q64 import conformance as C  # noqa: E402
+from poincare_q64 import registry  # noqa: E402
 from poincare_q64 import vectors as V  # noqa: E402
 
 OUT_DIR = Path(__file__).resolve().parent / "vectors"
@@ -44,9 +45,10 @@ _MAIN = ("int64/62", "object/64", "float64", "float32")
 #: ties f = +-1/2 (c = 4, r = 1/2, s = +-1, phi = 1), which round to even;
 #: angular int64/64 crosses the frac-64 overflow threshold s >= 1/2 - 2^-65.
 FILES = tuple(
-    [("spatial_hash", "uint32")]
-    + [(f, fmt) for f in ("radial", "angular", "modulation", "rbe",
-                          "rbe_pipeline", "seed64") for fmt in _MAIN]
+    [(f.vector_name, "uint32") for f in registry.FUNCTIONS.values()
+     if not f.rounds]
+    + [(f.vector_name, fmt) for f in registry.FUNCTIONS.values() if f.rounds
+       for fmt in _MAIN]
     + [("rbe", "int64/0"), ("angular", "int64/64")])
 
 
