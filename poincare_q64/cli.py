@@ -168,11 +168,13 @@ def _resolve_format(parser, function, args):
     """The VectorFormat the options select, or a usage error."""
     chosen = args.float64 or args.float32 or args.frac is not None \
         or args.object
-    if function == "spatial_hash":
+    fn = registry.function(function)
+    if not fn.rounds:  # one format, nothing to choose
         if chosen:
-            parser.error("spatial_hash results are always uint32; --frac, "
-                         "--object, --float64 and --float32 do not apply")
-        return vectors.VectorFormat("uint32")
+            parser.error(f"{fn.name} results are always {fn.formats[0]}; "
+                         "--frac, --object, --float64 and --float32 do not "
+                         "apply")
+        return vectors.VectorFormat(fn.formats[0])
     if args.object and (args.float64 or args.float32):
         parser.error("--object selects an integer format; it cannot be "
                      "combined with --float64 or --float32")
