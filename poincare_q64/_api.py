@@ -29,11 +29,8 @@ from poincare_q64 import _kernels, registry
 __all__ = list(registry.FUNCTIONS)
 
 TWO64 = 1 << 64
-TWO32 = 1 << 32
 
 _U64 = np.dtype(np.uint64)
-_U32 = np.dtype(np.uint32)
-_I32 = np.dtype(np.int32)
 
 # Argument name -> (kernel dtype, lowest value, one past the highest value).
 _RANGES = {x.name: (np.dtype(x.dtype), x.lo, x.hi)

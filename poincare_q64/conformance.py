@@ -42,12 +42,6 @@ import numpy as np
 from poincare_q64 import registry, vectors as V
 from poincare_q64.inputs import RandomBits, hard_inputs, random_input
 
-TWO32 = 1 << 32
-TWO62 = 1 << 62
-TWO64 = 1 << 64
-U32_MAX = TWO32 - 1
-U64_MAX = TWO64 - 1
-
 # Vectors evaluated per call of the compiled kernels (and per progress step).
 CHUNK = 8192
 

@@ -33,7 +33,6 @@ import numpy as np
 from poincare_q64 import inputs, registry
 from poincare_q64.inputs import RandomBits
 
-TWO32 = 1 << 32
 TWO64 = 1 << 64
 
 # Output formats every value function is checked in: (dtype name, frac).
