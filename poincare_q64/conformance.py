@@ -45,9 +45,6 @@ from poincare_q64.inputs import RandomBits, hard_inputs, random_input
 # Vectors evaluated per call of the compiled kernels (and per progress step).
 CHUNK = 8192
 
-_NUMPY_DTYPE = {"int64": np.int64, "object": object, "float64": np.float64,
-                "float32": np.float32}
-
 
 def default_worst_case_dir():
     """``tests/data/worst_cases`` of the source tree this package is in.
@@ -206,7 +203,7 @@ def evaluate(function, fmt, inputs, threads=None):
                     for x in xs]
     if kind == "object":
         return func(*pos, **kw, frac=fmt.frac, dtype=object).tolist()
-    out = func(*pos, **kw, dtype=_NUMPY_DTYPE[kind])
+    out = func(*pos, **kw, dtype=np.dtype(kind))
     return out.view(np.uint64 if kind == "float64" else np.uint32).tolist()
 
 
@@ -232,7 +229,7 @@ def evaluate_reference(function, fmt, inputs):
         if fmt.frac is not None:
             kw["frac"] = fmt.frac
         try:
-            x = func(*v[:npos], **kw, dtype=_NUMPY_DTYPE[fmt.kind])
+            x = func(*v[:npos], **kw, dtype=np.dtype(fmt.kind))
         except OverflowError:
             if fmt.kind != "int64":
                 raise

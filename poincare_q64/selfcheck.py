@@ -44,8 +44,6 @@ FORMATS = (
     ("int64", 0), ("int64", 31), ("int64", 62), ("int64", 64),
     ("object", 64), ("float64", None), ("float32", None),
 )
-_DTYPES = {"int64": np.int64, "object": object, "float64": np.float64,
-           "float32": np.float32}
 
 
 def _narrow_dtype(x):
@@ -224,8 +222,8 @@ def _format_kwargs(kind, frac):
     if (kind, frac) == ("int64", 62):
         return {}  # the defaults: frac=None (62) and dtype=int64
     if frac is None:
-        return {"dtype": _DTYPES[kind]}
-    return {"frac": frac, "dtype": _DTYPES[kind]}
+        return {"dtype": np.dtype(kind)}
+    return {"frac": frac, "dtype": np.dtype(kind)}
 
 
 def _fmt_label(kind, frac):
@@ -246,7 +244,7 @@ def _api_call(pq, func, elems, fmt_kw, threads):
 
 def _ref_call(ref, func, e, kind, frac):
     fn = registry.FUNCTIONS[func]
-    fk = {"dtype": _DTYPES[kind]}
+    fk = {"dtype": np.dtype(kind)}
     if frac is not None:
         fk["frac"] = frac
     return _outcome(getattr(ref, func), *(e[n] for n in fn.positional_inputs),
@@ -257,7 +255,7 @@ def _bad_array(got, kind, n):
     """Why an API result is not an array of the requested dtype, or None."""
     if not isinstance(got, np.ndarray):
         return f"returned {type(got).__name__}, not an ndarray"
-    if got.dtype != np.dtype(_DTYPES.get(kind, kind)):
+    if got.dtype != np.dtype(kind):
         return f"returned dtype {got.dtype}, expected {kind}"
     if got.shape != (n,):
         return f"returned shape {got.shape}, expected ({n},)"
