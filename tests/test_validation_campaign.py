@@ -23,9 +23,18 @@ import mpmath  # noqa: E402
 
 from poincare_q64 import reference as ref  # noqa: E402
 from poincare_q64 import vectors as V  # noqa: E402
-from validation import campaign as C  # noqa: E402
+from poincare_q64.vector_files import (merge_worst_cases,  # noqa: E402
+                                        worst_case_inputs)
+from validation import campaign  # noqa: E402
 from validation import campaign_exact as X  # noqa: E402
 from validation import oracle as O  # noqa: E402
+from validation.campaign_inputs import FAMILIES, M64, make_inputs  # noqa: E402
+from validation.campaign_report import (summarize,  # noqa: E402
+                                        worst_case_lines, write_report)
+from validation.campaign_runner import (checkpoint_path,  # noqa: E402
+                                        expected_oracle, kernel_results,
+                                        make_config, run_family)
+from validation.oracle_check import validate_oracle  # noqa: E402
 
 M32 = 0xFFFFFFFF
 
@@ -89,7 +98,7 @@ def test_pi_2_constant():
 
 def test_oracle_agrees_with_mpmath():
     """Values within the stated bound; decided roundings all correct."""
-    val = C.validate_oracle(n=150, seed=11, progress=False)
+    val = validate_oracle(n=150, seed=11, progress=False)
     for function, v in val.items():
         assert v["max_error_over_bound"] <= 1, (function, v)
         assert v["rounded_disagree"] == 0, (function, v)
@@ -100,7 +109,7 @@ def test_oracle_rounding_is_exact_rounding_of_its_value():
     """orc_round = exact rounding of the binary128 value, in every format
     (float32 subnormals and underflow included)."""
     idx = np.arange(400, dtype=np.uint64)
-    inp = C.make_inputs("random", idx, 5)
+    inp = make_inputs("random", idx, 5)
     # g' ~ 2^-131 (docs/spec.md): float32 underflow and subnormals
     inp["R"][:20] = inp["eps"][:20] = np.uint64((1 << 64) - 1)
     inp["log2_c"][:20], inp["d_r"][:20] = 2, 1
@@ -119,7 +128,7 @@ def test_oracle_rounding_is_exact_rounding_of_its_value():
                 got = int(r.lo[k]) & (2 ** (64 if fmt.kind == "float64"
                                             else 32) - 1)
             else:
-                got = (int(r.hi[k]) << 64) | (int(r.lo[k]) & C.M64)
+                got = (int(r.hi[k]) << 64) | (int(r.lo[k]) & M64)
             assert got == want, (fmt.name, k)
             assert (math.isnan(d) and math.isnan(r.dist[k])) \
                 or abs(d - r.dist[k]) <= 1e-12
@@ -152,17 +161,17 @@ def test_fallback_resolves_rational_and_undecided_elements():
     assert vals.flag.tolist()[:2] == [O.V_RATIONAL] * 2
     import poincare_q64 as pq
     for fmt in O.FORMATS:
-        e = C.expected_oracle("modulation", inputs, vals, fmt)
+        e = expected_oracle("modulation", inputs, vals, fmt)
         assert e.fallback == 2
-        got, _ = C.kernel_results(pq, "modulation", inputs, fmt, e.overflow)
+        got, _ = kernel_results(pq, "modulation", inputs, fmt, e.overflow)
         assert (got.lo == e.lo).all() and (got.hi == e.hi).all()
     # an error bound too wide to decide anything: every element goes to
     # the reference, and the results are still right
     wide = O.Values(vals.v, np.full(3, 1e30), vals.flag)
-    e = C.expected_oracle("modulation", inputs, wide, O.FORMATS[0])
+    e = expected_oracle("modulation", inputs, wide, O.FORMATS[0])
     assert e.undecided == 1 and e.fallback == 2
     want = [ref.modulation(0, int(x), frac=64, dtype=object) for x in j]
-    assert [(int(h) << 64) | (int(lo) & C.M64)
+    assert [(int(h) << 64) | (int(lo) & M64)
             for lo, h in zip(e.lo, e.hi)] == want
 
 
@@ -174,11 +183,11 @@ def _run(family, tmp_path, **kw):
     opts = dict(sample=kw.pop("sample", 256), chunk=kw.pop("chunk", 64),
                 n=kw.pop("n", None), keep=4, combos=kw.pop("combos", 2),
                 kernel=kw.pop("kernel", "poincare_q64"))
-    cfg = C.make_config(family, **opts)
-    results, complete, wall = C.run_family(
+    cfg = make_config(family, **opts)
+    results, complete, wall = run_family(
         cfg, checkpoint_dir=tmp_path / "ck", progress=False,
         workers=kw.pop("workers", 1), **kw)
-    return cfg, C.summarize(cfg, results, complete, wall)
+    return cfg, summarize(cfg, results, complete, wall)
 
 
 def test_tiny_campaign_on_a_dask_cluster(tmp_path):
@@ -187,7 +196,7 @@ def test_tiny_campaign_on_a_dask_cluster(tmp_path):
                                   threads_per_worker=2,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        for family in C.FAMILIES:
+        for family in FAMILIES:
             cfg, s = _run(family, tmp_path, scheduler=client,
                           n=4096 if family == "random" else None)
             assert s["complete"] and s["failures"] == 0, s["examples"]
@@ -236,7 +245,7 @@ def test_campaign_catches_a_wrong_kernel(tmp_path, monkeypatch, capsys):
         e = s["examples"][0]
         assert e["got"] != e["expected"]
     # the command line reports them and exits with status 1
-    code = C.main(["--family", "phi", "--sample", "128", "--chunk", "64",
+    code = campaign.main(["--family", "phi", "--sample", "128", "--chunk", "64",
                    "--kernel", "faulty_kernel", "--workers", "1",
                    "--checkpoint-dir", str(tmp_path / "ck2"),
                    "--report-dir", str(tmp_path / "rep"), "--no-progress"])
@@ -247,41 +256,40 @@ def test_campaign_catches_a_wrong_kernel(tmp_path, monkeypatch, capsys):
 
 def test_checkpoints_resume_to_the_same_totals(tmp_path):
     opts = dict(sample=512, chunk=64, n=2000, keep=4)
-    cfg = C.make_config("random", **opts)
+    cfg = make_config("random", **opts)
     ck = tmp_path / "a"
-    res, complete, _ = C.run_family(cfg, checkpoint_dir=ck, max_chunks=3,
+    res, complete, _ = run_family(cfg, checkpoint_dir=ck, max_chunks=3,
                                     workers=1, progress=False)
     assert not complete and len(res) == 3
-    res, complete, _ = C.run_family(cfg, checkpoint_dir=ck, workers=1,
+    res, complete, _ = run_family(cfg, checkpoint_dir=ck, workers=1,
                                     progress=False)
     assert complete and len(res) == 8
-    resumed = C.summarize(cfg, res, complete, 0)
-    res, complete, _ = C.run_family(cfg, checkpoint_dir=tmp_path / "b",
+    resumed = summarize(cfg, res, complete, 0)
+    res, complete, _ = run_family(cfg, checkpoint_dir=tmp_path / "b",
                                     workers=1, progress=False)
-    fresh = C.summarize(cfg, res, complete, 0)
+    fresh = summarize(cfg, res, complete, 0)
     for key in ("tests", "failures", "elements", "formats", "worst", "hist"):
         assert resumed[key] == fresh[key], key
     # a damaged checkpoint is redone, not trusted
-    (C.checkpoint_path(ck, cfg) / "chunk-000001.json").write_text("{")
-    res, complete, _ = C.run_family(cfg, checkpoint_dir=ck, workers=1,
+    (checkpoint_path(ck, cfg) / "chunk-000001.json").write_text("{")
+    res, complete, _ = run_family(cfg, checkpoint_dir=ck, workers=1,
                                     progress=False)
-    assert complete and C.summarize(cfg, res, True, 0)["tests"] \
+    assert complete and summarize(cfg, res, True, 0)["tests"] \
         == fresh["tests"]
 
 
 def test_worst_cases_merge_into_files_that_parse(tmp_path):
-    from poincare_q64.conformance import worst_case_inputs
     cfg, s = _run("random", tmp_path, n=1000)
-    fn, cases = C.worst_case_lines(s)
+    fn, cases = worst_case_lines(s)
     assert fn == "rbe" and len(cases) == 16
     out = tmp_path / "wc"
     out.mkdir()
     (out / "rbe.txt").write_text(V.worst_case_header("rbe")
                                  + "\n# old\nfloat64 " + V.format_inputs(
                                      "rbe", cases[8][1]) + "  # kept\n")
-    added = C.merge_worst_cases(fn, cases, out, "# campaign")
+    added = merge_worst_cases(fn, cases, out, "# campaign")
     assert added == 15                      # one was already there
-    assert C.merge_worst_cases(fn, cases, out, "# campaign") == 0
+    assert merge_worst_cases(fn, cases, out, "# campaign") == 0
     text = (out / "rbe.txt").read_text()
     assert "# old" in text and "# kept" in text
     assert text.count("# campaign") == 1
@@ -294,7 +302,7 @@ def test_report_is_written(tmp_path):
     sdir.mkdir(parents=True)
     cfg, s = _run("angular", tmp_path)
     (sdir / "angular.json").write_text(json.dumps(s))
-    C.write_report(tmp_path / "rep")
+    write_report(tmp_path / "rep")
     md = (tmp_path / "rep" / "campaign.md").read_text()
     assert "tests passed, 0 failure(s)" in md
     assert (tmp_path / "rep" / "campaign_distances.png").stat().st_size > 0
