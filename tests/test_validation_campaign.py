@@ -23,6 +23,7 @@ import mpmath  # noqa: E402
 
 from poincare_q64 import reference as ref  # noqa: E402
 from poincare_q64 import vectors as V  # noqa: E402
+from poincare_q64.inputs import index_for_hash, quarter_hash_pairs  # noqa: E402
 from poincare_q64.vector_files import (merge_worst_cases,  # noqa: E402
                                         worst_case_inputs)
 from validation import campaign  # noqa: E402
@@ -36,40 +37,9 @@ from validation.campaign_runner import (checkpoint_path,  # noqa: E402
                                         make_config, run_family)
 from validation.oracle_check import validate_oracle  # noqa: E402
 
-M32 = 0xFFFFFFFF
-
-
 # --------------------------------------------------------------------------
-# MurmurHash3 preimages: j with H(i, j) = H, by inverting each step
+# The oracle's hash
 # --------------------------------------------------------------------------
-
-def _rotr(x, r):
-    return ((x >> r) | (x << (32 - r))) & M32
-
-
-def _mix(h, k):
-    k = (k * 0xCC9E2D51) & M32
-    k = ((k << 15) | (k >> 17)) & M32
-    k = (k * 0x1B873593) & M32
-    h ^= k
-    h = ((h << 13) | (h >> 19)) & M32
-    return (h * 5 + 0xE6546B64) & M32
-
-
-def preimage(i, H):
-    """The j with MurmurHash3_x86_32(LE32(i) || LE32(j)) = H."""
-    inv = lambda a: pow(a, -1, 1 << 32)  # noqa: E731
-    h = H ^ (H >> 16)
-    h = (h * inv(0xC2B2AE35)) & M32
-    h ^= (h >> 13) ^ (h >> 26)
-    h = (h * inv(0x85EBCA6B)) & M32
-    h ^= h >> 16
-    h ^= 8
-    h = _rotr(((h - 0xE6546B64) * inv(5)) & M32, 13)   # h1 ^ k2
-    k = h ^ _mix(0, i)
-    k = _rotr((k * inv(0x1B873593)) & M32, 15)
-    return (k * inv(0xCC9E2D51)) & M32
-
 
 def test_hash_matches_mmh3_and_is_invertible():
     mmh3 = pytest.importorskip("mmh3")
@@ -80,9 +50,10 @@ def test_hash_matches_mmh3_and_is_invertible():
     want = [mmh3.hash(struct.pack("<II", a, b), 0, signed=False)
             for a, b in zip(i.tolist(), j.tolist())]
     assert H.tolist() == want
-    # the bijection the phi family relies on: j -> H(0, j) is invertible
-    for a, b, h in zip(i[:50].tolist(), j[:50].tolist(), H[:50].tolist()):
-        assert preimage(a, h) == b
+    # Every step of the 8-byte hash is a bijection of the state, so for a
+    # fixed j, i -> H(i, j) runs backwards; the phi family relies on the same
+    # steps for j -> H(0, j) (and checks its sweep's coverage by sums).
+    assert index_for_hash(H, j).tolist() == i.tolist()
 
 
 # --------------------------------------------------------------------------
@@ -153,10 +124,11 @@ def test_exact_rounding_helpers_match_reference():
 
 def test_fallback_resolves_rational_and_undecided_elements():
     # H = 2^30 and 3 2^30: phi = 11/10 and 9/10, rational, not binary128
-    j = np.array([preimage(0, 1 << 30), preimage(0, 3 << 30), 12345],
-                 dtype=np.uint32)
-    inputs = dict(i=np.zeros(3, np.uint32), j=j)
-    vals, H = O.modulation(inputs["i"], j)
+    pairs = quarter_hash_pairs()
+    i, j = np.array([pairs[1 << 30], pairs[3 << 30], (0, 12345)],
+                    dtype=np.uint32).T
+    inputs = dict(i=i, j=j)
+    vals, H = O.modulation(i, j)
     assert H.tolist()[:2] == [1 << 30, 3 << 30]
     assert vals.flag.tolist()[:2] == [O.V_RATIONAL] * 2
     import poincare_q64 as pq
@@ -170,7 +142,8 @@ def test_fallback_resolves_rational_and_undecided_elements():
     wide = O.Values(vals.v, np.full(3, 1e30), vals.flag)
     e = expected_oracle("modulation", inputs, wide, O.FORMATS[0])
     assert e.undecided == 1 and e.fallback == 2
-    want = [ref.modulation(0, int(x), frac=64, dtype=object) for x in j]
+    want = [ref.modulation(int(a), int(b), frac=64, dtype=object)
+            for a, b in zip(i, j)]
     assert [(int(h) << 64) | (int(lo) & M64)
             for lo, h in zip(e.lo, e.hi)] == want
 
