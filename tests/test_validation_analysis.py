@@ -1,4 +1,5 @@
-"""The error-analysis scripts (issue 5, sections 2 and 3) and their claims.
+"""The error-analysis scripts (docs/error-analysis.md, sections 2 and 3)
+and their claims.
 
 - The oracle of validation/analysis_common.py is right: its radial term is
   the spec's definition (checked against Fractions), its sines agree with

@@ -1,4 +1,5 @@
-"""Shared pieces of the error-analysis scripts (issue 5, sections 2 and 3).
+"""Shared pieces of the error-analysis scripts (docs/error-analysis.md,
+sections 2 and 3).
 
 The oracle here is independent of the code under test: the radial term is the
 spec's real definition in exact integer arithmetic, the sines come from

@@ -2,7 +2,7 @@
 
     python -m validation.pipeline_error [--n N] [--seed S] [--workers W]
 
-Issue 5, section 2.  Measures, against the exact f = g s phi (mpmath at 192
+docs/error-analysis.md, section 2.  Measures, against the exact f = g s phi (mpmath at 192
 bits, exact rational g; validation/analysis_common.py):
 
 * ``rbe_pipeline`` (dtype=object, frac=64: the Q64 value P2 before any output
