@@ -33,61 +33,18 @@ import contextlib
 import itertools
 import os
 import sys
-import tempfile
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 
 from poincare_q64 import registry, vectors as V
 from poincare_q64.inputs import RandomBits, hard_inputs, random_input
+from poincare_q64.vector_files import worst_case_inputs, write_atomic
 
 # Vectors evaluated per call of the compiled kernels (and per progress step).
 CHUNK = 8192
 
 
-def default_worst_case_dir():
-    """``tests/data/worst_cases`` of the source tree this package is in.
-
-    The worst-case files are test data of the repository; a package
-    installed from a wheel does not carry them, so ``gen --level 2`` then
-    needs ``--worst-cases DIR``.
-    """
-    return Path(__file__).resolve().parent.parent / "tests" / "data" \
-        / "worst_cases"
-
-
-def worst_case_inputs(function, directory=None):
-    """Inputs of ``<directory>/<function>.txt`` (level 2), in file order.
-
-    spatial_hash rounds nothing: it has no file and no worst cases.
-
-    Raises
-    ------
-    FileNotFoundError
-        The directory (default :func:`default_worst_case_dir`) is missing.
-    poincare_q64.vectors.VectorSyntaxError
-        A malformed worst-case file.
-    """
-    directory = Path(directory) if directory else default_worst_case_dir()
-    if not directory.is_dir():
-        raise FileNotFoundError(
-            f"level 2 needs the worst-case files, and {directory} is not a "
-            "directory (they are tests/data/worst_cases in the source tree; "
-            "pass --worst-cases DIR)")
-    path = directory / f"{function}.txt"
-    if not path.exists():
-        return []
-    with open(path, encoding="ascii") as fh:
-        try:
-            found, cases = V.read_worst_cases(fh)
-        except V.VectorSyntaxError as exc:
-            raise V.VectorSyntaxError(exc.lineno,
-                                      f"{path}: {exc.reason}") from None
-    if found != function:
-        raise V.VectorSyntaxError(1, f"{path}: the header names {found!r}, "
-                                  f"expected {function!r}")
-    return [c.inputs for c in cases]
 
 
 class VectorInputs:
@@ -111,7 +68,7 @@ class VectorInputs:
         malformed one fails before anything is written.
     worst_dir : path-like, optional
         Directory of the worst-case files (default
-        :func:`default_worst_case_dir`).
+        :func:`poincare_q64.vector_files.default_worst_case_dir`).
 
     Examples
     --------
@@ -298,54 +255,6 @@ def generate_lines(function, fmt, inputs, evaluator=None, comments=(),
             yield V.format_line(function, fmt, v, res)
         if progress is not None:
             progress.update(len(part))
-
-
-def write_atomic(path, lines):
-    """Write lines (each without its newline) to ``path``, all or nothing.
-
-    The lines go to a temporary file in the same directory, which is
-    flushed to disk and then renamed over ``path`` (``os.replace`` is atomic
-    on POSIX and Windows).  If anything fails or is interrupted (an
-    exception, Ctrl-C), the temporary file is removed and ``path`` is left
-    as it was: never a half-written file.
-
-    Parameters
-    ----------
-    path : path-like
-    lines : iterable of str
-        Consumed while writing, so a generator that fails midway leaves
-        nothing behind.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> d = tempfile.mkdtemp()
-    >>> write_atomic(os.path.join(d, "v.txt"), ["a", "b"])
-    >>> open(os.path.join(d, "v.txt")).read()
-    'a\\nb\\n'
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory,
-                               prefix=f".{os.path.basename(path)}.",
-                               suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii", newline="\n") as fh:
-            for line in lines:
-                fh.write(line)
-                fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes the file private (0600); give it the mode a plain
-        # open() would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # --------------------------------------------------------------------------

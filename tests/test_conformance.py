@@ -34,6 +34,7 @@ import poincare_q64
 from poincare_q64 import cli
 from poincare_q64 import conformance as C
 from poincare_q64 import inputs
+from poincare_q64 import vector_files
 from poincare_q64 import vectors as V
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,7 +135,7 @@ def write_truncating(src, dst):
         for v in vecs:
             lines.append(V.format_line(header.function, fmt, v.inputs,
                                        truncated(exact_rbe(*v.inputs), fmt)))
-    C.write_atomic(dst, lines)
+    vector_files.write_atomic(dst, lines)
 
 
 # --------------------------------------------------------------------------

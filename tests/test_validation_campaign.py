@@ -23,44 +23,23 @@ import mpmath  # noqa: E402
 
 from poincare_q64 import reference as ref  # noqa: E402
 from poincare_q64 import vectors as V  # noqa: E402
-from validation import campaign as C  # noqa: E402
+from poincare_q64.inputs import index_for_hash, quarter_hash_pairs  # noqa: E402
+from poincare_q64.vector_files import (merge_worst_cases,  # noqa: E402
+                                        worst_case_inputs)
+from validation import campaign  # noqa: E402
 from validation import campaign_exact as X  # noqa: E402
 from validation import oracle as O  # noqa: E402
-
-M32 = 0xFFFFFFFF
-
+from validation.campaign_inputs import FAMILIES, M64, make_inputs  # noqa: E402
+from validation.campaign_report import (summarize,  # noqa: E402
+                                        worst_case_lines, write_report)
+from validation.campaign_runner import (checkpoint_path,  # noqa: E402
+                                        expected_oracle, kernel_results,
+                                        make_config, run_family)
+from validation.oracle_check import validate_oracle  # noqa: E402
 
 # --------------------------------------------------------------------------
-# MurmurHash3 preimages: j with H(i, j) = H, by inverting each step
+# The oracle's hash
 # --------------------------------------------------------------------------
-
-def _rotr(x, r):
-    return ((x >> r) | (x << (32 - r))) & M32
-
-
-def _mix(h, k):
-    k = (k * 0xCC9E2D51) & M32
-    k = ((k << 15) | (k >> 17)) & M32
-    k = (k * 0x1B873593) & M32
-    h ^= k
-    h = ((h << 13) | (h >> 19)) & M32
-    return (h * 5 + 0xE6546B64) & M32
-
-
-def preimage(i, H):
-    """The j with MurmurHash3_x86_32(LE32(i) || LE32(j)) = H."""
-    inv = lambda a: pow(a, -1, 1 << 32)  # noqa: E731
-    h = H ^ (H >> 16)
-    h = (h * inv(0xC2B2AE35)) & M32
-    h ^= (h >> 13) ^ (h >> 26)
-    h = (h * inv(0x85EBCA6B)) & M32
-    h ^= h >> 16
-    h ^= 8
-    h = _rotr(((h - 0xE6546B64) * inv(5)) & M32, 13)   # h1 ^ k2
-    k = h ^ _mix(0, i)
-    k = _rotr((k * inv(0x1B873593)) & M32, 15)
-    return (k * inv(0xCC9E2D51)) & M32
-
 
 def test_hash_matches_mmh3_and_is_invertible():
     mmh3 = pytest.importorskip("mmh3")
@@ -71,9 +50,10 @@ def test_hash_matches_mmh3_and_is_invertible():
     want = [mmh3.hash(struct.pack("<II", a, b), 0, signed=False)
             for a, b in zip(i.tolist(), j.tolist())]
     assert H.tolist() == want
-    # the bijection the phi family relies on: j -> H(0, j) is invertible
-    for a, b, h in zip(i[:50].tolist(), j[:50].tolist(), H[:50].tolist()):
-        assert preimage(a, h) == b
+    # Every step of the 8-byte hash is a bijection of the state, so for a
+    # fixed j, i -> H(i, j) runs backwards; the phi family relies on the same
+    # steps for j -> H(0, j) (and checks its sweep's coverage by sums).
+    assert index_for_hash(H, j).tolist() == i.tolist()
 
 
 # --------------------------------------------------------------------------
@@ -89,7 +69,7 @@ def test_pi_2_constant():
 
 def test_oracle_agrees_with_mpmath():
     """Values within the stated bound; decided roundings all correct."""
-    val = C.validate_oracle(n=150, seed=11, progress=False)
+    val = validate_oracle(n=150, seed=11, progress=False)
     for function, v in val.items():
         assert v["max_error_over_bound"] <= 1, (function, v)
         assert v["rounded_disagree"] == 0, (function, v)
@@ -100,7 +80,7 @@ def test_oracle_rounding_is_exact_rounding_of_its_value():
     """orc_round = exact rounding of the binary128 value, in every format
     (float32 subnormals and underflow included)."""
     idx = np.arange(400, dtype=np.uint64)
-    inp = C.make_inputs("random", idx, 5)
+    inp = make_inputs("random", idx, 5)
     # g' ~ 2^-131 (docs/spec.md): float32 underflow and subnormals
     inp["R"][:20] = inp["eps"][:20] = np.uint64((1 << 64) - 1)
     inp["log2_c"][:20], inp["d_r"][:20] = 2, 1
@@ -119,7 +99,7 @@ def test_oracle_rounding_is_exact_rounding_of_its_value():
                 got = int(r.lo[k]) & (2 ** (64 if fmt.kind == "float64"
                                             else 32) - 1)
             else:
-                got = (int(r.hi[k]) << 64) | (int(r.lo[k]) & C.M64)
+                got = (int(r.hi[k]) << 64) | (int(r.lo[k]) & M64)
             assert got == want, (fmt.name, k)
             assert (math.isnan(d) and math.isnan(r.dist[k])) \
                 or abs(d - r.dist[k]) <= 1e-12
@@ -144,25 +124,27 @@ def test_exact_rounding_helpers_match_reference():
 
 def test_fallback_resolves_rational_and_undecided_elements():
     # H = 2^30 and 3 2^30: phi = 11/10 and 9/10, rational, not binary128
-    j = np.array([preimage(0, 1 << 30), preimage(0, 3 << 30), 12345],
-                 dtype=np.uint32)
-    inputs = dict(i=np.zeros(3, np.uint32), j=j)
-    vals, H = O.modulation(inputs["i"], j)
+    pairs = quarter_hash_pairs()
+    i, j = np.array([pairs[1 << 30], pairs[3 << 30], (0, 12345)],
+                    dtype=np.uint32).T
+    inputs = dict(i=i, j=j)
+    vals, H = O.modulation(i, j)
     assert H.tolist()[:2] == [1 << 30, 3 << 30]
     assert vals.flag.tolist()[:2] == [O.V_RATIONAL] * 2
     import poincare_q64 as pq
     for fmt in O.FORMATS:
-        e = C.expected_oracle("modulation", inputs, vals, fmt)
+        e = expected_oracle("modulation", inputs, vals, fmt)
         assert e.fallback == 2
-        got, _ = C.kernel_results(pq, "modulation", inputs, fmt, e.overflow)
+        got, _ = kernel_results(pq, "modulation", inputs, fmt, e.overflow)
         assert (got.lo == e.lo).all() and (got.hi == e.hi).all()
     # an error bound too wide to decide anything: every element goes to
     # the reference, and the results are still right
     wide = O.Values(vals.v, np.full(3, 1e30), vals.flag)
-    e = C.expected_oracle("modulation", inputs, wide, O.FORMATS[0])
+    e = expected_oracle("modulation", inputs, wide, O.FORMATS[0])
     assert e.undecided == 1 and e.fallback == 2
-    want = [ref.modulation(0, int(x), frac=64, dtype=object) for x in j]
-    assert [(int(h) << 64) | (int(lo) & C.M64)
+    want = [ref.modulation(int(a), int(b), frac=64, dtype=object)
+            for a, b in zip(i, j)]
+    assert [(int(h) << 64) | (int(lo) & M64)
             for lo, h in zip(e.lo, e.hi)] == want
 
 
@@ -174,11 +156,11 @@ def _run(family, tmp_path, **kw):
     opts = dict(sample=kw.pop("sample", 256), chunk=kw.pop("chunk", 64),
                 n=kw.pop("n", None), keep=4, combos=kw.pop("combos", 2),
                 kernel=kw.pop("kernel", "poincare_q64"))
-    cfg = C.make_config(family, **opts)
-    results, complete, wall = C.run_family(
+    cfg = make_config(family, **opts)
+    results, complete, wall = run_family(
         cfg, checkpoint_dir=tmp_path / "ck", progress=False,
         workers=kw.pop("workers", 1), **kw)
-    return cfg, C.summarize(cfg, results, complete, wall)
+    return cfg, summarize(cfg, results, complete, wall)
 
 
 def test_tiny_campaign_on_a_dask_cluster(tmp_path):
@@ -187,7 +169,7 @@ def test_tiny_campaign_on_a_dask_cluster(tmp_path):
                                   threads_per_worker=2,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        for family in C.FAMILIES:
+        for family in FAMILIES:
             cfg, s = _run(family, tmp_path, scheduler=client,
                           n=4096 if family == "random" else None)
             assert s["complete"] and s["failures"] == 0, s["examples"]
@@ -236,7 +218,7 @@ def test_campaign_catches_a_wrong_kernel(tmp_path, monkeypatch, capsys):
         e = s["examples"][0]
         assert e["got"] != e["expected"]
     # the command line reports them and exits with status 1
-    code = C.main(["--family", "phi", "--sample", "128", "--chunk", "64",
+    code = campaign.main(["--family", "phi", "--sample", "128", "--chunk", "64",
                    "--kernel", "faulty_kernel", "--workers", "1",
                    "--checkpoint-dir", str(tmp_path / "ck2"),
                    "--report-dir", str(tmp_path / "rep"), "--no-progress"])
@@ -247,41 +229,40 @@ def test_campaign_catches_a_wrong_kernel(tmp_path, monkeypatch, capsys):
 
 def test_checkpoints_resume_to_the_same_totals(tmp_path):
     opts = dict(sample=512, chunk=64, n=2000, keep=4)
-    cfg = C.make_config("random", **opts)
+    cfg = make_config("random", **opts)
     ck = tmp_path / "a"
-    res, complete, _ = C.run_family(cfg, checkpoint_dir=ck, max_chunks=3,
+    res, complete, _ = run_family(cfg, checkpoint_dir=ck, max_chunks=3,
                                     workers=1, progress=False)
     assert not complete and len(res) == 3
-    res, complete, _ = C.run_family(cfg, checkpoint_dir=ck, workers=1,
+    res, complete, _ = run_family(cfg, checkpoint_dir=ck, workers=1,
                                     progress=False)
     assert complete and len(res) == 8
-    resumed = C.summarize(cfg, res, complete, 0)
-    res, complete, _ = C.run_family(cfg, checkpoint_dir=tmp_path / "b",
+    resumed = summarize(cfg, res, complete, 0)
+    res, complete, _ = run_family(cfg, checkpoint_dir=tmp_path / "b",
                                     workers=1, progress=False)
-    fresh = C.summarize(cfg, res, complete, 0)
+    fresh = summarize(cfg, res, complete, 0)
     for key in ("tests", "failures", "elements", "formats", "worst", "hist"):
         assert resumed[key] == fresh[key], key
     # a damaged checkpoint is redone, not trusted
-    (C.checkpoint_path(ck, cfg) / "chunk-000001.json").write_text("{")
-    res, complete, _ = C.run_family(cfg, checkpoint_dir=ck, workers=1,
+    (checkpoint_path(ck, cfg) / "chunk-000001.json").write_text("{")
+    res, complete, _ = run_family(cfg, checkpoint_dir=ck, workers=1,
                                     progress=False)
-    assert complete and C.summarize(cfg, res, True, 0)["tests"] \
+    assert complete and summarize(cfg, res, True, 0)["tests"] \
         == fresh["tests"]
 
 
 def test_worst_cases_merge_into_files_that_parse(tmp_path):
-    from poincare_q64.conformance import worst_case_inputs
     cfg, s = _run("random", tmp_path, n=1000)
-    fn, cases = C.worst_case_lines(s)
+    fn, cases = worst_case_lines(s)
     assert fn == "rbe" and len(cases) == 16
     out = tmp_path / "wc"
     out.mkdir()
     (out / "rbe.txt").write_text(V.worst_case_header("rbe")
                                  + "\n# old\nfloat64 " + V.format_inputs(
                                      "rbe", cases[8][1]) + "  # kept\n")
-    added = C.merge_worst_cases(fn, cases, out, "# campaign")
+    added = merge_worst_cases(fn, cases, out, "# campaign")
     assert added == 15                      # one was already there
-    assert C.merge_worst_cases(fn, cases, out, "# campaign") == 0
+    assert merge_worst_cases(fn, cases, out, "# campaign") == 0
     text = (out / "rbe.txt").read_text()
     assert "# old" in text and "# kept" in text
     assert text.count("# campaign") == 1
@@ -294,7 +275,7 @@ def test_report_is_written(tmp_path):
     sdir.mkdir(parents=True)
     cfg, s = _run("angular", tmp_path)
     (sdir / "angular.json").write_text(json.dumps(s))
-    C.write_report(tmp_path / "rep")
+    write_report(tmp_path / "rep")
     md = (tmp_path / "rep" / "campaign.md").read_text()
     assert "tests passed, 0 failure(s)" in md
     assert (tmp_path / "rep" / "campaign_distances.png").stat().st_size > 0

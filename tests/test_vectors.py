@@ -26,6 +26,7 @@ from poincare_q64 import cli
 from poincare_q64 import conformance as C
 from poincare_q64 import inputs
 from poincare_q64 import reference as ref
+from poincare_q64 import vector_files
 from poincare_q64 import vectors as V
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -542,7 +543,7 @@ def _failing(lines_before_failure, exc):
 def test_failed_write_leaves_no_file(tmp_path, exc):
     path = tmp_path / "v.txt"
     with pytest.raises(type(exc)):
-        C.write_atomic(path, _failing(1000, exc))
+        vector_files.write_atomic(path, _failing(1000, exc))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -551,14 +552,14 @@ def test_failed_write_keeps_the_old_file(tmp_path, exc):
     path = tmp_path / "v.txt"
     path.write_text("old contents\n")
     with pytest.raises(type(exc)):
-        C.write_atomic(path, _failing(1000, exc))
+        vector_files.write_atomic(path, _failing(1000, exc))
     assert list(tmp_path.iterdir()) == [path]
     assert path.read_text() == "old contents\n"
 
 
 def test_written_file_has_ordinary_permissions(tmp_path):
     path = tmp_path / "v.txt"
-    C.write_atomic(path, ["x"])
+    vector_files.write_atomic(path, ["x"])
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -1,2 +1,4 @@
-"""Validation campaigns and error analysis (issue 5); each script runs as
-``python -m validation.<name>`` and writes a report under validation/reports/."""
+"""Validation campaigns and error analysis (docs/error-analysis.md).
+
+Each script runs as ``python -m validation.<name>`` and writes a report
+under validation/reports/."""

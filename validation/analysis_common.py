@@ -1,4 +1,5 @@
-"""Shared pieces of the error-analysis scripts (issue 5, sections 2 and 3).
+"""Shared pieces of the error-analysis scripts (docs/error-analysis.md,
+sections 2 and 3).
 
 The oracle here is independent of the code under test: the radial term is the
 spec's real definition in exact integer arithmetic, the sines come from
@@ -110,38 +111,6 @@ except ImportError:  # pragma: no cover - depends on the environment
         """MurmurHash3_x86_32(LE32(i) || LE32(j), seed 0), unsigned."""
         from poincare_q64 import reference
         return int(reference.spatial_hash(int(i), int(j)))
-
-
-def index_for_hash(H, j):
-    """Arrays of i with spatial_hash(i, j) == H (vectorised, uint32).
-
-    For fixed j every step of MurmurHash3_x86_32 on an 8-byte key is a
-    bijection of the 32-bit state, so it runs backwards: undo the final mix,
-    the length xor, block 2 (j, known) and block 1 (i).  Used to place phi
-    where the bound is nearly reached (H near 2^30)."""
-    def inv(c):
-        return np.uint32(pow(c, -1, 1 << 32))
-
-    def rotr(x, n):
-        return (x >> np.uint32(n)) | (x << np.uint32(32 - n))
-
-    c1, c2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
-    h = np.asarray(H, dtype=np.uint32).copy()
-    j = np.asarray(j, dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        h ^= h >> np.uint32(16)
-        h *= inv(0xC2B2AE35)
-        h ^= (h >> np.uint32(13)) ^ (h >> np.uint32(26))
-        h *= inv(0x85EBCA6B)
-        h ^= h >> np.uint32(16)
-        h ^= np.uint32(8)
-        kj = rotr(j * c1, 32 - 15) * c2
-        h = (h - np.uint32(0xE6546B64)) * inv(5)
-        h = rotr(h, 13) ^ kj
-        h = (h - np.uint32(0xE6546B64)) * inv(5)
-        k = rotr(h, 13) * inv(0x1B873593)
-        k = rotr(k, 15)
-        return k * inv(0xCC9E2D51)
 
 
 def exact_factors(R, T, i, j, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0, prec=PREC):

@@ -93,7 +93,8 @@ V_APPROX, V_EXACT, V_RATIONAL = 0, 1, 2
 R_DECIDED, R_UNDECIDED, R_FALLBACK, R_OVERFLOW = 0, 1, 2, 3
 K_INT, K_FLOAT64, K_FLOAT32 = 0, 1, 2
 
-# The formats the campaign checks by default (issue 5: at least these).
+# The formats the campaign checks by default (the random family adds an
+# object/a and an int64/b per chunk).
 FORMATS = (V.VectorFormat("object", 64), V.VectorFormat("int64", 62),
            V.VectorFormat("float64"), V.VectorFormat("float32"))
 

@@ -2,7 +2,7 @@
 
     python -m validation.pipeline_error [--n N] [--seed S] [--workers W]
 
-Issue 5, section 2.  Measures, against the exact f = g s phi (mpmath at 192
+docs/error-analysis.md, section 2.  Measures, against the exact f = g s phi (mpmath at 192
 bits, exact rational g; validation/analysis_common.py):
 
 * ``rbe_pipeline`` (dtype=object, frac=64: the Q64 value P2 before any output
@@ -32,6 +32,7 @@ import sys
 
 import numpy as np
 
+from poincare_q64.inputs import index_for_hash
 from validation import analysis_common as ac
 
 MODULE = "validation.pipeline_error"
@@ -152,7 +153,7 @@ def sample_stress(rng, n):
     j = rng.integers(0, 1 << 32, size=n, dtype=np.uint32)
     dH = np.array(log_uniform(rng, n, 0, 20)) * rng.choice([-1, 1], size=n)
     H = ((1 << 30) + dH).astype(np.uint32)
-    return dict(R=R, T=T, i=ac.index_for_hash(H, j), j=j, log2_c=log2_c,
+    return dict(R=R, T=T, i=index_for_hash(H, j), j=j, log2_c=log2_c,
                 eps=np.zeros(n, dtype=np.uint64), d_r=d_r, rot=np.zeros(n, dtype=np.int64),
                 d_theta=d_theta)
 
@@ -381,7 +382,7 @@ def construct_worst(seed, k=120, m=1500):
                             best = (tot, a, b, h)
                 _, a, b, h = best
                 j = int(rng.integers(0, 1 << 32))
-                i = int(ac.index_for_hash(np.array([Hs[h]]), np.array([j]))[0])
+                i = index_for_hash(Hs[h], j)
                 rows.append(dict(R=Rs[a], T=Ts[b], i=i, j=j, log2_c=log2_c, eps=0,
                                  d_r=d_r, rot=0, d_theta=0))
     return rows

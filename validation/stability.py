@@ -2,7 +2,7 @@
 
     python -m validation.stability [--kmax K] [--eps M,M,...] [--grid N]
 
-Issue 5, section 3.  On r = 1 - 2^-k (k = 1..kmax, exactly R = 2^64 - 2^(64-k)
+docs/error-analysis.md, section 3.  On r = 1 - 2^-k (k = 1..kmax, exactly R = 2^64 - 2^(64-k)
 in Q0.64) and each curvature c = 2^-4..2^3:
 
 * exact values (rational g and g', mpmath at 256 bits for f at a fixed angle

@@ -58,6 +58,7 @@ import poincare_q64 as pq  # noqa: E402
 from poincare_q64 import conformance as C  # noqa: E402
 from poincare_q64 import inputs as I  # noqa: E402
 from poincare_q64 import reference as ref  # noqa: E402
+from poincare_q64 import vector_files  # noqa: E402
 from poincare_q64 import vectors as V  # noqa: E402
 
 PREC = 200
@@ -358,7 +359,7 @@ def main(argv=None):
             if function in ("angular", "rbe"):
                 lines += ["# continued fractions"]
                 lines += search_angles(function, args.keep)
-        C.write_atomic(args.out_dir / f"{function}.txt", lines)
+        vector_files.write_atomic(args.out_dir / f"{function}.txt", lines)
         print(f"{function}: {sum(not x.startswith('#') for x in lines)} "
               "cases", file=sys.stderr)
     return 0

@@ -33,6 +33,7 @@ if __name__ == "__main__" and str(ROOT) not in sys.path:
 
 from poincare_q64 import conformance as C  # noqa: E402
 from poincare_q64 import registry  # noqa: E402
+from poincare_q64 import vector_files  # noqa: E402
 from poincare_q64 import vectors as V  # noqa: E402
 
 OUT_DIR = Path(__file__).resolve().parent / "vectors"
@@ -92,7 +93,7 @@ def main(argv=None):
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for function, fmt_name in FILES:
         path = args.out_dir / file_name(function, fmt_name)
-        C.write_atomic(path, lines(function, fmt_name))
+        vector_files.write_atomic(path, lines(function, fmt_name))
         print(f"wrote {path}", file=sys.stderr)
     return 0
 

@@ -1,0 +1,223 @@
+"""Vector and worst-case files on disk: atomic writes, reads and merges.
+
+:mod:`poincare_q64.vectors` defines the grammars of the vector files and the
+worst-case files; this module moves them to and from disk.  Every file the
+package and its scripts generate goes through :func:`write_atomic`, so an
+interrupted ``gen`` or campaign never leaves half a file behind.
+
+The worst-case files, ``<directory>/<function>.txt`` (the repository's are
+``tests/data/worst_cases``, :func:`default_worst_case_dir`), hold the inputs
+closest to a rounding midpoint.  ``gen --level 2`` reads them
+(:func:`worst_case_inputs`); the validation campaign adds the cases it finds
+(:func:`merge_worst_cases`).
+"""
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from poincare_q64 import vectors as V
+
+__all__ = ["write_atomic", "default_worst_case_dir", "worst_case_inputs",
+           "merge_worst_cases"]
+
+
+def write_atomic(path, lines):
+    """Write lines (each without its newline) to ``path``, all or nothing.
+
+    The lines go to a temporary file in the same directory, which is
+    flushed to disk and then renamed over ``path`` (``os.replace`` is atomic
+    on POSIX and Windows).  If anything fails or is interrupted (an
+    exception, Ctrl-C), the temporary file is removed and ``path`` is left
+    as it was: never a half-written file.
+
+    Parameters
+    ----------
+    path : path-like
+    lines : iterable of str
+        Consumed while writing, so a generator that fails midway leaves
+        nothing behind.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> write_atomic(os.path.join(d, "v.txt"), ["a", "b"])
+    >>> open(os.path.join(d, "v.txt")).read()
+    'a\\nb\\n'
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory,
+                               prefix=f".{os.path.basename(path)}.",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii", newline="\n") as fh:
+            for line in lines:
+                fh.write(line)
+                fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def default_worst_case_dir():
+    """``tests/data/worst_cases`` of the source tree this package is in.
+
+    The worst-case files are test data of the repository; a package
+    installed from a wheel does not carry them, so ``gen --level 2`` then
+    needs ``--worst-cases DIR``.
+
+    Returns
+    -------
+    pathlib.Path
+        The directory, whether or not it exists.
+
+    Examples
+    --------
+    >>> default_worst_case_dir().parts[-3:]
+    ('tests', 'data', 'worst_cases')
+    """
+    return Path(__file__).resolve().parent.parent / "tests" / "data" \
+        / "worst_cases"
+
+
+def _read_worst_case_file(path, function):
+    """The lines (without newlines) and the cases of the worst-case file
+    ``path``, which must be ``function``'s.
+
+    Both readers of a file go through here, so a damaged file or one of
+    another function is refused the same way, with its path in the message.
+    """
+    with open(path, encoding="ascii") as fh:
+        lines = [line.rstrip("\n") for line in fh]
+    try:
+        found, cases = V.read_worst_cases(lines)
+    except V.VectorSyntaxError as exc:
+        raise V.VectorSyntaxError(exc.lineno,
+                                  f"{path}: {exc.reason}") from None
+    if found != function:
+        raise V.VectorSyntaxError(1, f"{path}: the header names {found!r}, "
+                                  f"expected {function!r}")
+    return lines, cases
+
+
+def worst_case_inputs(function, directory=None):
+    """Inputs of ``<directory>/<function>.txt`` (level 2), in file order.
+
+    spatial_hash rounds nothing: it has no file and no worst cases.
+
+    Parameters
+    ----------
+    function : str
+        A vector function name (:data:`poincare_q64.vectors.INPUTS`).
+    directory : path-like, optional
+        Default :func:`default_worst_case_dir`.
+
+    Returns
+    -------
+    list of tuple of int
+        One input tuple per worst case; empty if the file does not exist.
+
+    Raises
+    ------
+    FileNotFoundError
+        The directory is missing.
+    poincare_q64.vectors.VectorSyntaxError
+        A malformed worst-case file, or one whose header names another
+        function.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "angular.txt").write_text(
+    ...     "# poincare_q64 worst cases: function=angular\\n"
+    ...     "float64 0000000000000003 0 0  # -2^-19.9 ulp\\n")
+    >>> worst_case_inputs("angular", d), worst_case_inputs("radial", d)
+    ([(3, 0, 0)], [])
+    """
+    directory = Path(directory) if directory else default_worst_case_dir()
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            f"level 2 needs the worst-case files, and {directory} is not a "
+            "directory (they are tests/data/worst_cases in the source tree; "
+            "pass --worst-cases DIR)")
+    path = directory / f"{function}.txt"
+    if not path.exists():
+        return []
+    return [c.inputs for c in _read_worst_case_file(path, function)[1]]
+
+
+def merge_worst_cases(function, cases, directory, comment):
+    """Add worst cases to ``<directory>/<function>.txt``, keeping its lines.
+
+    Lines already in the file stay as they are; a case whose (format,
+    inputs) is already there is not added again.  The new lines follow
+    ``comment`` (added once: a rerun that finds the same cases adds
+    nothing).  A missing directory or file is created; the file is written
+    with :func:`write_atomic`.
+
+    Parameters
+    ----------
+    function : str
+        A vector function name (:data:`poincare_q64.vectors.INPUTS`).
+    cases : iterable of (VectorFormat, tuple of int, str)
+        Format, inputs and note (e.g. the signed distance to the midpoint,
+        ``"-2^-19.9 ulp"``) of each case.
+    directory : path-like
+    comment : str
+        A ``#`` line saying where the new cases come from.
+
+    Returns
+    -------
+    int
+        The number of lines added.
+
+    Raises
+    ------
+    poincare_q64.vectors.VectorSyntaxError
+        The existing file is malformed or names another function.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> case = (V.VectorFormat("float64", None), (3, 0, 0), "-2^-19.9 ulp")
+    >>> merge_worst_cases("angular", [case], d, "# found by hand")
+    1
+    >>> merge_worst_cases("angular", [case], d, "# found by hand")
+    0
+    >>> print(open(f"{d}/angular.txt").read(), end="")
+    # poincare_q64 worst cases: function=angular
+    # found by hand
+    float64 0000000000000003 0 0  # -2^-19.9 ulp
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{function}.txt"
+    if path.exists():
+        lines, existing = _read_worst_case_file(path, function)
+        keys = {(c.format.name, c.inputs) for c in existing}
+    else:
+        lines, keys = [V.worst_case_header(function)], set()
+    new = []
+    for fmt, inputs, note in cases:
+        if (fmt.name, inputs) not in keys:
+            keys.add((fmt.name, inputs))
+            new.append(V.format_worst_case(function, fmt, inputs, note))
+    if new:
+        if comment not in lines:
+            lines.append(comment)
+        lines += new
+        write_atomic(path, lines)
+    return len(new)
