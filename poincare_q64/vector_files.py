@@ -2,8 +2,9 @@
 
 :mod:`poincare_q64.vectors` defines the grammars of the vector files and the
 worst-case files; this module moves them to and from disk.  Every file the
-package and its scripts generate goes through :func:`write_atomic`, so an
-interrupted ``gen`` or campaign never leaves half a file behind.
+package and its scripts generate goes through :func:`atomic_file` (or
+:func:`write_atomic`, for lines), so an interrupted ``gen`` or campaign never
+leaves half a file behind.
 
 The worst-case files, ``<directory>/<function>.txt`` (the repository's are
 ``tests/data/worst_cases``, :func:`default_worst_case_dir`), hold the inputs
@@ -18,18 +19,64 @@ from pathlib import Path
 
 from poincare_q64 import vectors as V
 
-__all__ = ["write_atomic", "default_worst_case_dir", "worst_case_inputs",
+__all__ = ["atomic_file", "write_atomic", "default_worst_case_dir", "worst_case_inputs",
            "merge_worst_cases"]
 
 
-def write_atomic(path, lines):
-    """Write lines (each without its newline) to ``path``, all or nothing.
+@contextlib.contextmanager
+def atomic_file(path, mode="w"):
+    """A file object whose contents replace ``path`` all at once, or never.
 
-    The lines go to a temporary file in the same directory, which is
-    flushed to disk and then renamed over ``path`` (``os.replace`` is atomic
-    on POSIX and Windows).  If anything fails or is interrupted (an
-    exception, Ctrl-C), the temporary file is removed and ``path`` is left
-    as it was: never a half-written file.
+    Everything written goes to a temporary file in the same directory; when
+    the ``with`` block ends normally the file is flushed to disk and renamed
+    over ``path`` (``os.replace`` is atomic on POSIX and Windows).  If the
+    block raises or is interrupted (an exception, Ctrl-C), the temporary
+    file is removed and ``path`` is left as it was: never a half-written
+    file.
+
+    Parameters
+    ----------
+    path : path-like
+    mode : {"w", "wb"}
+        Text (ASCII, ``\\n`` line ends) or binary.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.bin")
+    >>> with atomic_file(p, "wb") as fh:
+    ...     _ = fh.write(b"ok")
+    >>> open(p, "rb").read()
+    b'ok'
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}")
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory,
+                               prefix=f".{os.path.basename(path)}.",
+                               suffix=".tmp")
+    try:
+        text = dict(encoding="ascii", newline="\n") if mode == "w" else {}
+        with os.fdopen(fd, mode, **text) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_atomic(path, lines):
+    """Write lines (each without its newline) to ``path``, all or nothing
+    (:func:`atomic_file`).
 
     Parameters
     ----------
@@ -46,28 +93,10 @@ def write_atomic(path, lines):
     >>> open(os.path.join(d, "v.txt")).read()
     'a\\nb\\n'
     """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory,
-                               prefix=f".{os.path.basename(path)}.",
-                               suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii", newline="\n") as fh:
-            for line in lines:
-                fh.write(line)
-                fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes the file private (0600); give it the mode a plain
-        # open() would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path) as fh:
+        for line in lines:
+            fh.write(line)
+            fh.write("\n")
 
 
 def default_worst_case_dir():

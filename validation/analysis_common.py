@@ -20,6 +20,8 @@ import time
 import numpy as np
 from mpmath import libmp
 
+from poincare_q64.vector_files import atomic_file
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPORTS_DIR = os.path.join(HERE, "reports")          # default --out-dir
 CHECKPOINTS_DIR = os.path.join(HERE, "checkpoints")  # default --checkpoint-dir
@@ -167,11 +169,9 @@ def chunk_done(path):
 
 
 def save_npz_atomic(path, **arrays):
-    """Write an .npz so that a stopped run never leaves a half-written chunk:
-    write to a temporary name, then rename (atomic on POSIX)."""
-    tmp = path + ".tmp.npz"
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
+    """Write an .npz so that a stopped run never leaves a half-written chunk."""
+    with atomic_file(path, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
 
 
 def environment_line():

@@ -25,6 +25,7 @@ import numpy as np
 
 from poincare_q64 import _testing
 from poincare_q64 import vectors as V
+from poincare_q64.vector_files import atomic_file
 from validation import campaign_exact as X
 from validation import oracle as O
 from validation.campaign_inputs import (COMBOS, DEFAULT_N, FUNCTION, M64,
@@ -490,9 +491,8 @@ def checkpoint_path(root, cfg):
 def write_json(path, data):
     """Write ``data`` as one line of sorted-key JSON (no newline, as in the
     committed reports), replacing ``path`` atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True))
-    os.replace(tmp, path)
+    with atomic_file(path) as fh:
+        fh.write(json.dumps(data, sort_keys=True))
 
 
 def _load_done(cdir):
