@@ -19,6 +19,7 @@ Three kinds of tests:
 * random arrays (1-D and broadcast 2-D), the same element-wise comparison.
 """
 import random
+import zlib
 from fractions import Fraction
 
 import mpmath
@@ -27,7 +28,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import poincare_q64 as pq
-from poincare_q64 import reference as ref, registry
+from poincare_q64 import inputs, reference as ref, registry
 from conftest import (
     ALL_FORMATS, CORE_FORMATS, HARD_EPS, HARD_FRACS, HARD_IJ, HARD_R, HARD_T,
     LOG2_CS, TWO62, TWO64, U32_MAX, U64_MAX, Rs, Ts, assert_scalar_type, bits,
@@ -406,20 +407,12 @@ def _rand_u64(rng, n):
     return [rng.getrandbits(64) for _ in range(n)]
 
 
-def _random_arrays(func, rng, n):
-    a = {}
-    if func in ("radial", "rbe", "rbe_pipeline"):
-        a.update(R=_rand_u64(rng, n), eps=[rng.choice([0, rng.getrandbits(64)]) for _ in range(n)],
-                 log2_c=[rng.randint(-4, 3) for _ in range(n)], d_r=[rng.randint(0, 1) for _ in range(n)])
-    if func in ("angular", "rbe", "rbe_pipeline"):
-        a.update(T=_rand_u64(rng, n), rot=[rng.randint(0, 15) for _ in range(n)],
-                 d_theta=[rng.randint(0, 3) for _ in range(n)])
-    if func in ("modulation", "rbe", "rbe_pipeline", "rbe_seed64"):
-        a.update(i=[rng.getrandbits(32) for _ in range(n)], j=[rng.getrandbits(32) for _ in range(n)])
-    if func == "rbe_seed64":
-        a.update(word=[w & ~(0xF << 16) for w in _rand_u64(rng, n)],
-                 eps=[rng.choice([0, rng.getrandbits(64)]) for _ in range(n)])
-    return a
+def _random_arrays(func, seed, n):
+    """n inputs of func from the inputs module's draws, as columns."""
+    fn = registry.FUNCTIONS[func]
+    b = inputs.RandomBits(zlib.crc32(seed.encode()))
+    rows = [inputs.random_input(func, b) for _ in range(n)]
+    return {name: [r[k] for r in rows] for k, name in enumerate(fn.inputs)}
 
 
 VECTOR_FORMATS = [("int64", np.int64, 60), ("object", object, 64), ("object", object, None),
@@ -427,14 +420,12 @@ VECTOR_FORMATS = [("int64", np.int64, 60), ("object", object, 64), ("object", ob
 
 
 @pytest.mark.parametrize("fmt", VECTOR_FORMATS, ids=fmt_id)
-@pytest.mark.parametrize("func", ["radial", "angular", "modulation", "rbe", "rbe_pipeline",
-                                  "rbe_seed64"])
+@pytest.mark.parametrize("func", [f.name for f in registry.FUNCTIONS.values() if f.rounds])
 def test_random_1d_arrays(func, fmt):
     """Every argument an array of the same length (element-wise calls)."""
     kind, dtype, frac = fmt
-    rng = random.Random(f"{func}-{fmt_id(fmt)}")
     n = 60 if func != "radial" else 300
-    a = _random_arrays(func, rng, n)
+    a = _random_arrays(func, f"{func}-{fmt_id(fmt)}", n)
     fkw = fmt_kwargs(dtype, frac)
     call = {k: np.array(v, dtype=ARRAY_DTYPE.get(k, np.int64)) for k, v in a.items()}
     pos, opts = _split(func, call)
