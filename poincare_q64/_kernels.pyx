@@ -288,7 +288,7 @@ def seed64_unpack(const uint64_t[::1] words, Py_ssize_t n):
     return tuple(res[m] for m in range(8))
 
 
-cdef extern from "pq_internal.h" nogil:
+cdef extern from "pq_testing.h" nogil:
     int pq_debug_approx(int which, uint64_t x, int W, uint64_t eps, int log2_c, int d_r,
                         int *neg, uint64_t *m, int64_t *e, uint64_t *err)
 
@@ -313,10 +313,9 @@ def debug_approx(int which, uint64_t x, int W, int log2_c=0, int d_r=0, uint64_t
     return bool(neg), mant, e, err
 
 
-cdef extern from "pq_internal.h" nogil:
-    void pq_mpn_divrem(uint64_t *q, uint64_t *r, const uint64_t *a, int an, const uint64_t *b,
-                       int bn)
-    unsigned long pq_mpn_addback_count
+cdef extern from "pq_testing.h" nogil:
+    int pq_debug_divrem(uint64_t *q, uint64_t *r, const uint64_t *a, int an, const uint64_t *b,
+                        int bn, unsigned long *addbacks)
 
 
 def _limbs(x, n):
@@ -339,15 +338,15 @@ def debug_divrem(a, b):
         A[k] = v
     for k, v in enumerate(_limbs(b, bn)):
         B[k] = v
-    before = pq_mpn_addback_count
-    pq_mpn_divrem(Q, Rm, A, an, B, bn)
+    cdef unsigned long add_backs = 0
+    pq_debug_divrem(Q, Rm, A, an, B, bn, &add_backs)
     q = 0
     for k in range(an - bn, -1, -1):
         q = (q << 64) | Q[k]
     r = 0
     for k in range(bn - 1, -1, -1):
         r = (r << 64) | Rm[k]
-    return q, r, pq_mpn_addback_count - before
+    return q, r, add_backs
 
 
 def set_force_slow_path(int level):
@@ -368,6 +367,8 @@ def openmp_enabled():
 
 cdef extern from "pq_internal.h" nogil:
     int pq_block_level()
+
+cdef extern from "pq_testing.h" nogil:
     int pq_debug_set_simd(int level)
     int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T,
                         const uint32_t *i, const uint32_t *j, const pq_params *p,
