@@ -3,7 +3,7 @@
     python -m validation.stage1_deferrals [-n N] [--seed S]
 
 For N random (R, T, i, j), split evenly over every log2_c and d_r (eps = 0),
-takes stage 1's F = |f| 2^123 from ``_kernels.debug_stage1`` (the scalar
+takes stage 1's F = |f| 2^123 from ``_testing.debug_stage1`` (the scalar
 kernels; the SIMD lanes give the same words) and applies the int64 rounding
 test of rbe at frac 62 and frac 64 with the bound PQ_FAST_ERR_F: an element
 defers when a rounding midpoint lies within err_F of F.  Prints the counts
@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from poincare_q64 import _kernels
+from poincare_q64 import _testing
 
 ERR_F = 3 << 40  # PQ_FAST_ERR_F (src/pq_internal.h)
 
@@ -45,7 +45,7 @@ def main(argv=None):
         T = rng.integers(0, 2**64 - 1, size=m, dtype=np.uint64, endpoint=True)
         i = rng.integers(0, 2**32 - 1, size=m, dtype=np.uint32, endpoint=True)
         j = rng.integers(0, 2**32 - 1, size=m, dtype=np.uint32, endpoint=True)
-        _, lo, flags = _kernels.debug_stage1(0, R, T, i, j, log2_c=lc, d_r=dr)
+        _, lo, flags = _testing.debug_stage1(0, R, T, i, j, log2_c=lc, d_r=dr)
         ok = (flags & 2) != 0
         for frac in counts:
             counts[frac] += deferrals(lo, ok, 123 - frac)

@@ -1,5 +1,6 @@
 /*
- * pq_testing.c -- the test switches and hooks declared in pq_testing.h.
+ * pq_testing.c -- the test switches and hooks declared in pq_testing.h
+ * (private: not in poincare_q64.h, the capsule table or the frozen ABI).
  *
  * Each hook calls the production code it tests, never a copy of it: the
  * stage-1 kernels of pq_fast.h, the series paths of angular.c, modulation.c

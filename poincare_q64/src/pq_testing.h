@@ -1,14 +1,16 @@
 /*
- * pq_testing.h -- the kernels' test switches and hooks.  Private, except
- * pq_debug_force_slow_path, which poincare_q64.h and the capsule table
- * still declare as well.
+ * pq_testing.h -- the kernels' test switches and hooks.  PRIVATE: not part
+ * of the public C interface (poincare_q64.h), of the capsule table or of
+ * the frozen ABI (tests/abi/abi.json); they may change in any release.
  *
  * Why they exist: the later paths of every kernel (the 128-bit path and the
  * multi-precision path) decide about one evaluation in 2^17 and one in 2^50,
  * so random inputs never test them.  The switches force them; the hooks
  * expose each approximation and its error bound, so that the test suite
  * checks every stated bound against mpmath and every path against the
- * others, bit for bit.  Python reaches the hooks through _kernels.pyx.
+ * others, bit for bit.  Python reaches the hooks through
+ * poincare_q64/_testing.py (ctypes on the loaded extension, so they act on
+ * the very kernels the Python API calls).
  *
  * Thread safety: the two switches and the SIMD override are process-wide
  * and not synchronised.  Set them only while no thread evaluates; the
