@@ -8,8 +8,8 @@
  *  2. stage 1 (pq_fast.h): |s| 2^127 within PQ_FAST_ERR_S = 9 2^41 units
  *     (absolute error < 2^-82.8), from 64-bit words and tables.
  *  3. the rounding test (Ziv's, pq_round.h): decided unless a rounding
- *     midpoint of the format lies within the error; about one input in 2^17
- *     fails it at frac 64.
+ *     midpoint of the format lies within the error; about one input in
+ *     2^17.8 (2 err_S / 2^63) fails it at frac 64.
  *  4. the accurate path (ziv.c): the 128-bit path below (relative error
  *     < 2^-116), then the multi-precision series at 256..2048 bits.
  * s is irrational past step 1, hence never a midpoint: step 4 ends.

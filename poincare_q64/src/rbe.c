@@ -110,6 +110,7 @@ static inline int rbe_core(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const
     rbe_ctx c = {R, pq_turn_prime(T, p), pq_hash(i, j), p, 0, 0};
     c.s_exact = (c.Tp << 2) == 0;
     c.phi_exact = (c.H << 2) == 0;
+    /* exact cases: s = 0 gives f = 0; s = +-1 with phi exact a ratio */
     if (c.s_exact && pq_sin_quarter(c.Tp) == 0) return pq_round_small_ratio(0, 0, 1, fmt, out);
     if (c.s_exact && c.phi_exact) {
         /* f = +-g * phi, rational: (num * phi_num) / (den * 10) */
@@ -129,6 +130,8 @@ static inline int rbe_core(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const
             if (rc != PQ_RETRY) return rc; /* Ziv's test passed (or overflow) */
         }
     }
+    /* stage 1 undecided, or one of s and phi exact: f is then irrational
+     * unless g = 0, which pq_radial_approx carries as an exact zero */
     return pq_ziv(rbe_approx, &c, fmt, out);
 }
 

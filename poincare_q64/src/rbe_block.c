@@ -6,9 +6,9 @@
  * AVX2 (rbe_block_avx2.c) or 8 of AVX-512 (rbe_block_avx512.c), products
  * from 32 x 32-bit vpmuludq.  The arithmetic is exact, so every lane
  * computes the same F = |g s phi| 2^123, sign and Newton check as the
- * scalar stage 1 of rbe.c (pq_fast_rbe): the block path decides the same elements with
- * the same results, and leaves the same ones (failed rounding test, exact
- * cases, results that do not fit) to the scalar path.  The instruction set
+ * scalar stage 1 of rbe.c (pq_fast_rbe): the block path decides the same
+ * elements with the same results, and leaves the same ones (failed rounding
+ * test, exact cases, results that do not fit) to the scalar path.  The instruction set
  * is chosen from the CPU on first use (AVX-512, else AVX2, else none: the
  * caller then uses its scalar loop); the test hook pq_debug_set_simd
  * (pq_testing.c) overrides it.  The choice is one int read and written
