@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "pq_internal.h"
+#include "pq_testing.h" /* pq_debug_set_simd: the level to time */
 
 static uint64_t state = 88172645463325252ULL;
 static uint64_t xorshift(void) {

@@ -56,8 +56,8 @@ def main(argv=None):
                     help="SIMD level of rbe's array path: 0 none, 1 AVX2, "
                          "2 AVX-512 (default -1: the CPU's best)")
     args = ap.parse_args(argv)
-    from poincare_q64 import _kernels
-    _kernels.set_simd(args.simd)  # ValueError if this CPU lacks the level
+    from poincare_q64 import _kernels, _testing
+    _testing.set_simd(args.simd)  # ValueError if this CPU lacks the level
     n, repeats = args.n, args.repeats
 
     rng = np.random.default_rng(args.seed)

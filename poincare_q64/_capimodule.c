@@ -4,8 +4,8 @@
  *
  * Why it is linked into the _kernels extension rather than built as its own:
  * a separate extension would carry a second copy of every kernel (and of the
- * process-wide pq_debug_force_slow_path switch, which would then act on one
- * copy only).  PEP 489 lets one shared library hold several modules: this
+ * process-wide test switches of src/pq_testing.h, which would then act on
+ * one copy only).  PEP 489 lets one shared library hold several modules: this
  * file adds PyInit__capi to _kernels.*.so, and poincare_q64/capi.py loads it
  * from that file with importlib's ExtensionFileLoader.  So the capsule points
  * at the very kernels the Python API calls, and _kernels.pyx is untouched.

@@ -101,30 +101,8 @@ def seed64_unpack(
     """Return 8 int64 arrays of length n in layout order:
     (r, theta, basis, d_theta, d_r, rot, log2_c, reserved); log2_c signed."""
 
-def set_force_slow_path(level: int) -> None:
-    """Testing only (process-wide): 0 normal; 1 every irrational evaluation
-    skips stage 1 (the 64-bit table kernels); 2 it also skips the 128-bit
-    path and is decided by the multi-precision path; 3 stage 1 runs with its
-    error bounds widened 2^16-fold, so it often defers to the later paths."""
-
-def debug_approx(which: int, x: int, W: int, log2_c: int = 0,
-                 d_r: int = 0, eps: int = 0) -> tuple[bool, int, int, int]:
-    """Testing only: (neg, m, e, err) of a kernel approximation; W = 1 is
-    stage 1.  Claim: |exact - (-1)^neg m 2^e| <= err 2^e."""
-
 def simd_level() -> int:
     """The SIMD code rbe's array path runs: 0 none, 1 AVX2, 2 AVX-512."""
-
-def set_simd(level: int) -> None:
-    """Testing only (process-wide): run rbe's array path at this level
-    (0 = the scalar loop; -1 = the CPU's best); ValueError if unavailable."""
-
-def debug_stage1(level: int, R: npt.ArrayLike, T: npt.ArrayLike, i: npt.ArrayLike,
-                 j: npt.ArrayLike, eps: int = 0, log2_c: int = 0, d_r: int = 0,
-                 rot: int = 0, d_theta: int = 0
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Testing only: (Fhi, Flo, flags) of stage 1, F = |f| 2^123; flags bit 0
-    the sign, bit 1 ok; level 0 the scalar kernels, 1/2 the SIMD lanes."""
 
 def max_threads() -> int:
     """Threads used for threads=None (OpenMP's default, 1 without OpenMP)."""

@@ -300,76 +300,6 @@ def seed64_unpack(const uint64_t[::1] words, Py_ssize_t n):
     return tuple(res[m] for m in range(8))
 
 
-cdef extern from "pq_internal.h" nogil:
-    int pq_debug_approx(int which, uint64_t x, int W, uint64_t eps, int log2_c, int d_r,
-                        int *neg, uint64_t *m, int64_t *e, uint64_t *err)
-
-
-def debug_approx(int which, uint64_t x, int W, int log2_c=0, int d_r=0, uint64_t eps=0):
-    """Testing: (neg, m, e, err) of the kernel's approximation:
-    which = 0 sin(2 pi x / 2^64), 1 phi(H = x), 2 radial g(R = x) (the given
-    log2_c, d_r and eps).  W = 1 is stage 1 (the 64-bit table kernels,
-    m fixed-point, not normalised), W >= 2 the series paths at W limbs.
-    The claim under test: |exact - (-1)^neg m 2^e| <= err 2^e."""
-    cdef uint64_t m[64]
-    cdef int neg = 0
-    cdef int64_t e = 0
-    cdef uint64_t err = 0
-    if W < 1 or W > 32:
-        raise ValueError("W must be in [1, 32]")
-    if pq_debug_approx(which, x, W, eps, log2_c, d_r, &neg, m, &e, &err) != PQ_OK:
-        raise ValueError("no approximation for this input (exact case)")
-    mant = 0
-    for k in range(max(W, 2) - 1, -1, -1):
-        mant = (mant << 64) | m[k]
-    return bool(neg), mant, e, err
-
-
-cdef extern from "pq_internal.h" nogil:
-    void pq_mpn_divrem(uint64_t *q, uint64_t *r, const uint64_t *a, int an, const uint64_t *b,
-                       int bn)
-    unsigned long pq_mpn_addback_count
-
-
-def _limbs(x, n):
-    return [(x >> (64 * k)) & 0xFFFFFFFFFFFFFFFF for k in range(n)]
-
-
-def debug_divrem(a, b):
-    """Testing: (q, r, add_backs) of the C long division a = q*b + r for
-    Python ints 0 <= a < 2^(64*60), 0 < b <= a; add_backs counts how often the
-    rare correction step ran."""
-    cdef uint64_t A[64]
-    cdef uint64_t B[64]
-    cdef uint64_t Q[64]
-    cdef uint64_t Rm[64]
-    if b <= 0 or a < b or a.bit_length() > 64 * 60:
-        raise ValueError("need 0 < b <= a < 2^3840")
-    an = (a.bit_length() + 63) // 64
-    bn = (b.bit_length() + 63) // 64
-    for k, v in enumerate(_limbs(a, an)):
-        A[k] = v
-    for k, v in enumerate(_limbs(b, bn)):
-        B[k] = v
-    before = pq_mpn_addback_count
-    pq_mpn_divrem(Q, Rm, A, an, B, bn)
-    q = 0
-    for k in range(an - bn, -1, -1):
-        q = (q << 64) | Q[k]
-    r = 0
-    for k in range(bn - 1, -1, -1):
-        r = (r << 64) | Rm[k]
-    return q, r, pq_mpn_addback_count - before
-
-
-def set_force_slow_path(int level):
-    """Testing: 0 normal; 1 skip stage 1; 2 skip stage 1 and the 128-bit path;
-    3 stage 1 with its bounds widened 2^16-fold (it defers often)."""
-    if level not in (0, 1, 2, 3):
-        raise ValueError("level must be 0, 1, 2 or 3")
-    pq_debug_force_slow_path(level)
-
-
 def max_threads():
     return pqk_max_threads()
 
@@ -380,53 +310,9 @@ def openmp_enabled():
 
 cdef extern from "pq_internal.h" nogil:
     int pq_block_level()
-    int pq_debug_set_simd(int level)
-    int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T,
-                        const uint32_t *i, const uint32_t *j, const pq_params *p,
-                        uint64_t *Fhi, uint64_t *Flo, uint8_t *flags)
 
 
 def simd_level():
     """The SIMD code rbe's array path runs: 0 none (the scalar loop),
     1 AVX2, 2 AVX-512."""
     return pq_block_level()
-
-
-def set_simd(int level):
-    """Testing: run rbe's array path at this SIMD level (0 = the scalar
-    loop) instead of the CPU's best; -1 goes back to the CPU's best.
-    ValueError if the CPU lacks the level.  Not thread-safe."""
-    if level < -1 or level > 2 or pq_debug_set_simd(level) != PQ_OK:
-        raise ValueError(f"SIMD level {level} is not available on this CPU")
-
-
-def debug_stage1(int level, R, T, i, j, uint64_t eps=0, int log2_c=0, int d_r=0, int rot=0,
-                 int d_theta=0):
-    """Testing: stage 1 of rbe for arrays R, T (uint64), i, j (uint32):
-    (Fhi, Flo, flags) with F = Fhi 2^64 + Flo = |f| 2^123 as stage 1
-    computes it, flags bit 0 its sign and bit 1 ok (F = 0 when not ok);
-    level 0 the scalar kernels, 1 and 2 the block code at that SIMD level."""
-    cdef uint64_t[::1] r = np.ascontiguousarray(R, dtype=np.uint64)
-    cdef uint64_t[::1] t = np.ascontiguousarray(T, dtype=np.uint64)
-    cdef uint32_t[::1] ii = np.ascontiguousarray(i, dtype=np.uint32)
-    cdef uint32_t[::1] jj = np.ascontiguousarray(j, dtype=np.uint32)
-    cdef Py_ssize_t n = r.shape[0]
-    if t.shape[0] != n or ii.shape[0] != n or jj.shape[0] != n:
-        raise ValueError("R, T, i, j must have the same length")
-    hi = np.zeros(n, dtype=np.uint64)
-    lo = np.zeros(n, dtype=np.uint64)
-    fl = np.zeros(n, dtype=np.uint8)
-    cdef uint64_t[::1] h = hi
-    cdef uint64_t[::1] l = lo
-    cdef uint8_t[::1] f = fl
-    cdef pq_params p
-    p.eps = eps
-    p.log2_c = log2_c
-    p.d_r = d_r
-    p.rot = rot
-    p.d_theta = d_theta
-    if n == 0:
-        return hi, lo, fl
-    if pq_debug_stage1(level, <size_t> n, &r[0], &t[0], &ii[0], &jj[0], &p, &h[0], &l[0], &f[0]) != PQ_OK:
-        raise ValueError(f"level {level} not available or invalid options")
-    return hi, lo, fl

@@ -32,7 +32,6 @@ cdef extern from "poincare_q64_capi.h" nogil:
         void (*seed64_unpack)(uint64_t word, pq_seed64_fields *f) noexcept nogil
         int (*rbe_seed64)(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format fmt,
                           pq_value *out) noexcept nogil
-        void (*debug_force_slow_path)(int level) noexcept nogil
 
     # only for code that also compiles the C sources (capi.c)
     const pq_capi *pq_capi_table()

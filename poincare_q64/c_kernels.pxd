@@ -75,4 +75,3 @@ cdef extern from "poincare_q64.h" nogil:
     void pq_seed64_unpack(uint64_t word, pq_seed64_fields *f)
     int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format fmt,
                       pq_value *out)
-    void pq_debug_force_slow_path(int level)

@@ -94,7 +94,7 @@ PQ_KIND_INT64 = 0
 PQ_KIND_INT128 = 1
 PQ_KIND_FLOAT64 = 2
 PQ_KIND_FLOAT32 = 3
-PQ_CAPI_VERSION = 1
+PQ_CAPI_VERSION = 2
 
 
 # ---- ctypes mirrors of the C types; the layout test compares every size and
@@ -164,7 +164,6 @@ class pq_capi(_ct.Structure):
         ("seed64_unpack", _fn(None, _ct.c_uint64, _P(pq_seed64_fields))),
         ("rbe_seed64", _fn(_ct.c_int, _ct.c_uint64, _ct.c_uint32, _ct.c_uint32,
                            _ct.c_uint64, pq_format, _P(pq_value))),
-        ("debug_force_slow_path", _fn(None, _ct.c_int)),
     ]
 
 

@@ -5,11 +5,11 @@ lanes of 4 or 8 uint64 with 64-bit products built from 32-bit ones
 (pq_w.h, PQ_LANES); the scalar path compiles the same source with unsigned
 __int128.  Both are exact integer arithmetic, so the claim is bit-identity:
 
-* ``_kernels.debug_stage1(level, ...)`` returns stage 1's F = |f| 2^123, sign
+* ``_testing.debug_stage1(level, ...)`` returns stage 1's F = |f| 2^123, sign
   and ok flag; level 0 is the scalar kernels, 1 AVX2, 2 AVX-512.  Every level
   the CPU has must give the same words as level 0 on random and hard inputs,
   for every option.
-* ``_kernels.set_simd(level)`` makes ``rbe`` run the array path at that level
+* ``_testing.set_simd(level)`` makes ``rbe`` run the array path at that level
   (0 = the per-element scalar loop).  Results, including the errors raised,
   must be identical at every level, and equal to the reference.
 
@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import poincare_q64 as pq
-from poincare_q64 import _kernels
+from poincare_q64 import _kernels, _testing
 from poincare_q64 import reference as ref
 
 U64 = np.iinfo(np.uint64).max
@@ -57,7 +57,7 @@ def _inputs(n, seed, toff=0):
 @pytest.fixture(autouse=True)
 def _restore_simd():
     yield
-    _kernels.set_simd(-1)
+    _testing.set_simd(-1)
 
 
 def test_cpu_level_is_reported():
@@ -79,8 +79,8 @@ OPTIONS = [
 def test_block_stage1_equals_scalar_stage1(level, opts):
     toff = opts.get("rot", 0) * 2**60 + opts.get("d_theta", 0) * 2**62
     R, T, i, j = _inputs(3000, seed=len(str(opts)) * 7 + level, toff=toff)
-    want = _kernels.debug_stage1(0, R, T, i, j, **opts)
-    got = _kernels.debug_stage1(level, R, T, i, j, **opts)
+    want = _testing.debug_stage1(0, R, T, i, j, **opts)
+    got = _testing.debug_stage1(level, R, T, i, j, **opts)
     for w, g, name in zip(want, got, ("Fhi", "Flo", "flags")):
         bad = np.flatnonzero(w != g)
         assert bad.size == 0, (
@@ -95,11 +95,11 @@ def test_block_stage1_equals_scalar_stage1(level, opts):
 def test_debug_stage1_rejects_bad_level_or_options():
     R, T, i, j = _inputs(40, seed=1)
     with pytest.raises(ValueError):
-        _kernels.debug_stage1(3, R, T, i, j)
+        _testing.debug_stage1(3, R, T, i, j)
     with pytest.raises(ValueError):
-        _kernels.debug_stage1(0, R, T, i, j, log2_c=4)
+        _testing.debug_stage1(0, R, T, i, j, log2_c=4)
     with pytest.raises(ValueError):
-        _kernels.set_simd(3)
+        _testing.set_simd(3)
 
 
 FORMATS = [
@@ -109,13 +109,13 @@ FORMATS = [
 
 
 def _run(level, R, T, i, j, fmt, opts):
-    _kernels.set_simd(level)
+    _testing.set_simd(level)
     try:
         return ("ok", pq.rbe(R, T, i, j, threads=1, **fmt, **opts))
     except (OverflowError, ValueError) as exc:
         return (type(exc).__name__, str(exc))
     finally:
-        _kernels.set_simd(-1)
+        _testing.set_simd(-1)
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: ",".join(f"{k}={getattr(v, '__name__', v)}" for k, v in f.items()))
@@ -142,11 +142,11 @@ def test_rbe_identical_at_every_simd_level(fmt, opts):
                          ids=["int64-62", "object-64", "float64"])
 def test_rbe_block_path_matches_reference(level, fmt):
     R, T, i, j = _inputs(120, seed=5 + level)
-    _kernels.set_simd(level)
+    _testing.set_simd(level)
     try:
         got = pq.rbe(R, T, i, j, threads=1, **fmt)
     finally:
-        _kernels.set_simd(-1)
+        _testing.set_simd(-1)
     for k in range(len(R)):
         want = ref.rbe(int(R[k]), int(T[k]), int(i[k]), int(j[k]), **fmt)
         assert got[k] == want, (k, int(R[k]), int(T[k]), int(i[k]), int(j[k]), got[k], want)
@@ -160,12 +160,12 @@ def test_overflow_raised_through_the_block_path():
     i = np.arange(n, dtype=np.uint32)
     j = np.zeros(n, dtype=np.uint32)
     for level in [0] + SIMD_LEVELS:
-        _kernels.set_simd(level)
+        _testing.set_simd(level)
         try:
             with pytest.raises(OverflowError, match="int64"):
                 pq.rbe(R, T, i, j, d_r=1, log2_c=-4, frac=62, threads=1)
         finally:
-            _kernels.set_simd(-1)
+            _testing.set_simd(-1)
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -615,12 +615,27 @@ def test_ctypes_status_codes_not_crashes():
 
 def test_capsule_is_the_python_apis_copy_of_the_kernels():
     """One copy per process: the capsule's pointers are the functions the
-    Python API's extension calls (and its debug switch the same switch)."""
+    Python API's extension calls."""
     from poincare_q64 import _kernels
     lib = C.CDLL(_kernels.__file__)
-    for name in ("rbe", "radial", "debug_force_slow_path"):
+    for name in ("rbe", "radial", "rbe_range"):
         exported = C.cast(getattr(lib, "pq_" + name), C.c_void_p).value
         assert C.cast(getattr(capi.ctypes, name), C.c_void_p).value == exported, name
+
+
+def test_public_interface_has_no_test_switch(abi):
+    """The test hooks (src/pq_testing.h, poincare_q64._testing) are private:
+    no public header, capsule field, ctypes/cffi view or .pxd declares one,
+    and the capsule table is version 2, the one that removed
+    debug_force_slow_path."""
+    assert capi.VERSION == capi.PQ_CAPI_VERSION == 2
+    assert not [f for f in capi.CtypesView._fields if "debug" in f]
+    assert not [f for f in abi["types"]["pq_capi"]["fields"] if "debug" in f]
+    assert not [name for name in abi["functions"] if "debug" in name]
+    assert not [name for name in abi["macros"] if "DEBUG" in name]
+    for name in ("c_kernels.pxd", "c_capi.pxd"):
+        with open(os.path.join(os.path.dirname(pq.__file__), name), encoding="utf-8") as fh:
+            assert "debug" not in fh.read(), name
 
 
 def test_capsule_name_and_pointer():
@@ -672,7 +687,7 @@ def test_every_kernel_is_in_the_capsule_table(abi):
     names = list(fields)
     assert names[:2] == ["size", "version"]
     kernels = _header_functions(abi)
-    assert len(kernels) >= 11
+    assert len(kernels) >= 10
     for name in kernels:
         assert fields.get(name[3:]) == _pointer_type(abi["functions"][name]["type"]), (
             f"{name} of poincare_q64.h is missing from pq_capi, or has another type there")

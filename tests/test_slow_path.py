@@ -1,13 +1,13 @@
 """The later paths, forced, and the error bounds of every approximation the
 kernels hand to the rounding test.
 
-* ``_kernels.set_force_slow_path(level)``: level 1 skips stage 1 (the 64-bit
+* ``_testing.set_force_slow_path(level)``: level 1 skips stage 1 (the 64-bit
   table kernels) so the 128-bit path decides; level 2 skips that too so the
   multi-precision path decides; level 3 runs stage 1 with its bounds widened
   2^16-fold so that it defers often.  Results must equal the reference's and
   the normal run's at every level (NUMERICS.md asks for this identity: the
   later paths are otherwise rarely taken, so only forcing them tests them).
-* ``_kernels.debug_approx(which, x, W, log2_c, d_r)`` returns the kernel's
+* ``_testing.debug_approx(which, x, W, log2_c, d_r)`` returns the kernel's
   approximation ``(neg, m, e, err)``.  The claim that Ziv's test relies on is
   ``|exact - (-1)^neg m 2^e| <= err 2^e``; it is checked against mpmath at
   64 W + 200 bits (the radial term exactly, with Fractions).  W = 1 is stage
@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import poincare_q64 as pq
-from poincare_q64 import _kernels
+from poincare_q64 import _testing
 from poincare_q64 import reference as ref
 from conftest import CORE_FORMATS, TWO62, TWO64, U32_MAX, U64_MAX, bits, fmt_id, scaled
 
@@ -34,11 +34,11 @@ from conftest import CORE_FORMATS, TWO62, TWO64, U32_MAX, U64_MAX, bits, fmt_id,
 
 @pytest.fixture(params=[1, 2, 3], ids=["level1", "level2", "level3"])
 def slow_path(request):
-    _kernels.set_force_slow_path(request.param)
+    _testing.set_force_slow_path(request.param)
     try:
         yield request.param
     finally:
-        _kernels.set_force_slow_path(0)
+        _testing.set_force_slow_path(0)
 
 
 def _inputs(n):
@@ -95,9 +95,9 @@ def test_forced_slow_path_matches_reference_and_fast_path(func, fmt, slow_path):
     kind, dtype, frac = fmt
     fkw = {"dtype": dtype} if frac is None else {"dtype": dtype, "frac": frac}
     slow = _call(func, COLS, fkw)
-    _kernels.set_force_slow_path(0)
+    _testing.set_force_slow_path(0)
     fast = _call(func, COLS, fkw)
-    _kernels.set_force_slow_path(slow_path)
+    _testing.set_force_slow_path(slow_path)
     assert [bits(kind, x) for x in slow] == [bits(kind, x) for x in fast]
     want = [bits(kind, _ref(func, r, fkw)) for r in ROWS]
     got = [bits(kind, x) for x in slow]
@@ -140,7 +140,7 @@ def check_approx(which, x, W, log2_c=0, d_r=0, eps=0):
     """|exact - (-1)^neg m 2^e| <= err 2^e; m normalised to 64 W bits for
     W >= 2, a 128-bit fixed-point word for stage 1 (W = 1).
     Returns the error as a fraction of the bound."""
-    neg, m, e, err = _kernels.debug_approx(which, x, W, log2_c, d_r, eps)
+    neg, m, e, err = _testing.debug_approx(which, x, W, log2_c, d_r, eps)
     if W >= 2:
         assert m >> (64 * W - 1) == 1, (which, x, W, hex(m))  # top bit set ...
     assert m < 1 << (64 * max(W, 2))                          # ... of 64 W bits
@@ -249,4 +249,32 @@ def test_debug_approx_radial_stage1_regularised_extremes(log2_c, d_r):
 @pytest.mark.parametrize("W", [1, 2])
 def test_debug_approx_refuses_exact_cases(which, x, W):
     with pytest.raises(ValueError):
-        _kernels.debug_approx(which, x, W)
+        _testing.debug_approx(which, x, W)
+
+
+# ---------------------------------------------------------------------------
+# the hooks act on the kernels the Python API calls
+def test_testing_hooks_are_in_the_loaded_extension():
+    """poincare_q64._testing reaches the hooks through the extension already
+    loaded, so its switches are the ones the Python API's kernels read: the
+    SIMD override it sets is the level _kernels reports, and its library
+    handle resolves pq_rbe to the capsule's pointer."""
+    import ctypes as C
+
+    from poincare_q64 import _kernels, capi
+    best = _kernels.simd_level()
+    try:
+        for level in range(best + 1):
+            _testing.set_simd(level)
+            assert _kernels.simd_level() == level
+    finally:
+        _testing.set_simd(-1)
+    assert _kernels.simd_level() == best
+    assert (C.cast(_testing._lib.pq_rbe, C.c_void_p).value
+            == C.cast(capi.ctypes.rbe, C.c_void_p).value)
+
+
+@pytest.mark.parametrize("level", [-1, 4, 17])
+def test_set_force_slow_path_rejects_other_levels(level):
+    with pytest.raises(ValueError, match="level must be 0, 1, 2 or 3"):
+        _testing.set_force_slow_path(level)

@@ -1,5 +1,20 @@
 /*
- * angular.c -- sin(2 pi T / 2^64) for T not a quarter turn, as a pq_approx.
+ * angular.c -- pq_angular: s = sin(2 pi T' / 2^64), T' = T + rot/16 turn +
+ * d_theta/4 turn, correctly rounded to the output format (poincare_q64.h).
+ *
+ * In order (pq_angular, at the end of this file):
+ *  1. exact cases: at quarter turns (T' mod 2^62 = 0) s is 0 or +-1, and
+ *     by Niven's theorem nowhere else rational; rounded exactly.
+ *  2. stage 1 (pq_fast.h): |s| 2^127 within PQ_FAST_ERR_S = 9 2^41 units
+ *     (absolute error < 2^-82.8), from 64-bit words and tables.
+ *  3. the rounding test (Ziv's, pq_round.h): decided unless a rounding
+ *     midpoint of the format lies within the error; about one input in
+ *     2^17.8 (2 err_S / 2^63) fails it at frac 64.
+ *  4. the accurate path (ziv.c): the 128-bit path below (relative error
+ *     < 2^-116), then the multi-precision series at 256..2048 bits.
+ * s is irrational past step 1, hence never a midpoint: step 4 ends.
+ * Errors: PQ_EDOM (bad arguments), PQ_EOVERFLOW, PQ_EUNDECIDED (never seen).
+ * The approximations (pq_sin_turn) also serve modulation and rbe.
  *
  * Reduction (exact, integer): quadrant q = T >> 62, u = T mod 2^62 (u != 0).
  * Quadrants 1 and 3 use sin(pi/2 + x) = sin(pi/2 - x), so with
@@ -26,7 +41,10 @@
  * in 2^50 evaluations) or when forced for testing.
  */
 #include "pq_internal.h"
+#include "pq_fast.h"
+#include "pq_round.h"
 #include "pq_tables.h"
+#include "pq_testing.h"
 
 #define M62 ((1ULL << 62) - 1)
 
@@ -186,34 +204,22 @@ void pq_sin_turn(uint64_t T, int W, pq_approx *out) {
         sin_slow(T, W, out);
 }
 
-void pq_phi_approx(uint32_t H, int W, pq_approx *o) {
-    pq_approx s;
-    pq_sin_turn((uint64_t)H << 32, W, &s);
-    /* |s| in Q1.(64W-1): shift right by sh = -(e + 64W - 1) >= 1 */
-    int64_t sh = -(s.e + 64 * (int64_t)W - 1);
-    limb S[PQ_MPN_MAX], one[PQ_MPN_MAX];
-    pq_mpn_shr(S, W, s.m, W, sh);
-    if (W == 2) { /* |s|/10 as a product with round(2^128/10): +0.25 unit */
-        u128 q = pq_mulhi(pq_u128(S[1], S[0]), tbl(PQ_TENTH));
-        S[0] = (limb)q;
-        S[1] = (limb)(q >> 64);
-    } else {
-        pq_mpn_divrem_1(S, S, W, 10); /* floor(|s| / 10) */
+static void sin_approx(const void *ctx, int W, pq_approx *out) {
+    pq_sin_turn(*(const uint64_t *)ctx, W, out);
+}
+
+int pq_angular(uint64_t T, const pq_params *p, pq_format fmt, pq_value *out) {
+    if (!p || !out || !pq_angle_ok(p) || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
+    uint64_t Tp = pq_turn_prime(T, p);
+    if ((Tp << 2) == 0) { /* quarter turn: s = 0, 1, 0, -1 exactly */
+        int s = pq_sin_quarter(Tp);
+        return pq_round_small_ratio(s < 0, (uint64_t)(s != 0), 1, fmt, out);
     }
-    pq_mpn_zero(one, W);
-    one[W - 1] = 1ULL << 63;
-    if (s.neg)
-        pq_mpn_sub(o->m, one, S, W);
-    else
-        pq_mpn_add(o->m, one, S, W);
-    o->n = W;
-    o->neg = 0;
-    o->zero = 0;
-    o->e = -(64 * (int64_t)W - 1);
-    /* |s| truncated: 1 + err_s 2^-sh <= 1 + err_s/2 units; /10 and floor:
-     * 1.1 + err_s/20 (1.35 + err_s/20 with the 2^128/10 product)
-     * <= 3 + floor(err_s/16).  The normalising shift (phi < 1)
-     * doubles it. */
-    o->err = 3 + (s.err >> 4);
-    pq_approx_normalize(o);
+    if (!pq_force_slow) {
+        int neg;
+        u128 S = pq_fast_sin(Tp, &neg); /* | |s| 2^127 - S | <= PQ_FAST_ERR_S */
+        int rc = pq_round_u128(neg, S, -127, PQ_FAST_ERR_S << pq_fast_err_shift, fmt, out);
+        if (rc != PQ_RETRY) return rc; /* Ziv's test passed (or overflow) */
+    }
+    return pq_ziv(sin_approx, &Tp, fmt, out);
 }

@@ -23,7 +23,6 @@ static const pq_capi table = {
     .seed64_pack = pq_seed64_pack,
     .seed64_unpack = pq_seed64_unpack,
     .rbe_seed64 = pq_rbe_seed64,
-    .debug_force_slow_path = pq_debug_force_slow_path,
 };
 
 const pq_capi *pq_capi_table(void) { return &table; }

@@ -7,11 +7,7 @@
  * arrays of at most PQ_MPN_MAX limbs).
  */
 #include "pq_internal.h"
-
-/* Testing only: how often the rare add-back step of pq_mpn_divrem ran, so a
- * test can prove its inputs exercise it.  Not synchronised (tests are
- * single-threaded). */
-unsigned long pq_mpn_addback_count = 0;
+#include "pq_testing.h"
 
 void pq_mpn_zero(limb *r, int n) {
     for (int k = 0; k < n; k++) r[k] = 0;
@@ -166,8 +162,15 @@ int pq_mpn_lowbits_nonzero(const limb *a, int an, int64_t s) {
  * the same amount), then produce one quotient limb per step: estimate from
  * the top two remainder limbs over the top divisor limb, refine with the
  * second divisor limb (the estimate is then at most one too large), and
- * correct by adding back when the multiply-subtract borrows. */
-void pq_mpn_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int bn) {
+ * correct by adding back when the multiply-subtract borrows.  The add-back
+ * runs with probability about 2^-64 per quotient limb, so a test must show
+ * that its inputs reach it: addbacks, when not NULL, counts them.  It is a
+ * pointer to the caller's counter, not a global, so that the kernels keep
+ * no state and threads share nothing; the two callers below are inlined
+ * with a constant addbacks, so the production copy has no counting at all. */
+static inline __attribute__((always_inline)) void divrem(limb *q, limb *r, const limb *a, int an,
+                                                         const limb *b, int bn,
+                                                         unsigned long *addbacks) {
     limb un[PQ_MPN_MAX + 1], vn[PQ_MPN_MAX];
     int s = __builtin_clzll(b[bn - 1]);
 
@@ -206,7 +209,7 @@ void pq_mpn_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int b
             un[jq + bn] = d;
         }
         if (borrow) { /* qhat was one too large: add vn back */
-            pq_mpn_addback_count++;
+            if (addbacks) (*addbacks)++;
             qhat--;
             limb c = pq_mpn_add(un + jq, un + jq, vn, bn);
             un[jq + bn] += c;
@@ -215,4 +218,13 @@ void pq_mpn_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int b
     }
     /* remainder = un[0 .. bn-1] >> s */
     pq_mpn_shr(r, bn, un, bn + 1, s);
+}
+
+void pq_mpn_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int bn) {
+    divrem(q, r, a, an, b, bn, NULL);
+}
+
+void pq_mpn_divrem_counted(limb *q, limb *r, const limb *a, int an, const limb *b, int bn,
+                           unsigned long *addbacks) {
+    divrem(q, r, a, an, b, bn, addbacks);
 }

@@ -18,7 +18,9 @@
  *
  * Thread safety: every function is pure (no global state, no allocation),
  * reentrant and callable from any number of threads at once, with or without
- * the GIL.  The only global is the test switch pq_debug_force_slow_path().
+ * the GIL.  Results depend only on the arguments, never on the thread, the
+ * CPU's instruction set (which SIMD code runs is detected once, atomically)
+ * or an earlier call.
  *
  * Errors are returned as status codes (PQ_OK on success); on error *out is
  * left unchanged.  Nothing here aborts, prints or allocates.  An argument
@@ -177,16 +179,6 @@ void pq_seed64_unpack(uint64_t word, pq_seed64_fields *f);
  * basis is defined), else as pq_rbe. */
 int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps,
                   pq_format fmt, pq_value *out);
-
-/* ---- testing ------------------------------------------------------------
- * level 0: normal.  level 1: every evaluation skips stage 1 (the 64-bit
- * table kernels) and starts at the 128-bit series path.  level 2: it skips
- * that too and is decided by the multi-precision path.  level 3: stage 1
- * runs with its error bounds widened 2^16-fold, so it defers often to the
- * later paths.  Results must be identical at every level.  Not for production use: it is a process-wide
- * switch (not synchronised: set it while no other thread evaluates) and slows
- * evaluation 10-1000x.  Other levels act as 0. */
-void pq_debug_force_slow_path(int level);
 
 #ifdef __cplusplus
 }

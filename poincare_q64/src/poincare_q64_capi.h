@@ -22,9 +22,17 @@
  * extension can detect an old library): fields are only ever appended, never
  * reordered, retyped or removed.  `size` is sizeof(pq_capi) of the library
  * that filled the table and `version` its PQ_CAPI_VERSION, which rises by one
- * whenever fields are appended.  Before using a field newer than version 1,
+ * whenever the table changes.  Before using a field newer than version 2,
  * test PQ_CAPI_HAS(api, field).  The frozen layout is checked by
  * tests/abi/abi.json (tests/test_embedding.py).
+ *
+ * The one exception, a deliberate break in a 0.x release: version 2
+ * (poincare_q64 0.2.0) removed version 1's last field, debug_force_slow_path,
+ * because a test switch does not belong in the public interface (see
+ * CHANGELOG.md).  A module built against version 1 sees a table smaller than
+ * its own sizeof(pq_capi) and must refuse it (pq_import_capi in c_capi.pxd
+ * and examples/c/capsule_ext.c do); rebuilt against this header it works
+ * unchanged unless it called that field.
  */
 #ifndef POINCARE_Q64_CAPI_H
 #define POINCARE_Q64_CAPI_H
@@ -35,7 +43,7 @@
 extern "C" {
 #endif
 
-#define PQ_CAPI_VERSION 1
+#define PQ_CAPI_VERSION 2
 #define PQ_CAPI_CAPSULE_NAME "poincare_q64.capi.capsule"
 
 typedef struct pq_capi {
@@ -55,7 +63,6 @@ typedef struct pq_capi {
     void (*seed64_unpack)(uint64_t word, pq_seed64_fields *f);
     int (*rbe_seed64)(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format fmt,
                       pq_value *out);
-    void (*debug_force_slow_path)(int level);
 } pq_capi;
 
 /* True when the table `api` (from a possibly older library) has `field`. */

@@ -5,7 +5,7 @@
  * 64-bit words and 128-bit products only.  Each kernel returns a fixed-point
  * value and a constant absolute error bound; the caller rounds with Ziv's
  * test (pq_round_u128), and when the test fails it goes on to the 128-bit
- * series path (W = 2) and the multi-precision path (rbe.c).  The bounds are
+ * series path (W = 2) and the multi-precision path (ziv.c).  The bounds are
  * derived in docs/spec.md, "Stage 1"; the constants below are those
  * derivations rounded up, and tests/test_slow_path.py checks them against
  * mpmath.  Absolute errors are below 2^-81.5 for f = g s phi, so the test
@@ -230,6 +230,19 @@ PQ_INLINE int pq_fast_radial(uint64_t R, uint64_t E, int log2_c, int d_r, u128 *
 }
 PQ_INLINE u128 pq_fast_f123(u128 G, u128 S, u128 PHI) {
     return pq_w_to_u128(pq_fast_f123_w(pq_u128_w(G), pq_u128_w(S), pq_u128_w(PHI)));
+}
+/* rbe's stage 1 for T' = Tp and H with neither s nor phi exact:
+ * F = |f| 2^123 = mulhi3(mulhi3(G, S), PHI) within PQ_FAST_ERR_F, and its
+ * sign; 0 when the Newton residual check fails (then F is not set).  One
+ * definition for rbe.c and the stage-1 test hook (pq_testing.c). */
+PQ_INLINE int pq_fast_rbe(uint64_t R, uint64_t Tp, uint32_t H, const pq_params *p, u128 *F,
+                          int *neg) {
+    u128 G;
+    int ng, ns;
+    if (pq_fast_radial(R, p->eps, p->log2_c, p->d_r, &G, &ng) != PQ_OK) return 0;
+    *F = pq_fast_f123(G, pq_fast_sin(Tp, &ns), pq_fast_phi(H));
+    *neg = ng ^ ns;
+    return 1;
 }
 #endif
 

@@ -79,7 +79,6 @@ int pq_mpn_lowbits_nonzero(const limb *a, int an, int64_t s);
 /* Division: q = floor(a / b), r = a mod b.  q has an - bn + 1 limbs, r has bn
  * limbs; b[bn-1] != 0; an >= bn; an <= PQ_MPN_MAX. */
 void pq_mpn_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int bn);
-extern unsigned long pq_mpn_addback_count; /* testing */
 
 /* ---- approximations and rounding ---------------------------------------- */
 typedef struct pq_approx {
@@ -105,6 +104,33 @@ void pq_ratio_approx(int neg, const limb *num, int nn, const limb *den, int dn, 
 void pq_approx_mul(pq_approx *a, const pq_approx *b);
 /* Normalise: shift m so its top bit is set, scaling err with it. */
 void pq_approx_normalize(pq_approx *a);
+/* Exact value of a rational factor as num/den with num, den < 2^64. */
+static inline int pq_round_small_ratio(int neg, uint64_t num, uint64_t den, pq_format fmt,
+                                       pq_value *out) {
+    limb n = num, d = den;
+    return pq_round_ratio(neg, &n, 1, &d, 1, fmt, out);
+}
+
+/* ---- the accurate path (ziv.c) -------------------------------------------
+ * f(ctx, W, out) approximates an irrational value to W limbs with a proven
+ * err; pq_ziv rounds it at W = 2 (the 128-bit path), then W = 4, 8, 16, 32,
+ * until Ziv's test decides, and reports PQ_EUNDECIDED past 2048 bits. */
+typedef void (*pq_approx_fn)(const void *ctx, int W, pq_approx *out);
+int pq_ziv(pq_approx_fn f, const void *ctx, pq_format fmt, pq_value *out);
+
+/* ---- arguments ----------------------------------------------------------- */
+static inline int pq_radial_ok(const pq_params *p) {
+    return p->log2_c >= -4 && p->log2_c <= 3 && (p->d_r == 0 || p->d_r == 1);
+}
+static inline int pq_angle_ok(const pq_params *p) {
+    return p->rot >= 0 && p->rot <= 15 && p->d_theta >= 0 && p->d_theta <= 3;
+}
+static inline int pq_params_ok(const pq_params *p) { return pq_radial_ok(p) && pq_angle_ok(p); }
+/* T' = T + rot/16 turn + d_theta/4 turn: the derivative of order d_theta of
+ * sin is sin shifted by d_theta quarter turns */
+static inline uint64_t pq_turn_prime(uint64_t T, const pq_params *p) {
+    return T + ((uint64_t)p->rot << 60) + ((uint64_t)p->d_theta << 62); /* mod 2^64 */
+}
 
 /* ---- stage 1: 64-bit table kernels (pq_fast.h) ---------------------------
  * Fixed-point results with constant absolute error bounds, derived in
@@ -154,32 +180,19 @@ typedef struct pq_round_plan {
     uint64_t mask_hi, mask_lo, half_hi, half_lo, err, maxlz;
     int kind, s;
 } pq_round_plan;
+/* The block's inputs: elements k0 .. k0 + n - 1 of a's R, T, i, j, read in
+ * place for a full block of unit strides, else copied, with valid inputs up
+ * to the next multiple of 8 (the lanes run in whole groups). */
+void pq_block_inputs(pq_block *b, const pq_columns *a, size_t k0, size_t n);
 /* the lane code (rbe_block_avx2.c, rbe_block_avx512.c): n rounded up to
  * whole groups of lanes, so the block must hold valid inputs up to there */
 void pq_block_stage1_avx2(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
 void pq_block_stage1_avx512(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
-/* 0 none, 1 AVX2, 2 AVX-512: the SIMD code pq_block_stage1 runs */
+/* 0 none, 1 AVX2, 2 AVX-512: the SIMD code pq_block_stage1 runs, chosen
+ * from the CPU on first use */
 int pq_block_level(void);
-/* Testing: run level (0 = none: the scalar loop) instead of the CPU's best,
- * -1 = back to the CPU's best; PQ_EDOM if the CPU lacks it.  Not
- * synchronised: set it while no other thread evaluates. */
-int pq_debug_set_simd(int level);
-/* Testing: F = |f| 2^123 of stage 1 as Fhi:Flo and flags (bit 0 the sign,
- * bit 1 ok; F = 0 when not ok) for n elements, through the scalar kernels
- * (level 0) or the block code at that SIMD level; PQ_EDOM if the CPU lacks
- * it or p is invalid. */
-int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, const uint32_t *i,
-                    const uint32_t *j, const pq_params *p, uint64_t *Fhi, uint64_t *Flo,
-                    uint8_t *flags);
 
 /* ---- kernels used across files ------------------------------------------ */
-/* Testing: 0 = normal; 1 = skip stage 1 (start at the 128-bit path);
- * 2 = skip stage 1 and the 128-bit path (start at the multi-precision path).
- * pq_fast_err_shift (level 3: 16) widens stage 1's bounds 2^16-fold so that
- * its rounding test fails often and the hand-over is exercised. */
-extern int pq_force_slow;
-extern int pq_fast_err_shift;
-
 /* g as an exact ratio: num/den with sign; sizes written to *nn, *dn. */
 #define PQ_RADIAL_LIMBS 12
 void pq_radial_ratio(uint64_t R, const pq_params *p, int *neg, limb *num, int *nn, limb *den,
@@ -190,18 +203,17 @@ void pq_radial_approx(uint64_t R, const pq_params *p, int W, pq_approx *out);
 /* sin(2 pi T / 2^64) for T with T mod 2^62 != 0 (irrational): W == 2 is the
  * table path, W > 2 the multi-precision series. */
 void pq_sin_turn(uint64_t T, int W, pq_approx *out);
-/* phi for H with H mod 2^30 != 0. */
+/* phi for H with H mod 2^30 != 0 (modulation.c). */
 void pq_phi_approx(uint32_t H, int W, pq_approx *out);
 /* Exact value of a quarter-turn sine, T mod 2^62 == 0: -1, 0 or 1. */
 static inline int pq_sin_quarter(uint64_t T) {
     static const int v[4] = {0, 1, 0, -1};
     return v[T >> 62];
 }
-
-/* Testing: which = 0 sin(2 pi x/2^64), 1 phi(H = x), 2 radial g(R = x)
- * (eps, log2_c and d_r as given); W = 1 is stage 1 (m receives 2 limbs,
- * not normalised), W >= 2 the series paths (m receives W limbs). */
-int pq_debug_approx(int which, uint64_t x, int W, uint64_t eps, int log2_c, int d_r, int *neg,
-                    limb *m, int64_t *e, uint64_t *err);
+/* phi at H mod 2^30 == 0 is 1 + sin(2 pi H/2^32)/10 with the sine 0, 1, 0
+ * or -1: this returns its numerator over 10 (10, 11, 10, 9). */
+static inline uint64_t pq_phi_exact_num(uint32_t H) {
+    return (uint64_t)(10 + pq_sin_quarter((uint64_t)H << 32));
+}
 
 #endif /* PQ_INTERNAL_H */

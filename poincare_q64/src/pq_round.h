@@ -1,8 +1,9 @@
 /*
  * pq_round.h -- the output step shared by round.c and the inline stage-1
- * path (rbe.c, radial.c): writing an integer or float result, and Ziv's
- * test on a 128-bit approximation.  Inline so that the common path of an
- * evaluation is one function with no calls.
+ * path of every entry point (radial.c, angular.c, modulation.c, rbe.c):
+ * writing an integer or float result, and Ziv's test on a 128-bit
+ * approximation.  Inline so that the common path of an evaluation is one
+ * function with no calls.
  *
  * Float results are built as X * 2^q with X < 2^(p+1) and 2^q an exact
  * power of two, so the conversion itself never rounds.

@@ -1,5 +1,19 @@
 /*
- * radial.c -- g(r~) = 2 r~ / (1 + c r~^2) and its r-derivative, exactly.
+ * radial.c -- pq_radial: g(r~) = 2 r~ / (1 + c r~^2), or its r-derivative,
+ * correctly rounded to the output format (poincare_q64.h).
+ *
+ * In order (pq_radial, at the end of this file):
+ *  1. g is rational for every input (below), so there is no irrational
+ *     case: an exact division decides every rounding, ties included.
+ *  2. stage 1 (pq_fast.h) first, for speed: |g| 2^126 within
+ *     PQ_FAST_ERR_G0 = 2^35 + 2^23 units (eps = 0, d_r = 0; absolute error
+ *     < 2^-90.9) or PQ_FAST_ERR_G1 = 2^36 + 2^24 (otherwise, < 2^-89.9),
+ *     unless the Newton check of its reciprocal fails.
+ *  3. the rounding test (Ziv's, pq_round.h): a tie or a near-tie fails it.
+ *  4. the exact path: g = num/den rounded from the remainder of one
+ *     division (round.c).
+ * Errors: PQ_EDOM (bad arguments), PQ_EOVERFLOW (int64 range).
+ * pq_radial_ratio and pq_radial_approx also serve rbe.
  *
  * With r = R/2^64, epsilon = E/2^64 and c = 2^k:
  *   r~ = r / (1 + epsilon r) = R 2^64 / D,      D = 2^128 + E R   (< 2^129)
@@ -14,10 +28,7 @@
 #include "pq_internal.h"
 #include "pq_fast.h"
 #include "pq_round.h"
-
-static int params_ok(const pq_params *p) {
-    return p->log2_c >= -4 && p->log2_c <= 3 && (p->d_r == 0 || p->d_r == 1);
-}
+#include "pq_testing.h"
 
 void pq_radial_ratio(uint64_t R, const pq_params *p, int *neg, limb *num, int *nn, limb *den,
                      int *dn) {
@@ -80,10 +91,10 @@ void pq_radial_approx(uint64_t R, const pq_params *p, int W, pq_approx *out) {
 int pq_radial(uint64_t R, const pq_params *p, pq_format fmt, pq_value *out) {
     limb num[PQ_RADIAL_LIMBS], den[PQ_RADIAL_LIMBS];
     int nn, dn, neg;
-    if (!p || !out || !params_ok(p) || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
+    if (!p || !out || !pq_radial_ok(p) || pq_format_check(fmt) != PQ_OK) return PQ_EDOM;
     if (!pq_force_slow) {
-        /* stage 1; a tie or a near-tie fails Ziv's test and is decided
-         * exactly below */
+        /* | |g| 2^126 - G | <= pq_fast_err_g; a tie or a near-tie fails
+         * Ziv's test and is decided exactly below */
         u128 G;
         int rc = pq_fast_radial(R, p->eps, p->log2_c, p->d_r, &G, &neg);
         if (rc == PQ_OK)

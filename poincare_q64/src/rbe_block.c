@@ -6,15 +6,19 @@
  * AVX2 (rbe_block_avx2.c) or 8 of AVX-512 (rbe_block_avx512.c), products
  * from 32 x 32-bit vpmuludq.  The arithmetic is exact, so every lane
  * computes the same F = |g s phi| 2^123, sign and Newton check as the
- * scalar stage 1 of rbe.c: the block path decides the same elements with
- * the same results, and leaves the same ones (failed rounding test, exact
- * cases, results that do not fit) to the scalar path.  The instruction set
- * is chosen once, from the CPU (AVX-512, else AVX2, else none: the caller
- * then uses its scalar loop); pq_debug_set_simd overrides it for tests.
+ * scalar stage 1 of rbe.c (pq_fast_rbe): the block path decides the same
+ * elements with the same results, and leaves the same ones (failed rounding
+ * test, exact cases, results that do not fit) to the scalar path.  The instruction set
+ * is chosen from the CPU on first use (AVX-512, else AVX2, else none: the
+ * caller then uses its scalar loop); the test hook pq_debug_set_simd
+ * (pq_testing.c) overrides it.  The choice is one int read and written
+ * with relaxed atomics: threads that race on the first use each compute
+ * and store the same value, so there is no data race and no lock.
  * The lane files need gcc (`#pragma GCC target` around the intrinsics);
  * other compilers, other CPUs and -DPQ_NO_SIMD build the scalar loop only.
  */
 #include "pq_internal.h"
+#include "pq_testing.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PQ_NO_SIMD)
 #define PQ_HAVE_SIMD 1
@@ -23,7 +27,7 @@
 #endif
 
 #if PQ_HAVE_SIMD
-static int simd_level = -1; /* -1 = not chosen yet */
+static int simd_level = -1; /* -1 = not chosen yet; only atomic accesses */
 
 static int cpu_level(void) {
     __builtin_cpu_init();
@@ -48,16 +52,45 @@ int pq_block_level(void) {
 #endif
 }
 
-int pq_debug_set_simd(int level) {
+int pq_block_cpu_level(void) {
 #if PQ_HAVE_SIMD
-    int cpu = cpu_level();
-    if (level < 0) level = cpu;
-    if (level > cpu) return PQ_EDOM;
-    __atomic_store_n(&simd_level, level, __ATOMIC_RELAXED);
-    return PQ_OK;
+    return cpu_level();
 #else
-    return level <= 0 ? PQ_OK : PQ_EDOM;
+    return 0;
 #endif
+}
+
+void pq_block_set_level(int level) {
+#if PQ_HAVE_SIMD
+    __atomic_store_n(&simd_level, level, __ATOMIC_RELAXED);
+#else
+    (void)level;
+#endif
+}
+
+void pq_block_inputs(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
+    if (n == PQ_BLOCK && a->s_R == 1 && a->s_T == 1 && a->s_i == 1 && a->s_j == 1) {
+        b->R = a->R + k0; /* read in place */
+        b->T = a->T + k0;
+        b->i = a->i + k0;
+        b->j = a->j + k0;
+    } else {
+        for (size_t m = 0; m < n; m++) {
+            size_t k = k0 + m;
+            b->Rc[m] = a->R[k * a->s_R];
+            b->Tc[m] = a->T[k * a->s_T];
+            b->ic[m] = a->i[k * a->s_i];
+            b->jc[m] = a->j[k * a->s_j];
+        }
+        for (size_t m = n; m < PQ_BLOCK && m % 8 != 0; m++) {
+            b->Rc[m] = b->Tc[m] = 1;
+            b->ic[m] = b->jc[m] = 0;
+        }
+        b->R = b->Rc;
+        b->T = b->Tc;
+        b->i = b->ic;
+        b->j = b->jc;
+    }
 }
 
 int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {

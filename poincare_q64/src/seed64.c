@@ -1,7 +1,14 @@
 /*
- * seed64.c -- the 64-bit seed of source 002, most significant field first:
+ * seed64.c -- the 64-bit seed of source 002 (pq_seed64_pack, _unpack) and
+ * pq_rbe_seed64, rbe of the point a seed names (poincare_q64.h).
+ *
+ * Layout, most significant field first:
  *   r:20 | theta:24 | basis:4 | d_theta:2 | d_r:1 | rot:4 | log2_c:3 | reserved:6
- * log2_c is 3-bit two's complement (0b100..0b111 = -4..-1).
+ * log2_c is 3-bit two's complement (0b100..0b111 = -4..-1).  pack checks
+ * every field (PQ_EDOM, word unchanged); unpack is total.  pq_rbe_seed64 is
+ * pq_rbe at R = r 2^44, T = theta 2^40 (r and theta are the top bits of the
+ * Q0.64 inputs) with the seed's options; only basis 0 (the sine) is
+ * defined, any other is PQ_EDOM.
  */
 #include "pq_internal.h"
 
@@ -37,4 +44,13 @@ void pq_seed64_unpack(uint64_t word, pq_seed64_fields *f) {
     f->rot = (int32_t)FIELD(word, SHIFT_ROT, 4);
     f->log2_c = (int32_t)c - ((c & 4) ? 8 : 0);
     f->reserved = (int32_t)FIELD(word, 0, 6);
+}
+
+int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format fmt,
+                  pq_value *out) {
+    pq_seed64_fields f;
+    pq_seed64_unpack(word, &f);
+    if (f.basis != 0) return PQ_EDOM; /* only the sine basis is defined */
+    pq_params p = {eps, f.log2_c, f.d_r, f.rot, f.d_theta};
+    return pq_rbe((uint64_t)f.r << 44, (uint64_t)f.theta << 40, i, j, &p, fmt, out);
 }

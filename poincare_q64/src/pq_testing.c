@@ -1,0 +1,124 @@
+/*
+ * pq_testing.c -- the test switches and hooks declared in pq_testing.h
+ * (private: not in poincare_q64.h, the capsule table or the frozen ABI).
+ *
+ * Each hook calls the production code it tests, never a copy of it: the
+ * stage-1 kernels of pq_fast.h, the series paths of angular.c, modulation.c
+ * and radial.c, the block code of rbe_block.c and Knuth's division of
+ * mpn.c.  The switches are the only writable globals of the kernels (with
+ * rbe_block.c's SIMD level): read by every entry point, written only here,
+ * and only while no thread evaluates (pq_testing.h).
+ */
+#include "pq_internal.h"
+#include "pq_fast.h"
+#include "pq_hash.h"
+#include "pq_testing.h"
+
+int pq_force_slow = 0;
+int pq_fast_err_shift = 0;
+
+void pq_debug_force_slow_path(int level) {
+    pq_force_slow = (level == 1 || level == 2) ? level : 0;
+    pq_fast_err_shift = level == 3 ? 16 : 0;
+}
+
+int pq_debug_set_simd(int level) {
+    int cpu = pq_block_cpu_level();
+    if (level < 0) level = cpu;
+    if (level > cpu) return PQ_EDOM;
+    pq_block_set_level(level);
+    return PQ_OK;
+}
+
+/* ---- an approximation and its bound ------------------------------------ */
+int pq_debug_approx(int which, uint64_t x, int W, uint64_t eps, int log2_c, int d_r, int *neg,
+                    limb *m, int64_t *e, uint64_t *err) {
+    pq_approx a;
+    pq_params p = {eps, log2_c, d_r, 0, 0};
+    if (W < 1 || W > PQ_W_MAX || !pq_radial_ok(&p)) return PQ_EDOM;
+    if (which == 0 && (x << 2) == 0) return PQ_EDOM;
+    if (which == 1 && (((uint32_t)x << 2) == 0 || x >> 32)) return PQ_EDOM;
+    if (which < 0 || which > 2) return PQ_EDOM;
+    if (W == 1) {
+        u128 v;
+        *neg = 0;
+        if (which == 0) {
+            v = pq_fast_sin(x, neg);
+            *e = -127;
+            *err = PQ_FAST_ERR_S;
+        } else if (which == 1) {
+            v = pq_fast_phi((uint32_t)x);
+            *e = -126;
+            *err = PQ_FAST_ERR_PHI;
+        } else {
+            if (x == 0 || pq_fast_radial(x, eps, log2_c, d_r, &v, neg) != PQ_OK) return PQ_EDOM;
+            *e = -126;
+            *err = pq_fast_err_g(eps, d_r);
+        }
+        m[0] = (limb)v;
+        m[1] = (limb)(v >> 64);
+        return PQ_OK;
+    }
+    if (which == 0)
+        pq_sin_turn(x, W, &a);
+    else if (which == 1)
+        pq_phi_approx((uint32_t)x, W, &a);
+    else {
+        pq_radial_approx(x, &p, W, &a);
+        if (a.zero) return PQ_EDOM;
+    }
+    *neg = a.neg;
+    pq_mpn_copy(m, a.m, W);
+    *e = a.e;
+    *err = a.err;
+    return PQ_OK;
+}
+
+/* ---- stage 1's F through the scalar kernels or the block ---------------- */
+int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, const uint32_t *i,
+                    const uint32_t *j, const pq_params *p, uint64_t *Fhi, uint64_t *Flo,
+                    uint8_t *flags) {
+    if (!p || !pq_params_ok(p)) return PQ_EDOM;
+    if (level == 0) {
+        for (size_t k = 0; k < n; k++) {
+            uint64_t Tp = pq_turn_prime(T[k], p);
+            uint32_t H = pq_hash(i[k], j[k]);
+            u128 F = 0;
+            int neg = 0;
+            int ok = (Tp << 2) != 0 && (H << 2) != 0 && pq_fast_rbe(R[k], Tp, H, p, &F, &neg);
+            if (!ok) F = 0, neg = 0;
+            Fhi[k] = (uint64_t)(F >> 64);
+            Flo[k] = (uint64_t)F;
+            flags[k] = (uint8_t)(neg | (ok << 1));
+        }
+        return PQ_OK;
+    }
+    int saved = pq_block_level();
+    if (pq_debug_set_simd(level) != PQ_OK) return PQ_EDOM;
+    pq_block b;
+    pq_columns cols = {R, T, i, j, NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 1, 0, 0, 0, 0, 0};
+    for (size_t k0 = 0; k0 < n; k0 += PQ_BLOCK) {
+        size_t m = n - k0 < PQ_BLOCK ? n - k0 : PQ_BLOCK;
+        pq_block_inputs(&b, &cols, k0, m);
+        pq_block_stage1(&b, m, p, (pq_format){PQ_KIND_INT64, 62});
+        for (size_t k = 0; k < m; k++) {
+            int ok = (int)b.ok[k];
+            Fhi[k0 + k] = ok ? b.Fhi[k] : 0;
+            Flo[k0 + k] = ok ? b.Flo[k] : 0;
+            flags[k0 + k] = (uint8_t)(((int)b.neg[k] & ok) | (ok << 1));
+        }
+    }
+    pq_debug_set_simd(saved);
+    return PQ_OK;
+}
+
+/* ---- Knuth's division with its add-backs counted ------------------------ */
+int pq_debug_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int bn,
+                    unsigned long *addbacks) {
+    if (!q || !r || !a || !b || !addbacks || bn < 1 || bn > an || an > PQ_MPN_MAX ||
+        b[bn - 1] == 0)
+        return PQ_EDOM;
+    *addbacks = 0;
+    pq_mpn_divrem_counted(q, r, a, an, b, bn, addbacks);
+    return PQ_OK;
+}

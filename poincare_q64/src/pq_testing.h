@@ -1,0 +1,75 @@
+/*
+ * pq_testing.h -- the kernels' test switches and hooks.  PRIVATE: not part
+ * of the public C interface (poincare_q64.h), of the capsule table or of
+ * the frozen ABI (tests/abi/abi.json); they may change in any release.
+ *
+ * Why they exist: the later paths of every kernel (the 128-bit path and the
+ * multi-precision path) decide about one evaluation in 2^17 and one in 2^50,
+ * so random inputs never test them.  The switches force them; the hooks
+ * expose each approximation and its error bound, so that the test suite
+ * checks every stated bound against mpmath and every path against the
+ * others, bit for bit.  Python reaches the hooks through
+ * poincare_q64/_testing.py (ctypes on the loaded extension, so they act on
+ * the very kernels the Python API calls).
+ *
+ * Thread safety: the two switches and the SIMD override are process-wide
+ * and not synchronised.  Set them only while no thread evaluates; the
+ * kernels only read them.  The hooks themselves keep no state.
+ */
+#ifndef PQ_TESTING_H
+#define PQ_TESTING_H
+
+#include "pq_internal.h"
+
+/* ---- switches (defined in pq_testing.c, read by the kernels) ------------
+ * pq_force_slow: 0 normal; 1 skip stage 1 (start at the 128-bit path);
+ * 2 skip stage 1 and the 128-bit path (start at the multi-precision path).
+ * pq_fast_err_shift: 16 at level 3, widening stage 1's bounds 2^16-fold so
+ * that its rounding test fails often and the hand-over is exercised. */
+extern int pq_force_slow;
+extern int pq_fast_err_shift;
+
+/* level 0: normal.  1: every evaluation skips stage 1 (the 64-bit table
+ * kernels).  2: it also skips the 128-bit path and is decided by the
+ * multi-precision path.  3: stage 1 runs with its error bounds widened
+ * 2^16-fold, so it often defers to the later paths.  Other levels act as 0.
+ * Results are identical at every level; evaluation is 10-1000x slower. */
+void pq_debug_force_slow_path(int level);
+
+/* Run rbe's array path at SIMD level (0 = none: the scalar loop, 1 AVX2,
+ * 2 AVX-512) instead of the CPU's best; -1 = back to the CPU's best.
+ * PQ_EDOM if the CPU (or the build) lacks the level. */
+int pq_debug_set_simd(int level);
+
+/* F = |f| 2^123 of rbe's stage 1 as Fhi:Flo and flags (bit 0 the sign,
+ * bit 1 ok; F = 0 when not ok) for n elements, through the scalar kernels
+ * (level 0) or the block code at that SIMD level; PQ_EDOM if the CPU lacks
+ * it or p is invalid.  Levels 1 and 2 set the SIMD override for the call. */
+int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, const uint32_t *i,
+                    const uint32_t *j, const pq_params *p, uint64_t *Fhi, uint64_t *Flo,
+                    uint8_t *flags);
+
+/* An approximation and its bound: which = 0 sin(2 pi x/2^64), 1 phi(H = x),
+ * 2 radial g(R = x) (eps, log2_c and d_r as given); W = 1 is stage 1 (m
+ * receives 2 limbs, not normalised), W >= 2 the series paths (m receives W
+ * limbs).  The claim under test: |exact - (-1)^neg m 2^e| <= err 2^e.
+ * PQ_EDOM for an exact case (no approximation) or bad arguments. */
+int pq_debug_approx(int which, uint64_t x, int W, uint64_t eps, int log2_c, int d_r, int *neg,
+                    limb *m, int64_t *e, uint64_t *err);
+
+/* pq_mpn_divrem (q: an - bn + 1 limbs, r: bn limbs), and in *addbacks how
+ * often its rare add-back step ran, so that a test can show its inputs
+ * reach it.  PQ_EDOM unless 1 <= bn <= an <= PQ_MPN_MAX and b[bn-1] != 0. */
+int pq_debug_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int bn,
+                    unsigned long *addbacks);
+
+/* ---- what the hooks need from the kernels' files ------------------------ */
+/* mpn.c: pq_mpn_divrem counting its add-backs (pq_mpn_divrem itself is the
+ * same code with the counting compiled out). */
+void pq_mpn_divrem_counted(limb *q, limb *r, const limb *a, int an, const limb *b, int bn,
+                           unsigned long *addbacks);
+/* rbe_block.c: the best SIMD level of this CPU and build, and the override. */
+int pq_block_cpu_level(void);
+void pq_block_set_level(int level);
+
+#endif /* PQ_TESTING_H */
