@@ -23,7 +23,8 @@
  * angle in (0, pi/4]:  v <= 2^61: sin mode, w = v;  else cos mode,
  * w = 2^62 - v and S(v) = cos(pi/2 * w / 2^62).
  *
- * 128-bit path (W == 2), tried after stage 1 (pq_fast.h): w = k 2^53 + d with table index k in [0, 256],
+ * 128-bit path (sin_128, W == 2), tried after stage 1 (pq_fast.h): w = k 2^53 + d
+ * with table index k in [0, 256],
  * a = pi/4 * k/256, delta = pi/2 * d / 2^62 < pi/4 * 2^-8, then
  *   sin(a+delta) = sin a (1 - c) + cos a (delta - delta t)
  *   cos(a+delta) = cos a (1 - c) - sin a (delta - delta t)
@@ -35,7 +36,7 @@
  *   sin mode k == 0 (relative form delta (1 - t)): 4.21 mantissa units,
  *   doubled by the normalising shift -> 10;  cos mode k == 0 (1 - c): 2.
  *
- * Multi-precision path (W > 2): Taylor series of sin(x)/x or cos(x) in
+ * Multi-precision path (sin_mp, W > 2): Taylor series of sin(x)/x or cos(x) in
  * Q.(64W) fixed point with x <= pi/4; error 3K + 6 units for K terms, see
  * docs/spec.md.  Used when Ziv's test fails on the 128-bit path (about once
  * in 2^50 evaluations) or when forced for testing.
@@ -75,7 +76,7 @@ static inline reduced reduce(uint64_t T) {
     return r;
 }
 
-static void sin_fast(uint64_t T, pq_approx *o) {
+static void sin_128(uint64_t T, pq_approx *o) {
     reduced r = reduce(T);
     u128 pi2 = tbl(PQ_PI2_M);
     u128 Y;
@@ -137,7 +138,7 @@ static void sin_fast(uint64_t T, pq_approx *o) {
 }
 
 /* Multi-precision path, W limbs of precision (P = 64W fraction bits). */
-static void sin_slow(uint64_t T, int W, pq_approx *o) {
+static void sin_mp(uint64_t T, int W, pq_approx *o) {
     reduced r = reduce(T);
     const limb *pi2t = PQ_PI2_LIMBS + (PQ_PI2_NLIMBS - (W + 1)); /* pi/2 * 2^(64(W+1)-1), truncated */
     limb prod[PQ_MPN_MAX], X[PQ_MPN_MAX], X2[PQ_MPN_MAX], term[PQ_MPN_MAX], sum[PQ_MPN_MAX];
@@ -199,9 +200,9 @@ static void sin_slow(uint64_t T, int W, pq_approx *o) {
 
 void pq_sin_turn(uint64_t T, int W, pq_approx *out) {
     if (W == 2)
-        sin_fast(T, out);
+        sin_128(T, out);
     else
-        sin_slow(T, W, out);
+        sin_mp(T, W, out);
 }
 
 static void sin_approx(const void *ctx, int W, pq_approx *out) {
