@@ -145,26 +145,41 @@ _P = _ct.POINTER
 _fn = _ct.CFUNCTYPE  # releases the GIL during the call, like the kernels allow
 
 
+# C type name -> ctypes type, for the declarations of the table's fields
+_C_TYPES = {"int": _ct.c_int, "uint8_t": _ct.c_uint8, "uint32_t": _ct.c_uint32,
+            "uint64_t": _ct.c_uint64, "size_t": _ct.c_size_t, "void": None,
+            "pq_format": pq_format, "pq_params": pq_params, "pq_value": pq_value,
+            "pq_columns": pq_columns, "pq_seed64_fields": pq_seed64_fields}
+
+
+def _ctype(decl):
+    """The ctypes type of a C return type or parameter ("const pq_params *p")."""
+    base = [w for w in decl.replace("*", " ").split() if w != "const"][0]
+    t = _C_TYPES[base]
+    if "*" in decl:
+        return _ct.c_void_p if t is None else _P(t)
+    return t
+
+
+def _table_fields():
+    """The pq_capi fields as ctypes reads them, from poincare_q64_capi.h
+    itself, so that the view cannot drift from the header (a field the
+    header adds appears here with the C types it is declared with)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "src",
+                        "poincare_q64_capi.h")
+    with open(path, encoding="utf-8") as fh:
+        text = re.sub(r"/\*.*?\*/", " ", fh.read(), flags=re.S)
+    body = re.search(r"typedef struct pq_capi \{(.*?)\} pq_capi;", text, re.S).group(1)
+    fields = [("size", _ct.c_uint32), ("version", _ct.c_uint32)]
+    for m in re.finditer(r"([\w\s]+?)\s*\(\*(\w+)\)\s*\(([^)]*)\)\s*;", body):
+        args = [_ctype(p) for p in m.group(3).split(",")]
+        fields.append((m.group(2), _fn(_ctype(m.group(1)), *args)))
+    return fields
+
+
 class pq_capi(_ct.Structure):
     """The function table of ``poincare_q64_capi.h`` (fields only ever appended)."""
-    _fields_ = [
-        ("size", _ct.c_uint32),
-        ("version", _ct.c_uint32),
-        ("radial", _fn(_ct.c_int, _ct.c_uint64, _P(pq_params), pq_format, _P(pq_value))),
-        ("angular", _fn(_ct.c_int, _ct.c_uint64, _P(pq_params), pq_format, _P(pq_value))),
-        ("spatial_hash", _fn(_ct.c_uint32, _ct.c_uint32, _ct.c_uint32)),
-        ("modulation", _fn(_ct.c_int, _ct.c_uint32, _ct.c_uint32, pq_format, _P(pq_value))),
-        ("rbe", _fn(_ct.c_int, _ct.c_uint64, _ct.c_uint64, _ct.c_uint32, _ct.c_uint32,
-                    _P(pq_params), pq_format, _P(pq_value))),
-        ("rbe_range", _fn(_ct.c_size_t, _P(pq_columns), _ct.c_size_t, _ct.c_size_t,
-                          pq_format, _ct.c_void_p, _P(_ct.c_uint8))),
-        ("rbe_pipeline", _fn(_ct.c_int, _ct.c_uint64, _ct.c_uint64, _ct.c_uint32,
-                             _ct.c_uint32, _P(pq_params), pq_format, _P(pq_value))),
-        ("seed64_pack", _fn(_ct.c_int, _P(pq_seed64_fields), _P(_ct.c_uint64))),
-        ("seed64_unpack", _fn(None, _ct.c_uint64, _P(pq_seed64_fields))),
-        ("rbe_seed64", _fn(_ct.c_int, _ct.c_uint64, _ct.c_uint32, _ct.c_uint32,
-                           _ct.c_uint64, pq_format, _P(pq_value))),
-    ]
+    _fields_ = _table_fields()
 
 
 if SIZE < _ct.sizeof(pq_capi):  # pragma: no cover - a mismatched build

@@ -697,6 +697,28 @@ def test_every_kernel_is_in_the_capsule_table(abi):
     assert list(capi.CtypesView._fields) == names
 
 
+# C types of abi.json's signatures -> the ctypes types the view must use
+_CTYPES_OF = {"int": C.c_int, "void": None, "size_t": C.c_size_t, "uint8_t": C.c_uint8,
+              "uint32_t": C.c_uint32, "uint64_t": C.c_uint64, "void*": C.c_void_p,
+              "uint8_t*": C.POINTER(C.c_uint8), "uint64_t*": C.POINTER(C.c_uint64),
+              "pq_format": capi.pq_format, "pq_value*": C.POINTER(capi.pq_value),
+              "const pq_params*": C.POINTER(capi.pq_params),
+              "const pq_columns*": C.POINTER(capi.pq_columns),
+              "pq_seed64_fields*": C.POINTER(capi.pq_seed64_fields),
+              "const pq_seed64_fields*": C.POINTER(capi.pq_seed64_fields)}
+
+
+def test_ctypes_view_has_the_frozen_signatures(abi):
+    """capi.py reads its prototypes from the header: they must be the ABI's."""
+    for field in abi["types"]["pq_capi"]["fields"][2:]:
+        name, sig = field.split(": ", 1)
+        ret, _, params = sig.partition("(*)(")
+        proto = dict(capi.pq_capi._fields_)[name]
+        assert proto._restype_ is _CTYPES_OF[ret], name
+        assert proto._argtypes_ == tuple(_CTYPES_OF[t.strip()]
+                                         for t in params.rstrip(")").split(",")), name
+
+
 def _pxd_declarations():
     """{function: canonical type} and {struct: ['name: type', ...]} of the .pxd files."""
     text = ""
