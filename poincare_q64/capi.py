@@ -83,18 +83,20 @@ CAPSULE_NAME = _capi.capsule_name
 VERSION = _capi.version
 SIZE = _capi.size
 
-# ---- constants of poincare_q64.h (checked against it by tests/abi/abi.json)
-PQ_VERSION_MAJOR = 0
-PQ_VERSION_MINOR = 1
-PQ_OK = 0
-PQ_EDOM = 1
-PQ_EOVERFLOW = 2
-PQ_EUNDECIDED = 3
-PQ_KIND_INT64 = 0
-PQ_KIND_INT128 = 1
-PQ_KIND_FLOAT64 = 2
-PQ_KIND_FLOAT32 = 3
-PQ_CAPI_VERSION = 2
+# ---- the integer constants of the public headers (PQ_OK ... PQ_KIND_FLOAT32,
+# PQ_VERSION_*, PQ_CAPI_VERSION), read from the headers themselves so that
+# they cannot drift from them (tests/abi/abi.json freezes their values)
+def _header_constants():
+    include = os.path.join(os.path.dirname(os.path.abspath(__file__)), "src")
+    found = {}
+    for header in ("poincare_q64.h", "poincare_q64_capi.h"):
+        with open(os.path.join(include, header), encoding="utf-8") as fh:
+            found.update((m.group(1), int(m.group(2))) for m in re.finditer(
+                r"^\s*#\s*define\s+(PQ_\w+)\s+(-?\d+)\b", fh.read(), re.M))
+    return found
+
+
+globals().update(_header_constants())
 
 
 # ---- ctypes mirrors of the C types; the layout test compares every size and
