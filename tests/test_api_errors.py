@@ -1,4 +1,4 @@
-"""Bad input gives a clear error, never a wrong number (issue 3, "Bad input").
+"""Bad input gives a clear error, never a wrong number.
 
 Every rejection the contract lists is checked here: the exception type, that
 the message names the argument (and shows the offending value), and that

@@ -1,4 +1,4 @@
-"""Correct-rounding campaign (issue 5, section 1), TestFloat / CORE-MATH style.
+"""Correct-rounding campaign (docs/error-analysis.md, section 1), TestFloat / CORE-MATH style.
 
 Checks the compiled kernels, through the public API of poincare_q64, against
 an independent oracle on whole input families, and keeps the inputs closest

@@ -11,7 +11,7 @@ close to a rounding midpoint of that format, with the signed distance in
 ulps as a note.  ``poincare-q64 gen --level 2`` and ``tests/data/
 make_vectors.py`` add them to the vectors; the expected results are always
 computed when the vectors are made (by the kernels or by the reference),
-never stored here.  Issue 5's validation campaign extends these files.
+never stored here.  The validation campaign extends these files.
 
 How the candidates are found (all deterministic for a seed):
 
