@@ -185,7 +185,7 @@ def random_input(name, b):
 
 
 def random_seed_fields(b, basis=0):
-    """Random seed fields (a dict, every field in range), a tenth of them
+    """Random seed fields (a dict, every field in range), three in ten of them
     with theta on or next to a quarter turn."""
     fields = {f.name: f.lo + b.below(1 << f.width) for f in SEED64_FIELDS}
     if b.below(10) < 3:
