@@ -124,7 +124,8 @@ def evaluate(function, fmt, inputs, threads=None):
     fmt : poincare_q64.vectors.VectorFormat
     inputs : list of tuple
     threads : int, optional
-        For rbe, rbe_pipeline and seed64 (default: all cores).
+        For the functions that take ``threads`` (registry: ``Function.threads``;
+        default: all cores).
 
     Returns
     -------
