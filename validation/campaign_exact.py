@@ -19,9 +19,10 @@ import struct
 from fractions import Fraction
 
 import mpmath
+import numpy as np
 from mpmath import libmp
 
-from poincare_q64 import vectors as V
+from poincare_q64 import registry, vectors as V
 
 TWO62 = 1 << 62
 TWO64 = 1 << 64
@@ -240,15 +241,12 @@ def fallback(function, inputs, fmt):
         res, _, overflow = round_ratio(v.numerator, v.denominator, fmt)
         return (V.OVERFLOW if overflow else res), dist
     from poincare_q64 import reference
-    names = V.INPUTS[function]
-    npos = {"angular": 1, "modulation": 2, "rbe": 4}[function]
-    pos = inputs[:npos]
-    kw = dict(zip(names[npos:], inputs[npos:]))
-    dtype = {"int64": "int64", "object": object, "float64": "float64",
-             "float32": "float32"}[fmt.kind]
+    fn = registry.function(function)
+    pos = inputs[:fn.positional]
+    kw = dict(zip(fn.keyword_inputs, inputs[fn.positional:]))
     try:
-        res = getattr(reference, function)(*pos, **kw, dtype=dtype,
-                                           frac=fmt.frac)
+        res = getattr(reference, fn.name)(*pos, **kw, dtype=np.dtype(fmt.kind),
+                                          frac=fmt.frac)
     except OverflowError:
         return V.OVERFLOW, dist
     if fmt.kind in ("float64", "float32"):

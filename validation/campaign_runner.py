@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from poincare_q64 import _testing
-from poincare_q64 import vectors as V
+from poincare_q64 import registry, vectors as V
 from poincare_q64.vector_files import atomic_file
 from validation import campaign_exact as X
 from validation import oracle as O
@@ -153,11 +153,6 @@ def expected_oracle(function, inputs, values, fmt):
 # The kernel under test
 # --------------------------------------------------------------------------
 
-_NPOS = {"radial": 1, "angular": 1, "modulation": 2, "rbe": 4}
-_DTYPE = {"int64": np.int64, "object": object, "float64": np.float64,
-          "float32": np.float32}
-
-
 class Got:
     """Kernel results of one format as lo/hi, overflow and error masks."""
 
@@ -170,7 +165,7 @@ class Got:
 
 
 def _store(got, sel, res, fmt):
-    dt = np.dtype(_DTYPE[fmt.kind])
+    dt = np.dtype(fmt.kind)
     if not isinstance(res, np.ndarray) or res.dtype != dt \
             or res.shape != (len(sel),):
         got.error[sel] = True
@@ -199,17 +194,17 @@ def kernel_results(kernel, function, inputs, fmt, expect_overflow):
     others are marked as overflowing if their X does not fit.  An
     unexpected exception is narrowed down to its elements by bisection.
     """
-    fn = getattr(kernel, function)
-    names = V.INPUTS[function]
-    npos = _NPOS[function]
+    spec = registry.function(function)
+    fn = getattr(kernel, spec.name)
+    names, npos = spec.inputs, spec.positional
     n = len(inputs[names[0]])
     got = Got(n)
 
     def call(sel, f):
         pos = [inputs[k][sel] for k in names[:npos]]
         kw = {k: inputs[k][sel] for k in names[npos:]}
-        kw.update(dtype=_DTYPE[f.kind], frac=f.frac)
-        if function == "rbe":
+        kw.update(dtype=np.dtype(f.kind), frac=f.frac)
+        if spec.threads:
             kw["threads"] = 1     # the campaign parallelises over chunks
         return fn(*pos, **kw)
 
