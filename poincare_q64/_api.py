@@ -349,14 +349,12 @@ def _evaluate_scalar(fn, args, dtype, frac, threads):
 
 
 def evaluate(name, args, dtype, frac, out=None, threads=None):
-    """Check ``args`` (input name -> user value) of the registry's function
-    ``name``, broadcast, run ``_kernels.evaluate`` and return the result in
-    the public form.
+    """Check ``args`` (input name -> user value, in the registry's order:
+    the first bad argument and the inputs an error message lists come in
+    that order) of the registry's function ``name``, broadcast, run
+    ``_kernels.evaluate`` and return the result in the public form.
     """
     fn = registry.FUNCTIONS[name]
-    # the canonical order, whatever order the caller wrote: the first bad
-    # argument and the inputs an error message lists come in that order
-    args = {k: args[k] for k in fn.inputs}
     if out is None and all(_is_integer(v) for v in args.values()):
         return _evaluate_scalar(fn, args, dtype, frac, threads)
     func = fn.name

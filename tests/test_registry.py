@@ -175,3 +175,22 @@ def test_python_api_refuses_just_outside_the_registry_range(name):
             with pytest.raises(ValueError, match=f"{name} must be in"):
                 getattr(pq, f.name)(*args, **{name: v})
         getattr(pq, f.name)(*args, **{name: x.hi - 1}, dtype=np.float64)
+
+
+_VALID = {"R": 1 << 63, "T": 1 << 61, "word": 0, "i": 5, "j": 7}
+
+
+@pytest.mark.parametrize("array", [False, True], ids=["scalar", "array"])
+@pytest.mark.parametrize("f", FUNCTIONS, ids=IDS)
+def test_arguments_are_checked_in_the_canonical_order(f, array):
+    """With inputs[k:] all out of range, the error names inputs[k]: the
+    wrapper hands its arguments over in the registry's order."""
+    for k, name in enumerate(f.inputs):
+        args = {}
+        for m, n in enumerate(f.inputs):
+            x = registry.INPUTS[n]
+            v = x.hi if m >= k else _VALID.get(n, x.default)
+            args[n] = [v] if array else v
+        pos = [args.pop(n) for n in f.positional_inputs]
+        with pytest.raises(ValueError, match=rf"^{f.name}: {name} must be in"):
+            getattr(pq, f.name)(*pos, **args)
