@@ -41,7 +41,7 @@ Examples
 from typing import NamedTuple
 
 __all__ = ["Input", "Function", "SeedField", "INPUTS", "ORDER", "FUNCTIONS",
-           "VALUE_FORMATS", "SEED64_FIELDS", "function", "by_vector_name"]
+           "VALUE_FORMATS", "SEED64_FIELDS", "function"]
 
 TWO32 = 1 << 32
 TWO64 = 1 << 64
@@ -195,15 +195,13 @@ def function(name):
     >>> function("seed64").name
     'rbe_seed64'
     """
-    f = FUNCTIONS.get(name) or by_vector_name().get(name)
+    f = FUNCTIONS.get(name) or _BY_VECTOR_NAME.get(name)
     if f is None:
         raise ValueError(f"unknown function {name!r}")
     return f
 
 
-def by_vector_name():
-    """{vector name: Function}, in report order."""
-    return {f.vector_name: f for f in FUNCTIONS.values()}
+_BY_VECTOR_NAME = {f.vector_name: f for f in FUNCTIONS.values()}
 
 
 class SeedField(NamedTuple):
