@@ -55,6 +55,12 @@ del _obj
 
 __all__ = [*_PUBLIC, "reference", "get_include", "capi", "__version__"]
 
+# The transform's matrix decoder (poincare_q64.transform.decode), here too.
+from poincare_q64.transform.decode import (  # noqa: E402
+    PhiTable, decode_batch, decode_matrix, decode_seed64, phi_table)
+
+__all__ += ["decode_matrix", "decode_seed64", "decode_batch", "phi_table", "PhiTable"]
+
 
 def __getattr__(name):
     # The reference is imported on first use only: the C path never needs

@@ -316,3 +316,133 @@ def simd_level():
     """The SIMD code rbe's array path runs: 0 none (the scalar loop),
     1 AVX2, 2 AVX-512."""
     return pq_block_level()
+
+
+# ---- matrix decode ---------------------------------------------------------
+
+cdef enum:
+    _DECODE_CHUNK = 2048  # elements per task of the decode loops (whole rows)
+
+
+cdef inline Py_ssize_t _rows_per_task(Py_ssize_t n) noexcept nogil:
+    return (_DECODE_CHUNK + n - 1) // n
+
+
+cdef inline int _init_decoder(uint64_t R, uint64_t T, int32_t log2_c, uint64_t eps, int32_t d_r,
+                              int32_t rot, int32_t d_theta, pq_format fmt,
+                              pq_decoder *dec) noexcept nogil:
+    cdef pq_params p
+    p.eps = eps
+    p.log2_c = log2_c
+    p.d_r = d_r
+    p.rot = rot
+    p.d_theta = d_theta
+    return pq_decoder_init(R, T, &p, fmt, dec)
+
+
+def decode(const uint64_t[::1] R, const uint64_t[::1] T, const int32_t[::1] log2_c,
+           const uint64_t[::1] eps, const int32_t[::1] d_r, const int32_t[::1] rot,
+           const int32_t[::1] d_theta, Py_ssize_t K, Py_ssize_t m, Py_ssize_t n, int kind,
+           int frac, out, phi_hi, phi_lo, Py_ssize_t phi_rows, Py_ssize_t phi_cols,
+           int threads):
+    """K matrices of m x n, seed k from element k (or 0, for length 1) of each
+    column, into out (C-contiguous, K * m * n elements of the kind's type);
+    phi_hi/phi_lo None or a table of phi_rows x phi_cols.  Returns
+    (status, first_bad): the status of the first failing element in
+    row-major order over (k, i, j) and its flat index, or (0, 0)."""
+    cdef pq_format fmt
+    cdef pq_phi_table tab
+    cdef const pq_phi_table *tp = NULL
+    cdef Py_ssize_t k, t, tasks_per, ntasks, r0, r1, rpt, kk
+    cdef Py_ssize_t sR, sT, sl, se, sd, sr, st_
+    cdef int st
+    cdef char *op
+    cdef size_t es
+    if kind not in _OUT_DTYPES:
+        raise ValueError(f"_kernels: unknown kind {kind}")
+    if threads < 1:
+        raise ValueError("_kernels: threads must be >= 1")
+    if K < 1 or m < 1 or n < 1 or m >= (1 << 32) or n >= (1 << 32):
+        raise ValueError("_kernels: K, m, n must be >= 1 and m, n < 2**32")
+    want = K * m * n * (2 if kind == PQ_KIND_INT128 else 1)
+    if (not isinstance(out, np.ndarray) or out.dtype != _OUT_DTYPES[kind] or out.size != want
+            or not out.flags.c_contiguous or not out.flags.writeable):
+        raise ValueError("_kernels: out must be a writeable contiguous array of "
+                         f"{_OUT_DTYPES[kind]} and size {want}")
+    sR = _stride(R.shape[0], K, "R"); sT = _stride(T.shape[0], K, "T")
+    sl = _stride(log2_c.shape[0], K, "log2_c"); se = _stride(eps.shape[0], K, "eps")
+    sd = _stride(d_r.shape[0], K, "d_r"); sr = _stride(rot.shape[0], K, "rot")
+    st_ = _stride(d_theta.shape[0], K, "d_theta")
+    cdef const uint64_t[::1] hv
+    cdef const uint64_t[::1] lv
+    if phi_hi is not None:
+        hv = phi_hi
+        lv = phi_lo
+        if (hv.shape[0] != phi_rows * phi_cols or lv.shape[0] != phi_rows * phi_cols
+                or phi_rows < m or phi_cols < n):
+            raise ValueError("_kernels: the phi table does not cover the grid")
+        tab.hi = &hv[0]
+        tab.lo = &lv[0]
+        tab.n_rows = <uint32_t> phi_rows
+        tab.n_cols = <uint32_t> phi_cols
+        tp = &tab
+    fmt.kind = kind
+    fmt.frac = frac
+    es = 16 if kind == PQ_KIND_INT128 else out.dtype.itemsize
+    cdef uint8_t[::1] ob = out.reshape(-1).view(np.uint8)
+    op = <char *> &ob[0]
+    # the decoders, one per seed
+    decs = np.zeros((K, sizeof(pq_decoder)), dtype=np.uint8)
+    cdef uint8_t[:, ::1] dv = decs
+    inits = np.zeros(K, dtype=np.int32)
+    cdef int32_t[::1] iv = inits
+    cdef int init_threads = threads if K >= 64 else 1
+    for k in prange(K, nogil=True, num_threads=init_threads, schedule="static"):
+        iv[k] = _init_decoder(R[k * sR], T[k * sT], log2_c[k * sl], eps[k * se], d_r[k * sd],
+                              rot[k * sr], d_theta[k * st_], fmt, <pq_decoder *> &dv[k, 0])
+    if inits.any():
+        k = int(np.flatnonzero(inits)[0])
+        return int(inits[k]), k * m * n
+    # the rows: tasks of whole rows, at least _DECODE_CHUNK elements each
+    rpt = _rows_per_task(n)
+    tasks_per = (m + rpt - 1) // rpt
+    ntasks = K * tasks_per
+    status = np.zeros(ntasks, dtype=np.int32)
+    first = np.zeros(ntasks, dtype=np.uint64)
+    cdef int32_t[::1] sv = status
+    cdef uint64_t[::1] fv = first
+    if threads > ntasks:
+        threads = <int> ntasks
+    for t in prange(ntasks, nogil=True, num_threads=threads, schedule="static"):
+        kk = t // tasks_per
+        r0 = (t % tasks_per) * rpt
+        r1 = r0 + rpt
+        if r1 > m:
+            r1 = m
+        sv[t] = pq_decode_rows(<const pq_decoder *> &dv[kk, 0], <uint32_t> n, <uint32_t> r0,
+                               <uint32_t> r1, tp, op + kk * m * n * es, n, &fv[t])
+    if status.any():
+        t = int(np.flatnonzero(status)[0])
+        return int(status[t]), (t // tasks_per) * m * n + int(first[t])
+    return 0, 0
+
+
+def phi_table_fill(uint64_t[::1] hi, uint64_t[::1] lo, Py_ssize_t m, Py_ssize_t n, int threads):
+    """Fill an m x n phi table (hi, lo: m * n words each), in parallel."""
+    cdef Py_ssize_t t, r0, r1, rpt, ntasks
+    if threads < 1:
+        raise ValueError("_kernels: threads must be >= 1")
+    if m < 1 or n < 1 or m >= (1 << 32) or n >= (1 << 32):
+        raise ValueError("_kernels: m, n must be in [1, 2**32)")
+    if hi.shape[0] != m * n or lo.shape[0] != m * n:
+        raise ValueError("_kernels: hi and lo must have m * n words")
+    rpt = _rows_per_task(n)
+    ntasks = (m + rpt - 1) // rpt
+    if threads > ntasks:
+        threads = <int> ntasks
+    for t in prange(ntasks, nogil=True, num_threads=threads, schedule="static"):
+        r0 = t * rpt
+        r1 = r0 + rpt
+        if r1 > m:
+            r1 = m
+        pq_phi_table_fill(&hi[0], &lo[0], <uint32_t> n, <uint32_t> r0, <uint32_t> r1)

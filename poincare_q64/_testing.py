@@ -25,9 +25,11 @@ import os as _os
 import numpy as _np
 
 from poincare_q64 import _kernels
+from poincare_q64.capi import pq_format as _pq_format
 from poincare_q64.capi import pq_params as _pq_params
 
-__all__ = ["set_force_slow_path", "set_simd", "debug_stage1", "debug_approx", "debug_divrem"]
+__all__ = ["set_force_slow_path", "set_simd", "debug_stage1", "debug_approx", "debug_divrem",
+           "debug_decode_fallbacks"]
 
 _PQ_OK = 0
 _W_MAX = 32  # PQ_W_MAX: limbs of the highest precision (2048 bits)
@@ -62,6 +64,9 @@ _stage1 = _hook("pq_debug_stage1", _ct.c_int, _ct.c_int, _ct.c_size_t, _u64p, _u
 _approx = _hook("pq_debug_approx", _ct.c_int, _ct.c_int, _ct.c_uint64, _ct.c_int,
                 _ct.c_uint64, _ct.c_int, _ct.c_int, _ct.POINTER(_ct.c_int), _u64p,
                 _ct.POINTER(_ct.c_int64), _u64p)
+_decode_fallbacks = _hook("pq_debug_decode_fallbacks", _ct.c_int, _ct.c_uint64, _ct.c_uint64,
+                          _ct.POINTER(_pq_params), _pq_format, _ct.c_uint32, _ct.c_uint32,
+                          _ct.c_void_p, _u64p)
 _divrem = _hook("pq_debug_divrem", _ct.c_int, _u64p, _u64p, _u64p, _ct.c_int, _u64p,
                 _ct.c_int, _ct.POINTER(_ct.c_ulong))
 
@@ -315,3 +320,55 @@ def debug_divrem(a, b):
     for k in range(bn - 1, -1, -1):
         r = (r << 64) | Rm[k]
     return q, r, add_backs.value
+
+
+_DECODE_KINDS = {"int64": (0, _np.int64), "object": (1, _np.uint64),
+                 "float64": (2, _np.float64), "float32": (3, _np.float32)}
+
+
+def debug_decode_fallbacks(R, T, m, n, fmt="int64", frac=62, log2_c=0, eps=0, d_r=0, rot=0,
+                           d_theta=0):
+    """The matrix decoder on an m x n grid, counting its hand-overs to rbe.
+
+    Parameters
+    ----------
+    R, T, log2_c, eps, d_r, rot, d_theta : int
+        The seed, as for :func:`poincare_q64.decode_matrix`.
+    m, n : int
+        The grid.
+    fmt : {"int64", "object", "float64", "float32"}
+        The output format (object: the 128-bit integer kind).
+    frac : int
+        Fractional bits of the integer formats.
+
+    Returns
+    -------
+    status : int
+        The kernel's status (0 = PQ_OK).
+    fallbacks : int
+        Elements the fast path left to rbe's kernel.
+    out : ndarray
+        The raw result (int128 as (lo, hi) pairs of uint64).
+
+    Raises
+    ------
+    ValueError
+        An unknown fmt.
+
+    Examples
+    --------
+    >>> st, fb, out = debug_decode_fallbacks(2**63, 2**61, 4, 4, "float64")
+    >>> st, out.shape
+    (0, (4, 4))
+    """
+    if fmt not in _DECODE_KINDS:
+        raise ValueError(f"fmt must be one of {sorted(_DECODE_KINDS)}")
+    kind, dt = _DECODE_KINDS[fmt]
+    out = _np.zeros((m, n * (2 if kind == 1 else 1)), dtype=dt)
+    p = _pq_params(_c_u64(eps), _c_int(log2_c), _c_int(d_r), _c_int(rot), _c_int(d_theta))
+    fb = _ct.c_uint64(0)
+    st = _decode_fallbacks(_c_u64(R), _c_u64(T), _ct.byref(p),
+                           _pq_format(kind, frac if kind <= 1 else 0),
+                           _int(m, 1, 2**32 - 1), _int(n, 1, 2**32 - 1),
+                           out.ctypes.data_as(_ct.c_void_p), _ct.byref(fb))
+    return st, fb.value, out

@@ -3,11 +3,12 @@
 #     from poincare_q64 cimport pq_capi, pq_import_capi
 # A module that only calls through the table needs the header directory
 # (poincare_q64.get_include()) but compiles none of the C sources.
+from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from cpython.pycapsule cimport PyCapsule_Import
 
 from poincare_q64.c_kernels cimport (
-    pq_columns, pq_format, pq_params, pq_seed64_fields, pq_value,
+    pq_columns, pq_decoder, pq_format, pq_params, pq_phi_table, pq_seed64_fields, pq_value,
 )
 
 cdef extern from "poincare_q64_capi.h" nogil:
@@ -32,6 +33,22 @@ cdef extern from "poincare_q64_capi.h" nogil:
         void (*seed64_unpack)(uint64_t word, pq_seed64_fields *f) noexcept nogil
         int (*rbe_seed64)(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format fmt,
                           pq_value *out) noexcept nogil
+        int (*decoder_init)(uint64_t R, uint64_t T, const pq_params *p, pq_format fmt,
+                            pq_decoder *dec) noexcept nogil
+        int (*decoder_init_seed64)(uint64_t word, uint64_t eps, pq_format fmt,
+                                   pq_decoder *dec) noexcept nogil
+        int (*decode_rows)(const pq_decoder *dec, uint32_t n_cols, uint32_t row0, uint32_t row1,
+                           const pq_phi_table *phi, void *out, ptrdiff_t out_row_stride,
+                           uint64_t *first_bad) noexcept nogil
+        int (*decode_matrix)(uint64_t R, uint64_t T, const pq_params *p, uint32_t n_cols,
+                             uint32_t row0, uint32_t row1, const pq_phi_table *phi,
+                             pq_format fmt, void *out, ptrdiff_t out_row_stride,
+                             uint64_t *first_bad) noexcept nogil
+        int (*decode_seed64)(uint64_t word, uint64_t eps, uint32_t n_cols, uint32_t row0,
+                             uint32_t row1, const pq_phi_table *phi, pq_format fmt, void *out,
+                             ptrdiff_t out_row_stride, uint64_t *first_bad) noexcept nogil
+        int (*phi_table_fill)(uint64_t *hi, uint64_t *lo, uint32_t n_cols, uint32_t row0,
+                              uint32_t row1) noexcept nogil
 
     # only for code that also compiles the C sources (capi.c)
     const pq_capi *pq_capi_table()

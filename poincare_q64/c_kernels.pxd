@@ -75,3 +75,27 @@ cdef extern from "poincare_q64.h" nogil:
     void pq_seed64_unpack(uint64_t word, pq_seed64_fields *f)
     int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format fmt,
                       pq_value *out)
+
+    ctypedef struct pq_decoder:
+        uint64_t opaque[16]
+
+    ctypedef struct pq_phi_table:
+        const uint64_t *hi
+        const uint64_t *lo
+        uint32_t n_rows
+        uint32_t n_cols
+
+    int pq_decoder_init(uint64_t R, uint64_t T, const pq_params *p, pq_format fmt,
+                        pq_decoder *dec)
+    int pq_decoder_init_seed64(uint64_t word, uint64_t eps, pq_format fmt, pq_decoder *dec)
+    int pq_decode_rows(const pq_decoder *dec, uint32_t n_cols, uint32_t row0, uint32_t row1,
+                       const pq_phi_table *phi, void *out, ptrdiff_t out_row_stride,
+                       uint64_t *first_bad)
+    int pq_decode_matrix(uint64_t R, uint64_t T, const pq_params *p, uint32_t n_cols,
+                         uint32_t row0, uint32_t row1, const pq_phi_table *phi, pq_format fmt,
+                         void *out, ptrdiff_t out_row_stride, uint64_t *first_bad)
+    int pq_decode_seed64(uint64_t word, uint64_t eps, uint32_t n_cols, uint32_t row0,
+                         uint32_t row1, const pq_phi_table *phi, pq_format fmt, void *out,
+                         ptrdiff_t out_row_stride, uint64_t *first_bad)
+    int pq_phi_table_fill(uint64_t *hi, uint64_t *lo, uint32_t n_cols, uint32_t row0,
+                          uint32_t row1)

@@ -143,6 +143,17 @@ class pq_seed64_fields(_ct.Structure):
                 ("log2_c", _ct.c_int32), ("reserved", _ct.c_int32)]
 
 
+class pq_decoder(_ct.Structure):
+    """A matrix decoder (opaque): filled by ``decoder_init``, read by ``decode_rows``."""
+    _fields_ = [("opaque", _ct.c_uint64 * 16)]
+
+
+class pq_phi_table(_ct.Structure):
+    """A phi table: ``hi[k] 2**64 + lo[k]`` for element k = i * n_cols + j."""
+    _fields_ = [("hi", _u64p), ("lo", _u64p), ("n_rows", _ct.c_uint32),
+                ("n_cols", _ct.c_uint32)]
+
+
 _P = _ct.POINTER
 _fn = _ct.CFUNCTYPE  # releases the GIL during the call, like the kernels allow
 
@@ -151,7 +162,9 @@ _fn = _ct.CFUNCTYPE  # releases the GIL during the call, like the kernels allow
 _C_TYPES = {"int": _ct.c_int, "uint8_t": _ct.c_uint8, "uint32_t": _ct.c_uint32,
             "uint64_t": _ct.c_uint64, "size_t": _ct.c_size_t, "void": None,
             "pq_format": pq_format, "pq_params": pq_params, "pq_value": pq_value,
-            "pq_columns": pq_columns, "pq_seed64_fields": pq_seed64_fields}
+            "pq_columns": pq_columns, "pq_seed64_fields": pq_seed64_fields,
+            "ptrdiff_t": _ct.c_ssize_t, "pq_decoder": pq_decoder,
+            "pq_phi_table": pq_phi_table}
 
 
 def _ctype(decl):

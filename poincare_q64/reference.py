@@ -102,7 +102,7 @@ __all__ = [
     "radial", "angular", "spatial_hash", "modulation", "rbe", "rbe_pipeline",
     "rbe_seed64", "pack_seed64", "unpack_seed64", "Seed64Fields",
     "to_q64", "turns", "radial_exact", "round_fraction", "fraction_to_float",
-    "murmurhash3_x86_32",
+    "murmurhash3_x86_32", "decode_matrix", "decode_seed64",
 ]
 
 TWO64 = 1 << 64
@@ -867,6 +867,83 @@ def rbe_seed64(word, i, j, *, eps=0, frac=None, dtype=np.int64):
     return rbe(f.r << 44, f.theta << 40, i, j, log2_c=f.log2_c, eps=eps,
                d_r=f.d_r, rot=f.rot, d_theta=f.d_theta, frac=frac,
                dtype=dtype)
+
+
+def _matrix(func, m, n, dtype, element):
+    for name, v in (("m", m), ("n", n)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{func}: {name} must be an int")
+        if not 1 <= int(v) < 1 << 32:
+            raise ValueError(f"{func}: {name} must be in [1, 2**32)")
+    values = [element(i, j) for i in range(int(m)) for j in range(int(n))]
+    return np.array(values, dtype=np.dtype(dtype)).reshape(int(m), int(n))
+
+
+def decode_matrix(R, T, m, n, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0,
+                  frac=None, dtype=np.int64):
+    """The m x n matrix of a seed: :func:`rbe` at every (i, j) of the grid.
+
+    A plain loop over this module's own :func:`rbe` (slow: for small
+    matrices).
+
+    Parameters
+    ----------
+    R, T, log2_c, eps, d_r, rot, d_theta
+        The seed, see :func:`rbe`.
+    m, n : int
+        Rows and columns, [1, 2^32).
+    frac, dtype
+        Output format, see :func:`radial`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (m, n) of dtype (Python ints for object).
+
+    Raises
+    ------
+    TypeError, ValueError, OverflowError, ArithmeticError
+        As for :func:`rbe`, and for m, n not ints in [1, 2^32).
+
+    Examples
+    --------
+    >>> decode_matrix(1 << 63, 0, 2, 2).tolist()      # sin 0 = 0
+    [[0, 0], [0, 0]]
+    """
+    return _matrix("decode_matrix", m, n, dtype, lambda i, j: rbe(
+        R, T, i, j, log2_c=log2_c, eps=eps, d_r=d_r, rot=rot, d_theta=d_theta,
+        frac=frac, dtype=dtype))
+
+
+def decode_seed64(word, m, n, *, eps=0, frac=None, dtype=np.int64):
+    """The m x n matrix of a seed word: :func:`rbe_seed64` on the grid.
+
+    Parameters
+    ----------
+    word, eps
+        The seed, see :func:`rbe_seed64`.
+    m, n : int
+        Rows and columns, [1, 2^32).
+    frac, dtype
+        Output format, see :func:`radial`.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    ValueError, TypeError, OverflowError, ArithmeticError
+        As for :func:`rbe_seed64`.
+
+    Examples
+    --------
+    >>> w = pack_seed64(1 << 19, 1 << 22)
+    >>> bool((decode_seed64(w, 2, 2) == decode_matrix(1 << 63, 1 << 62, 2, 2)).all())
+    True
+    """
+    return _matrix("decode_seed64", m, n, dtype, lambda i, j: rbe_seed64(
+        word, i, j, eps=eps, frac=frac, dtype=dtype))
 
 
 def _exact_number(name, x):

@@ -705,7 +705,10 @@ _CTYPES_OF = {"int": C.c_int, "void": None, "size_t": C.c_size_t, "uint8_t": C.c
               "const pq_params*": C.POINTER(capi.pq_params),
               "const pq_columns*": C.POINTER(capi.pq_columns),
               "pq_seed64_fields*": C.POINTER(capi.pq_seed64_fields),
-              "const pq_seed64_fields*": C.POINTER(capi.pq_seed64_fields)}
+              "const pq_seed64_fields*": C.POINTER(capi.pq_seed64_fields),
+              "ptrdiff_t": C.c_ssize_t, "pq_decoder*": C.POINTER(capi.pq_decoder),
+              "const pq_decoder*": C.POINTER(capi.pq_decoder),
+              "const pq_phi_table*": C.POINTER(capi.pq_phi_table)}
 
 
 def test_ctypes_view_has_the_frozen_signatures(abi):
@@ -757,9 +760,9 @@ def _pxd_declarations():
                 fields.append(f"{m.group(2)}: "
                               + from_make_abi(f"{m.group(1)}(*)({params(m.group(3))})"))
                 continue
-            m = re.fullmatch(r"((?:const )?\w+ ?\**)\s*([\w, ]+)", line)
+            m = re.fullmatch(r"((?:const )?\w+ ?\**)\s*([\w, ]+)(\[\d+\])?", line)
             for field in m.group(2).split(","):
-                fields.append(f"{field.strip()}: {from_make_abi(m.group(1))}")
+                fields.append(f"{field.strip()}: {from_make_abi(m.group(1) + (m.group(3) or ''))}")
         structs[name] = fields
     return functions, structs
 

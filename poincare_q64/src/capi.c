@@ -23,6 +23,12 @@ static const pq_capi table = {
     .seed64_pack = pq_seed64_pack,
     .seed64_unpack = pq_seed64_unpack,
     .rbe_seed64 = pq_rbe_seed64,
+    .decoder_init = pq_decoder_init,
+    .decoder_init_seed64 = pq_decoder_init_seed64,
+    .decode_rows = pq_decode_rows,
+    .decode_matrix = pq_decode_matrix,
+    .decode_seed64 = pq_decode_seed64,
+    .phi_table_fill = pq_phi_table_fill,
 };
 
 const pq_capi *pq_capi_table(void) { return &table; }

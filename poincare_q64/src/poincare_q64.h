@@ -180,6 +180,70 @@ void pq_seed64_unpack(uint64_t word, pq_seed64_fields *f);
 int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps,
                   pq_format fmt, pq_value *out);
 
+/* ---- matrix decode (decode.c) ---------------------------------------------
+ * W_hat[i, j] = rbe(R, T, i, j, p) for the rows row0 <= i < row1 of a grid
+ * with n_cols columns (0 <= j < n_cols): every element bit-identical to
+ * pq_rbe with the same arguments, in every format.  Everything but phi(i, j)
+ * is one number per seed, computed once (pq_decoder_init); each element
+ * then costs phi (or a phi table read), one 128 x 128-bit product and
+ * Ziv's rounding test, and goes through pq_rbe itself when the test fails
+ * (docs/spec.md, "Matrix decode").
+ *
+ * Output: row i of the result starts at element i * out_row_stride of out,
+ * an array of the format's C type (int64_t, pq_int128, double, float); out
+ * points at row 0 of the matrix whatever row0 is, so that threads given
+ * disjoint row ranges share one out.  Every element is computed
+ * independently: any split of the rows gives the same bits.
+ *
+ * Errors: PQ_EDOM (bad params or format, basis != 0 for a seed64 word, a
+ * NULL or uninitialised decoder, NULL out, n_cols == 0, a phi table smaller
+ * than the grid): nothing written.  PQ_EOVERFLOW (an int result does not
+ * fit) and PQ_EUNDECIDED (never observed): *first_bad (if not NULL)
+ * receives the row-major index i * n_cols + j of the first such element of
+ * the range; rows are done in order, and the range's elements may be
+ * partly written.  An empty range (row1 <= row0) writes nothing, PQ_OK.
+ * Thread-safe; no allocation. */
+
+/* A decoder: one seed and one output format, prepared once (opaque; copy
+ * it freely, share it read-only across threads). */
+typedef struct pq_decoder {
+    uint64_t opaque[16];
+} pq_decoder;
+
+/* The phi table of an n_rows x n_cols grid: the stage-1 value
+ * phi(H(i, j)) 2^126 of element (i, j) as hi[k] 2^64 + lo[k],
+ * k = i * n_cols + j (UINT64_MAX in hi for the exact phi of
+ * H mod 2^30 == 0).  16 bytes per element.  A table serves any grid of at
+ * most n_rows rows and n_cols columns; results are the same with or
+ * without one. */
+typedef struct pq_phi_table {
+    const uint64_t *hi;
+    const uint64_t *lo;
+    uint32_t n_rows, n_cols;
+} pq_phi_table;
+
+/* Prepare a decoder (checks p and fmt; PQ_EDOM leaves *dec unchanged). */
+int pq_decoder_init(uint64_t R, uint64_t T, const pq_params *p, pq_format fmt, pq_decoder *dec);
+/* The same for a 64-bit seed (R = r << 44, T = theta << 40, the word's
+ * options; PQ_EDOM if basis != 0). */
+int pq_decoder_init_seed64(uint64_t word, uint64_t eps, pq_format fmt, pq_decoder *dec);
+/* Rows row0 <= i < row1 of the decoder's matrix; phi may be NULL. */
+int pq_decode_rows(const pq_decoder *dec, uint32_t n_cols, uint32_t row0, uint32_t row1,
+                   const pq_phi_table *phi, void *out, ptrdiff_t out_row_stride,
+                   uint64_t *first_bad);
+/* pq_decoder_init then pq_decode_rows, in one call (the set-up, about a
+ * microsecond, is repeated by every call). */
+int pq_decode_matrix(uint64_t R, uint64_t T, const pq_params *p, uint32_t n_cols, uint32_t row0,
+                     uint32_t row1, const pq_phi_table *phi, pq_format fmt, void *out,
+                     ptrdiff_t out_row_stride, uint64_t *first_bad);
+int pq_decode_seed64(uint64_t word, uint64_t eps, uint32_t n_cols, uint32_t row0, uint32_t row1,
+                     const pq_phi_table *phi, pq_format fmt, void *out, ptrdiff_t out_row_stride,
+                     uint64_t *first_bad);
+/* Fill rows row0 <= i < row1 of a phi table with n_cols columns (hi and lo
+ * hold n_rows * n_cols words; element k = i * n_cols + j).  PQ_EDOM for a
+ * NULL array or n_cols == 0. */
+int pq_phi_table_fill(uint64_t *hi, uint64_t *lo, uint32_t n_cols, uint32_t row0, uint32_t row1);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,7 +23,8 @@
  * reordered, retyped or removed.  `size` is sizeof(pq_capi) of the library
  * that filled the table and `version` its PQ_CAPI_VERSION, which rises by one
  * whenever the table changes.  Before using a field newer than version 2,
- * test PQ_CAPI_HAS(api, field).  The frozen layout is checked by
+ * test PQ_CAPI_HAS(api, field) (version 3 added the
+ * matrix decoder's six fields, decoder_init .. phi_table_fill).  The frozen layout is checked by
  * tests/abi/abi.json (tests/test_embedding.py).
  *
  * The one exception, a deliberate break in a 0.x release: version 2
@@ -43,7 +44,7 @@
 extern "C" {
 #endif
 
-#define PQ_CAPI_VERSION 2
+#define PQ_CAPI_VERSION 3
 #define PQ_CAPI_CAPSULE_NAME "poincare_q64.capi.capsule"
 
 typedef struct pq_capi {
@@ -63,6 +64,21 @@ typedef struct pq_capi {
     void (*seed64_unpack)(uint64_t word, pq_seed64_fields *f);
     int (*rbe_seed64)(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format fmt,
                       pq_value *out);
+    /* version 3: the matrix decoder */
+    int (*decoder_init)(uint64_t R, uint64_t T, const pq_params *p, pq_format fmt,
+                        pq_decoder *dec);
+    int (*decoder_init_seed64)(uint64_t word, uint64_t eps, pq_format fmt, pq_decoder *dec);
+    int (*decode_rows)(const pq_decoder *dec, uint32_t n_cols, uint32_t row0, uint32_t row1,
+                       const pq_phi_table *phi, void *out, ptrdiff_t out_row_stride,
+                       uint64_t *first_bad);
+    int (*decode_matrix)(uint64_t R, uint64_t T, const pq_params *p, uint32_t n_cols,
+                         uint32_t row0, uint32_t row1, const pq_phi_table *phi, pq_format fmt,
+                         void *out, ptrdiff_t out_row_stride, uint64_t *first_bad);
+    int (*decode_seed64)(uint64_t word, uint64_t eps, uint32_t n_cols, uint32_t row0,
+                         uint32_t row1, const pq_phi_table *phi, pq_format fmt, void *out,
+                         ptrdiff_t out_row_stride, uint64_t *first_bad);
+    int (*phi_table_fill)(uint64_t *hi, uint64_t *lo, uint32_t n_cols, uint32_t row0,
+                          uint32_t row1);
 } pq_capi;
 
 /* True when the table `api` (from a possibly older library) has `field`. */

@@ -13,6 +13,7 @@
 #include "pq_fast.h"
 #include "pq_hash.h"
 #include "pq_testing.h"
+#include "pq_decode.h"
 
 int pq_force_slow = 0;
 int pq_fast_err_shift = 0;
@@ -121,4 +122,15 @@ int pq_debug_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int 
     *addbacks = 0;
     pq_mpn_divrem_counted(q, r, a, an, b, bn, addbacks);
     return PQ_OK;
+}
+
+/* ---- the matrix decoder's hand-overs to pq_rbe -------------------------- */
+int pq_debug_decode_fallbacks(uint64_t R, uint64_t T, const pq_params *p, pq_format fmt,
+                              uint32_t m, uint32_t n, void *out, uint64_t *fallbacks) {
+    pq_decoder dec;
+    uint64_t first_bad = 0;
+    if (!fallbacks) return PQ_EDOM;
+    int st = pq_decoder_init(R, T, p, fmt, &dec);
+    if (st != PQ_OK) return st;
+    return pq_decode_rows_counted(&dec, n, 0, m, NULL, out, n, &first_bad, fallbacks);
 }

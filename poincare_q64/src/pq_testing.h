@@ -63,6 +63,14 @@ int pq_debug_approx(int which, uint64_t x, int W, uint64_t eps, int log2_c, int 
 int pq_debug_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int bn,
                     unsigned long *addbacks);
 
+/* The matrix decoder (decode.c) on rows [0, m) of an n-column grid into out
+ * (row stride n), without a phi table, and in *fallbacks how many elements
+ * its fast path left to pq_rbe (Ziv's test failed, exact phi, a subnormal
+ * float or an int that does not fit; every element when the plan is
+ * SLOW, none when it is ZERO).  Returns pq_decode_rows' status. */
+int pq_debug_decode_fallbacks(uint64_t R, uint64_t T, const pq_params *p, pq_format fmt,
+                              uint32_t m, uint32_t n, void *out, uint64_t *fallbacks);
+
 /* ---- what the hooks need from the kernels' files ------------------------ */
 /* mpn.c: pq_mpn_divrem counting its add-backs (pq_mpn_divrem itself is the
  * same code with the counting compiled out). */

@@ -1,7 +1,8 @@
 """The RBE transform (source 000, chapter 8): weight matrices to seeds and back.
 
-decode_matrix, decode_seed64, decode_batch
-    Seeds to matrices, bit-identical to rbe on the grid.
+decode_matrix, decode_seed64, decode_batch, phi_table, PhiTable
+    Seeds to matrices, bit-identical to rbe on the grid (a phi table
+    caches phi for repeated shapes).
 encode_matrix, Seed, EncodeResult
     A matrix to the seed nearest it.
 encode_blocks, decode_blocks, BlockSeeds
@@ -10,11 +11,13 @@ metrics
     Reconstruction quality and stored bits.
 """
 from poincare_q64.transform.blocks import BlockSeeds, decode_blocks, encode_blocks
-from poincare_q64.transform.decode import decode_batch, decode_matrix, decode_seed64
+from poincare_q64.transform.decode import (PhiTable, decode_batch, decode_matrix,
+                                           decode_seed64, phi_table)
 from poincare_q64.transform.encode import EncodeResult, encode_matrix
 from poincare_q64.transform.metrics import metrics
 from poincare_q64.transform.seed import Seed
 
-__all__ = ["decode_matrix", "decode_seed64", "decode_batch", "encode_matrix",
+__all__ = ["decode_matrix", "decode_seed64", "decode_batch", "phi_table", "PhiTable",
+           "encode_matrix",
            "EncodeResult", "Seed", "encode_blocks", "decode_blocks",
            "BlockSeeds", "metrics"]

@@ -1,0 +1,343 @@
+"""The matrix decoder: decode_matrix, decode_seed64, decode_batch, phi_table.
+
+Every decoded element must be rbe's on the same grid, bit for bit, in every
+format, whatever path decides it (the SIMD lanes, the scalar loop, the hand
+over to rbe's kernel), with or without a phi table and for any thread
+count; small matrices are also checked against the independent reference.
+"""
+import numpy as np
+import pytest
+
+import poincare_q64 as pq
+from poincare_q64 import _kernels, _testing, reference
+
+# (dtype, frac) of every format, int64 at several fracs
+FORMATS = [(np.int64, 62), (np.int64, 40), (np.int64, 0), (object, 64), (object, 10),
+           (np.float64, None), (np.float32, None)]
+FMT_IDS = ["int64/62", "int64/40", "int64/0", "object/64", "object/10", "float64", "float32"]
+SIMD_LEVELS = list(range(_kernels.simd_level() + 1))
+OPTIONS = ("log2_c", "eps", "d_r", "rot", "d_theta")
+
+
+def _random_seeds(rng, k):
+    seeds = []
+    for _ in range(k):
+        seeds.append(dict(
+            R=int(rng.integers(0, 2**64, dtype=np.uint64)),
+            T=int(rng.integers(0, 2**64, dtype=np.uint64)),
+            log2_c=int(rng.integers(-4, 4)),
+            eps=int(rng.integers(0, 2**64, dtype=np.uint64)) if rng.random() < 0.3 else 0,
+            d_r=int(rng.integers(0, 2)), rot=int(rng.integers(0, 16)),
+            d_theta=int(rng.integers(0, 4))))
+    return seeds
+
+
+# seeds where the exact cases, the ends of the ranges and the signs are
+HARD_SEEDS = [
+    dict(R=1 << 63, T=1 << 62),                      # s = 1 exactly
+    dict(R=1 << 63, T=3 << 62),                      # s = -1
+    dict(R=1 << 63, T=0, d_theta=1),                 # cos 0 = 1
+    dict(R=1 << 63, T=1 << 63),                      # s = 0: all zero
+    dict(R=0, T=1 << 61),                            # g = 0: all zero
+    dict(R=0, T=1 << 61, d_r=1),                     # g' = 2
+    dict(R=1, T=1),                                  # |f| near 2^-124
+    dict(R=1, T=2**64 - 1, d_theta=2),               # tiny and negative
+    dict(R=2**64 - 1, T=(1 << 62) - 1, log2_c=-4),   # r -> 1, s -> 1
+    dict(R=2**64 - 1, T=5, log2_c=3, d_r=1),         # g' < 0
+    dict(R=1 << 60, T=1 << 62, log2_c=-4, d_r=1, eps=2**64 - 1),
+    dict(R=12345 << 44, T=1 << 40, rot=15, d_theta=3),
+]
+HARD_IDS = [f"hard{k}" for k in range(len(HARD_SEEDS))]
+
+
+def _grid(m, n):
+    return np.arange(m, dtype=np.uint32)[:, None], np.arange(n, dtype=np.uint32)[None, :]
+
+
+def _rbe_grid(seed, m, n, dtype, frac):
+    i, j = _grid(m, n)
+    opts = {k: seed.get(k, 0) for k in OPTIONS}
+    return pq.rbe(seed["R"], seed["T"], i, j, dtype=dtype, frac=frac, **opts)
+
+
+def _same(a, b):
+    """Bit for bit (so -0.0 != +0.0), exact ints for object."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.dtype == object:
+        return a.tolist() == b.tolist()
+    return a.tobytes() == b.tobytes()
+
+
+def _decode_or_error(seed, m, n, dtype, frac, **kw):
+    try:
+        return pq.decode_matrix(m=m, n=n, dtype=dtype, frac=frac, **seed, **kw)
+    except OverflowError:
+        return OverflowError
+
+
+def _rbe_or_error(seed, m, n, dtype, frac):
+    try:
+        return _rbe_grid(seed, m, n, dtype, frac)
+    except OverflowError:
+        return OverflowError
+
+
+def _check(seed, m, n, dtype, frac, **kw):
+    want = _rbe_or_error(seed, m, n, dtype, frac)
+    got = _decode_or_error(seed, m, n, dtype, frac, **kw)
+    if want is OverflowError:
+        assert got is OverflowError, seed
+    else:
+        assert got is not OverflowError and _same(got, want), (seed, dtype, frac)
+
+
+@pytest.mark.parametrize("dtype,frac", FORMATS, ids=FMT_IDS)
+def test_random_seeds_match_rbe_on_the_grid(dtype, frac):
+    rng = np.random.default_rng(7)
+    table = pq.phi_table(13, 150)
+    for seed in _random_seeds(rng, 12):
+        for m, n in ((13, 150), (3, 7)):
+            _check(seed, m, n, dtype, frac, threads=1)
+            _check(seed, m, n, dtype, frac, threads=2, phi_table=table)
+
+
+@pytest.mark.parametrize("seed", HARD_SEEDS, ids=HARD_IDS)
+def test_hard_seeds_match_rbe_in_every_format(seed):
+    table = pq.phi_table(9, 70)
+    for dtype, frac in FORMATS + [(np.int64, 64), (np.int64, 63), (np.int64, 61)]:
+        _check(seed, 9, 70, dtype, frac)
+        _check(seed, 9, 70, dtype, frac, phi_table=table, threads=2)
+
+
+@pytest.mark.parametrize("level", SIMD_LEVELS)
+def test_every_simd_level_gives_the_same_bits(level):
+    rng = np.random.default_rng(11)
+    seeds = _random_seeds(rng, 4) + HARD_SEEDS[:3]
+    table = pq.phi_table(5, 77)
+    _testing.set_simd(level)
+    try:
+        for seed in seeds:
+            for dtype, frac in FORMATS:
+                _check(seed, 5, 77, dtype, frac)
+                _check(seed, 5, 77, dtype, frac, phi_table=table)
+    finally:
+        _testing.set_simd(-1)
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_forced_fallback_changes_no_result(level):
+    rng = np.random.default_rng(5)
+    seeds = _random_seeds(rng, 2) + [HARD_SEEDS[0], HARD_SEEDS[6]]
+    m, n = (4, 9) if level == 2 else (6, 40)
+    want = {(k, f): _decode_or_error(s, m, n, *FORMATS[f])
+            for k, s in enumerate(seeds) for f in range(len(FORMATS))}
+    _testing.set_force_slow_path(level)
+    try:
+        got = {(k, f): _decode_or_error(s, m, n, *FORMATS[f])
+               for k, s in enumerate(seeds) for f in range(len(FORMATS))}
+    finally:
+        _testing.set_force_slow_path(0)
+    for key, w in want.items():
+        assert (got[key] is OverflowError) == (w is OverflowError), key
+        if w is not OverflowError:
+            assert _same(got[key], w), key
+
+
+def test_widened_bounds_send_elements_to_rbe_and_change_nothing():
+    """Level 3 widens the bounds 2^16-fold: the fast path fails often, the
+    hand-over is exercised (counted by the hook), results are rbe's."""
+    seed = dict(R=0x9E3779B97F4A7C15, T=0x3C6EF372FE94F82B)
+    for fmt, frac, dtype in (("int64", 62, np.int64), ("float64", 0, np.float64),
+                             ("float32", 0, np.float32)):
+        st, normal, _ = _testing.debug_decode_fallbacks(seed["R"], seed["T"], 64, 64, fmt, frac)
+        assert st == 0
+        _testing.set_force_slow_path(3)
+        try:
+            st, widened, raw = _testing.debug_decode_fallbacks(seed["R"], seed["T"], 64, 64,
+                                                               fmt, frac)
+        finally:
+            _testing.set_force_slow_path(0)
+        assert st == 0 and widened >= normal
+        if fmt == "int64":  # the float tests have 2^11 more room: rarely fail
+            assert widened > normal
+        want = _rbe_grid(seed, 64, 64, dtype, frac if dtype == np.int64 else None)
+        assert raw.tobytes() == want.tobytes()
+
+
+def test_a_table_of_exact_phi_sentinels_sends_every_element_to_rbe():
+    """The table's sentinel (exact phi) hands the element to rbe's kernel,
+    in the lanes and in the scalar loop: the results stay rbe's."""
+    m, n = 3, 70
+    hi = np.full(m * n, np.uint64(2**64 - 1))
+    lo = np.zeros(m * n, dtype=np.uint64)
+    table = pq.PhiTable(hi, lo, (m, n))
+    seed = dict(R=0x7000000000000123, T=0x1234567890ABCDEF, rot=3)
+    for level in SIMD_LEVELS:
+        _testing.set_simd(level)
+        try:
+            for dtype, frac in FORMATS:
+                _check(seed, m, n, dtype, frac, phi_table=table)
+        finally:
+            _testing.set_simd(-1)
+
+
+def test_small_matrices_match_the_reference():
+    rng = np.random.default_rng(3)
+    seeds = _random_seeds(rng, 3) + [HARD_SEEDS[1], HARD_SEEDS[5]]
+    for seed in seeds:
+        for dtype, frac in ((np.int64, 62), (object, 64), (np.float64, None),
+                            (np.float32, None)):
+            try:
+                want = reference.decode_matrix(m=2, n=3, dtype=dtype, frac=frac, **seed)
+            except OverflowError:
+                with pytest.raises(OverflowError):
+                    pq.decode_matrix(m=2, n=3, dtype=dtype, frac=frac, **seed)
+                continue
+            got = pq.decode_matrix(m=2, n=3, dtype=dtype, frac=frac, **seed)
+            assert _same(got, want), (seed, dtype)
+
+
+def test_decode_seed64_is_rbe_seed64_on_the_grid():
+    rng = np.random.default_rng(9)
+    for _ in range(6):
+        w = pq.pack_seed64(int(rng.integers(0, 1 << 20)), int(rng.integers(0, 1 << 24)),
+                           d_theta=int(rng.integers(0, 4)), d_r=int(rng.integers(0, 2)),
+                           rot=int(rng.integers(0, 16)), log2_c=int(rng.integers(-4, 4)),
+                           reserved=int(rng.integers(0, 64)))
+        eps = int(rng.integers(0, 2**64, dtype=np.uint64)) if rng.random() < 0.5 else 0
+        i, j = _grid(4, 66)
+        for dtype, frac in ((np.float64, None), (np.int64, 50), (object, 64)):
+            want = pq.rbe_seed64(w, i, j, eps=eps, dtype=dtype, frac=frac)
+            assert _same(pq.decode_seed64(w, 4, 66, eps=eps, dtype=dtype, frac=frac), want)
+    w = pq.pack_seed64(1 << 19, 1 << 22)
+    assert _same(pq.decode_seed64(w, 2, 3),
+                 reference.decode_seed64(w, 2, 3))
+
+
+def test_batch_is_the_stack_of_single_decodes():
+    rng = np.random.default_rng(13)
+    seeds = _random_seeds(rng, 5)
+    cols = {k: [s[k] for s in seeds] for k in ("R", "T") + OPTIONS}
+    table = pq.phi_table(7, 9)
+    for dtype, frac in ((np.float32, None), (np.int64, 48), (object, 64)):
+        got = pq.decode_batch(m=7, n=9, dtype=dtype, frac=frac, threads=2, phi_table=table,
+                              **cols)
+        assert got.shape == (5, 7, 9)
+        for k, s in enumerate(seeds):
+            assert _same(got[k], pq.decode_matrix(m=7, n=9, dtype=dtype, frac=frac, **s))
+    # scalars broadcast to the seeds' count
+    got = pq.decode_batch(cols["R"], 1 << 61, 2, 2, rot=3)
+    for k in range(5):
+        assert _same(got[k], pq.decode_matrix(cols["R"][k], 1 << 61, 2, 2, rot=3))
+    assert pq.decode_batch(1 << 63, 1 << 61, 2, 2).shape == (1, 2, 2)
+    assert pq.decode_batch([], [], 2, 2).shape == (0, 2, 2)
+
+
+def test_out_is_filled_and_returned():
+    out = np.zeros((3, 4), dtype=np.float64)
+    res = pq.decode_matrix(1 << 63, 1 << 61, 3, 4, dtype=np.float64, out=out)
+    assert res is out
+    assert _same(out, pq.decode_matrix(1 << 63, 1 << 61, 3, 4, dtype=np.float64))
+    out = np.zeros((2, 3, 4), dtype=np.int64)
+    assert pq.decode_batch([1, 2], 1 << 61, 3, 4, frac=62, out=out) is out
+    out = np.zeros((2, 2), dtype=object)
+    assert pq.decode_matrix(1 << 63, 1 << 61, 2, 2, dtype=object, out=out) is out
+    assert out.tolist() == pq.decode_matrix(1 << 63, 1 << 61, 2, 2, dtype=object).tolist()
+
+
+def test_overflow_names_the_first_element_and_the_seed_and_leaves_out_alone():
+    # g'(0) = 2 and s = 1: |f| = 2 phi, which passes 2 at frac 62 where phi > 1
+    out = np.full((4, 5), 7, dtype=np.int64)
+    with pytest.raises(OverflowError) as exc:
+        pq.decode_matrix(0, 1 << 62, 4, 5, d_r=1, out=out, threads=2)
+    i, j = _grid(4, 5)
+    phi = pq.modulation(i, j, dtype=np.float64)
+    first = np.argwhere(phi > 1)[0]
+    assert f"(i, j) = ({first[0]}, {first[1]})" in str(exc.value)
+    assert "R=0" in str(exc.value) and "d_r=1" in str(exc.value)
+    assert (out == 7).all()
+    with pytest.raises(OverflowError, match=r"seed 1 .*R=0"):
+        pq.decode_batch([1 << 63, 0], 1 << 62, 4, 5, d_r=[0, 1])
+    # object results are exact: no overflow
+    assert pq.decode_matrix(0, 1 << 62, 4, 5, d_r=1, dtype=object).shape == (4, 5)
+
+
+BAD = [
+    (dict(m=0), ValueError, "m = 0 is outside"),
+    (dict(n=2**32), ValueError, "n = 4294967296 is outside"),
+    (dict(m=2.0), TypeError, "m must be an int"),
+    (dict(n=True), TypeError, "n must be an int"),
+    (dict(R=-1), ValueError, "R must be in"),
+    (dict(T=2**64), ValueError, "T must be in"),
+    (dict(R=0.5), TypeError, "R must be an integer"),
+    (dict(R=[1, 2]), ValueError, "R must be a scalar"),
+    (dict(log2_c=4), ValueError, "log2_c must be in"),
+    (dict(eps=-1), ValueError, "eps must be in"),
+    (dict(d_r=2), ValueError, "d_r must be in"),
+    (dict(rot=16), ValueError, "rot must be in"),
+    (dict(d_theta=-1), ValueError, "d_theta must be in"),
+    (dict(dtype=np.int32), TypeError, "dtype must be"),
+    (dict(frac=65), ValueError, "frac must be in"),
+    (dict(dtype=np.float64, frac=3), ValueError, "frac applies only"),
+    (dict(threads=0), ValueError, "threads must be >= 1"),
+    (dict(phi_table="x"), TypeError, "phi_table must be a PhiTable"),
+    (dict(m=2**31, n=2**31), ValueError, "too large"),
+    (dict(m=2**20, n=2**20), MemoryError, "cannot allocate"),
+]
+
+
+@pytest.mark.parametrize("kw,exc,msg", BAD, ids=[b[2] for b in BAD])
+def test_bad_input_is_refused_naming_the_argument(kw, exc, msg):
+    args = dict(R=1 << 63, T=1 << 61, m=3, n=4)
+    args.update(kw)
+    with pytest.raises(exc, match=msg):
+        pq.decode_matrix(**args)
+
+
+def test_bad_out_and_table_are_refused_and_out_is_untouched():
+    for out, exc, msg in ((np.zeros((3, 5)), ValueError, "out has shape"),
+                          (np.zeros((3, 4), np.float32), TypeError, "out has dtype"),
+                          ([0] * 12, TypeError, "out must be a numpy.ndarray")):
+        with pytest.raises(exc, match=msg):
+            pq.decode_matrix(1, 2, 3, 4, dtype=np.float64, out=out)
+    ro = np.zeros((3, 4))
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        pq.decode_matrix(1, 2, 3, 4, dtype=np.float64, out=ro)
+    with pytest.raises(ValueError, match="does not cover"):
+        pq.decode_matrix(1, 2, 3, 4, phi_table=pq.phi_table(3, 3))
+    out = np.full((3, 4), 5.0)
+    with pytest.raises(ValueError):
+        pq.decode_matrix(1, 2, 3, 4, rot=99, dtype=np.float64, out=out)
+    assert (out == 5.0).all()
+
+
+def test_seed64_basis_and_batch_shapes_are_checked():
+    w = pq.pack_seed64(1, 2, basis=3)
+    with pytest.raises(ValueError, match="basis"):
+        pq.decode_seed64(w, 2, 2)
+    with pytest.raises(ValueError, match="word must be in"):
+        pq.decode_seed64(2**64, 2, 2)
+    with pytest.raises(ValueError, match="T has length 2, expected 3"):
+        pq.decode_batch([1, 2, 3], [1, 2], 2, 2)
+    with pytest.raises(ValueError, match="different lengths"):
+        pq.decode_batch([1, 2, 3], 5, 2, 2, rot=[1, 2])
+    with pytest.raises(ValueError, match="1-d"):
+        pq.decode_batch([[1]], 2, 2, 2)
+    with pytest.raises(ValueError, match="too large"):
+        pq.decode_batch(list(range(4)), 0, 2**32 - 1, 2**32 - 1)
+
+
+def test_phi_table_is_read_only_and_sized():
+    t = pq.phi_table(6, 10, threads=2)
+    assert t.shape == (6, 10) and t.nbytes == 16 * 60
+    with pytest.raises(AttributeError):
+        t.shape = (1, 1)
+    with pytest.raises(ValueError):
+        t._hi[0] = 0
+    with pytest.raises(ValueError, match="m = 0"):
+        pq.phi_table(0, 3)
+    with pytest.raises(TypeError):
+        pq.phi_table(3, 3, threads=1.0)
