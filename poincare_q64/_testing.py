@@ -29,7 +29,7 @@ from poincare_q64.capi import pq_format as _pq_format
 from poincare_q64.capi import pq_params as _pq_params
 
 __all__ = ["set_force_slow_path", "set_simd", "debug_stage1", "debug_approx", "debug_divrem",
-           "debug_decode_fallbacks"]
+           "debug_decode_fallbacks", "debug_decode_elem"]
 
 _PQ_OK = 0
 _W_MAX = 32  # PQ_W_MAX: limbs of the highest precision (2048 bits)
@@ -67,6 +67,10 @@ _approx = _hook("pq_debug_approx", _ct.c_int, _ct.c_int, _ct.c_uint64, _ct.c_int
 _decode_fallbacks = _hook("pq_debug_decode_fallbacks", _ct.c_int, _ct.c_uint64, _ct.c_uint64,
                           _ct.POINTER(_pq_params), _pq_format, _ct.c_uint32, _ct.c_uint32,
                           _ct.c_void_p, _u64p)
+_decode_elem = _hook("pq_debug_decode_elem", _ct.c_int, _ct.c_uint64, _ct.c_uint64,
+                     _ct.POINTER(_pq_params), _ct.c_uint32, _ct.c_uint32, _u64p, _u64p,
+                     _ct.POINTER(_ct.c_int64), _u64p, _ct.POINTER(_ct.c_int),
+                     _ct.POINTER(_ct.c_int))
 _divrem = _hook("pq_debug_divrem", _ct.c_int, _u64p, _u64p, _u64p, _ct.c_int, _u64p,
                 _ct.c_int, _ct.POINTER(_ct.c_ulong))
 
@@ -372,3 +376,38 @@ def debug_decode_fallbacks(R, T, m, n, fmt="int64", frac=62, log2_c=0, eps=0, d_
                            _int(m, 1, 2**32 - 1), _int(n, 1, 2**32 - 1),
                            out.ctypes.data_as(_ct.c_void_p), _ct.byref(fb))
     return st, fb.value, out
+
+
+def debug_decode_elem(R, T, i, j, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0):
+    """The matrix decoder's fast-path value of element (i, j) and its bound.
+
+    Returns
+    -------
+    tuple or None
+        ``(neg, P, e, err)``: the claim |f| = P 2^e within err 2^e, f's
+        sign neg; None when the seed's plan has no fast path (an all-zero
+        matrix, or the test switch forcing every element to rbe).
+
+    Raises
+    ------
+    ValueError
+        Bad arguments, or phi exact at (i, j).
+
+    Examples
+    --------
+    >>> neg, P, e, err = debug_decode_elem(2**63, 2**61, 5, 7)
+    >>> import poincare_q64 as pq
+    >>> abs(P * 2.0**e - float(pq.rbe(2**63, 2**61, 5, 7, dtype="float64"))) < 1e-15
+    True
+    """
+    p = _pq_params(_c_u64(eps), _c_int(log2_c), _c_int(d_r), _c_int(rot), _c_int(d_theta))
+    hi, lo, e, err = _ct.c_uint64(), _ct.c_uint64(), _ct.c_int64(), _ct.c_uint64()
+    neg, mode = _ct.c_int(), _ct.c_int()
+    st = _decode_elem(_c_u64(R), _c_u64(T), _ct.byref(p), _int(i, 0, 2**32 - 1),
+                      _int(j, 0, 2**32 - 1), _ct.byref(hi), _ct.byref(lo), _ct.byref(e),
+                      _ct.byref(err), _ct.byref(neg), _ct.byref(mode))
+    if st != _PQ_OK:
+        raise ValueError("bad arguments or an exact phi")
+    if mode.value != 2:
+        return None
+    return neg.value, (hi.value << 64) | lo.value, e.value, err.value

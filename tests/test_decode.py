@@ -341,3 +341,50 @@ def test_phi_table_is_read_only_and_sized():
         pq.phi_table(0, 3)
     with pytest.raises(TypeError):
         pq.phi_table(3, 3, threads=1.0)
+
+
+# --------------------------------------------------------------------------
+# The bound of the fast path (docs/spec.md, "Matrix decode")
+# --------------------------------------------------------------------------
+
+def _exact_f(seed, i, j, prec=400):
+    import mpmath
+    g = reference.radial_exact(seed["R"], log2_c=seed.get("log2_c", 0),
+                               eps=seed.get("eps", 0), d_r=seed.get("d_r", 0))
+    Tp = (seed["T"] + (seed.get("rot", 0) << 60) + (seed.get("d_theta", 0) << 62)) % 2**64
+    H = int(pq.spatial_hash(i, j))
+    with mpmath.workprec(prec):
+        s = mpmath.sin(2 * mpmath.pi * mpmath.mpf(Tp) / 2**64)
+        phi = 1 + mpmath.sin(2 * mpmath.pi * mpmath.mpf(H) / 2**32) / 10
+        return mpmath.mpf(g.numerator) / g.denominator * s * phi
+
+
+def _check_bound(seed, i, j):
+    import mpmath
+    claim = _testing.debug_decode_elem(seed["R"], seed["T"], i, j,
+                                       **{k: seed.get(k, 0) for k in OPTIONS})
+    if claim is None:
+        return None
+    neg, P, e, err = claim
+    f = _exact_f(seed, i, j)
+    with mpmath.workprec(400):
+        assert (f < 0) == bool(neg), (seed, i, j)
+        dev = abs(mpmath.ldexp(abs(f), -e) - P)
+        assert dev <= err, (seed, i, j, mpmath.nstr(dev, 8), err)
+        return float(dev / err)
+
+
+def test_fast_path_bound_holds_against_mpmath():
+    """|f| = P 2^e within err 2^e, on random seeds and indices and on the
+    seeds where A is exact or extreme (quarter turns, r -> 0 and 1)."""
+    rng = np.random.default_rng(17)
+    seeds = _random_seeds(rng, 25) + [s for s in HARD_SEEDS if s["R"] and s["T"] % 2**63]
+    worst = 0.0
+    for seed in seeds:
+        for _ in range(6):
+            i, j = (int(x) for x in rng.integers(0, 2**32, size=2, dtype=np.uint64))
+            if int(pq.spatial_hash(i, j)) % 2**30 == 0:
+                continue
+            r = _check_bound(seed, i, j)
+            worst = max(worst, r or 0.0)
+    assert 0 < worst <= 1

@@ -14,6 +14,7 @@
 #include "pq_hash.h"
 #include "pq_testing.h"
 #include "pq_decode.h"
+#include <string.h>
 
 int pq_force_slow = 0;
 int pq_fast_err_shift = 0;
@@ -133,4 +134,26 @@ int pq_debug_decode_fallbacks(uint64_t R, uint64_t T, const pq_params *p, pq_for
     int st = pq_decoder_init(R, T, p, fmt, &dec);
     if (st != PQ_OK) return st;
     return pq_decode_rows_counted(&dec, n, 0, m, NULL, out, n, &first_bad, fallbacks);
+}
+
+int pq_debug_decode_elem(uint64_t R, uint64_t T, const pq_params *p, uint32_t i, uint32_t j,
+                         uint64_t *Phi, uint64_t *Plo, int64_t *e, uint64_t *err, int *neg,
+                         int *mode) {
+    pq_decoder dec;
+    pq_decode_plan pl;
+    /* a float format: the plan is then never ZERO for a tiny |f| */
+    int st = pq_decoder_init(R, T, p, (pq_format){PQ_KIND_FLOAT64, 0}, &dec);
+    if (st != PQ_OK) return st;
+    memcpy(&pl, &dec, sizeof pl);
+    *mode = pl.mode;
+    if (pl.mode != PQ_DECODE_FAST) return PQ_OK;
+    uint32_t H = pq_hash(i, j);
+    if ((H << 2) == 0) return PQ_EDOM;
+    pq_w P = w_mulhi3(w_make(pl.A_hi, pl.A_lo), pq_fast_phi_w((uint64_t)H));
+    *Phi = P.hi;
+    *Plo = P.lo;
+    *e = pl.e;
+    *err = pl.err;
+    *neg = pl.neg;
+    return PQ_OK;
 }

@@ -71,6 +71,14 @@ int pq_debug_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int 
 int pq_debug_decode_fallbacks(uint64_t R, uint64_t T, const pq_params *p, pq_format fmt,
                               uint32_t m, uint32_t n, void *out, uint64_t *fallbacks);
 
+/* The decoder's fast-path value of element (i, j): P = Phi:Plo with
+ * |f| = P 2^e within err 2^e (the claim under test), the sign, and the
+ * plan's mode (PQ_DECODE_FAST = 2; ZERO and SLOW have no P).  PQ_EDOM for
+ * bad arguments or an exact phi (no stage-1 value). */
+int pq_debug_decode_elem(uint64_t R, uint64_t T, const pq_params *p, uint32_t i, uint32_t j,
+                         uint64_t *Phi, uint64_t *Plo, int64_t *e, uint64_t *err, int *neg,
+                         int *mode);
+
 /* ---- what the hooks need from the kernels' files ------------------------ */
 /* mpn.c: pq_mpn_divrem counting its add-backs (pq_mpn_divrem itself is the
  * same code with the counting compiled out). */
