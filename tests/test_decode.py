@@ -388,3 +388,47 @@ def test_fast_path_bound_holds_against_mpmath():
             r = _check_bound(seed, i, j)
             worst = max(worst, r or 0.0)
     assert 0 < worst <= 1
+
+
+# --------------------------------------------------------------------------
+# Known answers made by the reference (tests/data/make_decode_vectors.py)
+# --------------------------------------------------------------------------
+
+def _known_answers():
+    import os
+    path = os.path.join(os.path.dirname(__file__), "data", "decode", "decode_matrix.txt")
+    with open(path, encoding="utf-8") as fh:
+        return [ln for ln in fh.read().splitlines() if ln and not ln.startswith("#")]
+
+
+def _sha256_matrix(W, dtype):
+    """The file's byte layout: row-major little-endian int64, 16-byte two's
+    complement for object, IEEE bits for the floats."""
+    import hashlib
+    if np.dtype(dtype) == object:
+        data = b"".join(int(x).to_bytes(16, "little", signed=True) for x in W.ravel())
+    else:
+        data = np.ascontiguousarray(W, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_decoder_matches_the_reference_known_answers():
+    lines = _known_answers()
+    assert len(lines) >= 50
+    overflows = 0
+    for ln in lines:
+        inputs, _, want = ln.partition(" => ")
+        f = inputs.split()
+        seed = dict(R=int(f[0], 16), T=int(f[1], 16), log2_c=int(f[4]), eps=int(f[5], 16),
+                    d_r=int(f[6]), rot=int(f[7]), d_theta=int(f[8]))
+        m, n = int(f[2]), int(f[3])
+        name, _, frac = f[9].partition("/")
+        dtype, frac = np.dtype(name), (int(frac) if frac else None)
+        for threads in (1, 2):
+            got = _decode_or_error(seed, m, n, dtype, frac, threads=threads)
+            if want == "overflow":
+                assert got is OverflowError, ln
+                overflows += 1
+            else:
+                assert got is not OverflowError and _sha256_matrix(got, dtype) == want, ln
+    assert overflows
