@@ -240,6 +240,9 @@ def test_out_is_filled_and_returned():
     res = pq.decode_matrix(1 << 63, 1 << 61, 3, 4, dtype=np.float64, out=out)
     assert res is out
     assert _same(out, pq.decode_matrix(1 << 63, 1 << 61, 3, 4, dtype=np.float64))
+    out = np.zeros((3, 4), dtype=np.int64)  # frac 62, no element can overflow: direct
+    assert pq.decode_matrix(1 << 63, 1 << 61, 3, 4, out=out) is out
+    assert _same(out, pq.decode_matrix(1 << 63, 1 << 61, 3, 4))
     out = np.zeros((2, 3, 4), dtype=np.int64)
     assert pq.decode_batch([1, 2], 1 << 61, 3, 4, frac=62, out=out) is out
     out = np.zeros((2, 2), dtype=object)

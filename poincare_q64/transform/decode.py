@@ -199,10 +199,12 @@ def _run(func, cols, K, m, n, dtype, frac, out, threads, table, shape, describe)
     if K == 0:
         return out if out is not None else np.empty(shape, dtype=dt)
     # int64 at frac >= 62 can overflow (|f| < 2.2): a failing call must
-    # leave out untouched, so it decodes into a buffer of its own then
+    # leave out untouched, so it decodes into a buffer of its own then,
+    # unless the seed's bound shows that no element can overflow
     direct = (out is not None and kind != _kernels.KIND_INT128
               and out.flags.c_contiguous
-              and not (kind == _kernels.KIND_INT64 and frac >= 62))
+              and not (kind == _kernels.KIND_INT64 and frac >= 62
+                       and _may_overflow(cols, K, frac)))
     if direct:
         buf = out
     elif kind == _kernels.KIND_INT128:
@@ -224,6 +226,22 @@ def _run(func, cols, K, m, n, dtype, frac, out, threads, table, shape, describe)
         out[...] = res
         return out
     return res
+
+
+def _may_overflow(cols, K, frac):
+    """False when no element of the (single) seed's matrix can reach
+    2**63 at frac: |f| <= |g| |s| 1.1 (phi <= 11/10), with g and s
+    correctly rounded float64 (relative error <= 2**-53 each) and three
+    float products (2**-53 each) covered by the factor 1 + 2**-48."""
+    if K != 1:
+        return True
+    opts = {k: int(cols[k][0]) for k in _OPTIONS}
+    g = _api.radial(int(cols["R"][0]), log2_c=opts["log2_c"], eps=opts["eps"],
+                    d_r=opts["d_r"], dtype=np.float64)
+    s = _api.angular(int(cols["T"][0]), rot=opts["rot"], d_theta=opts["d_theta"],
+                     dtype=np.float64)
+    bound = abs(float(g)) * abs(float(s)) * 1.1 * (1 + 2.0**-48)
+    return bound * 2.0**frac >= 2.0**63 - 2.0**12
 
 
 def _describe_seed(cols, names):
