@@ -71,6 +71,19 @@ def _resolve_threads(func, threads):
     return _api.resolve_threads(func, threads)
 
 
+def _rows(func, rows, m):
+    """(r0, r1) with 0 <= r0 < r1 <= m."""
+    try:
+        r0, r1 = (int(x) for x in rows)
+    except (TypeError, ValueError):
+        raise TypeError(f"{func}: rows must be a pair of ints (r0, r1), got "
+                        f"{rows!r}") from None
+    if not 0 <= r0 < r1 <= m:
+        raise ValueError(f"{func}: rows ({r0}, {r1}) is not a range of rows "
+                         f"of a matrix with {m} rows (0 <= r0 < r1 <= {m})")
+    return r0, r1
+
+
 def _show_progress(progress, count):
     if progress is None:
         return count >= _PROGRESS_BLOCKS and sys.stderr.isatty()
@@ -348,6 +361,49 @@ class BlockSeeds:
         return BlockSeeds(shape, self.block, self.fields[bi0:bi1, bj0:bj1],
                           self.seed_format)
 
+    def _decode_rows(self, rows, dt, frac, threads, progress):
+        """Rows [r0, r1): the whole block rows inside them through
+        :meth:`decode` of a subgrid, the cut block rows at the ends on
+        their own rows."""
+        (r0, r1), (m, n), (p, q) = rows, self.shape, self.block
+        out = np.empty((r1 - r0, n), dtype=dt)
+        full0, full1 = -(-r0 // p), r1 // p if r1 < m else -(-m // p)
+        if full0 < full1:
+            sub = self.subgrid(full0, full1, 0, self.grid[1])
+            a = full0 * p - r0
+            out[a:a + sub.shape[0]] = sub.decode(dt, frac, threads, progress)
+        for bi in {r0 // p, (r1 - 1) // p}:
+            b0, b1 = bi * p, min(bi * p + p, m)
+            if full0 <= bi < full1:
+                continue
+            lo, hi = max(r0, b0), min(r1, b1)
+            out[lo - r0:hi - r0] = self._block_row_part(bi, lo - b0, hi - b0,
+                                                        dt, frac, threads)
+        return out
+
+    def _block_row_part(self, bi, a, b, dt, frac, threads):
+        """Local rows [a, b) of every block of block row bi.
+
+        decode_batch restores whole blocks only; these rows are rbe on
+        the same local indices, so the values are the same
+        (decode_matrix's contract: rbe on the grid).
+        """
+        n, q = self.shape[1], self.block[1]
+        out = np.empty((b - a, n), dtype=dt)
+        i = np.arange(a, b, dtype=np.uint32)[None, :, None]
+        for bj0, bj1, qb in ((0, n // q, q), (n // q, n // q + 1, n % q)):
+            if bj1 <= bj0 or qb == 0:
+                continue
+            f = self.fields[bi, bj0:bj1]
+            col = {name: f[name][:, None, None] for name in SEED_DTYPE.names}
+            res = _api.rbe(col["R"], col["T"], i,
+                           np.arange(qb, dtype=np.uint32)[None, None, :],
+                           **{name: col[name] for name in _OPTIONS},
+                           frac=frac, dtype=dt, threads=threads)
+            out[:, bj0 * q:bj0 * q + (bj1 - bj0) * qb] = \
+                res.transpose(1, 0, 2).reshape(b - a, -1)
+        return out
+
     def __eq__(self, other):
         if not isinstance(other, BlockSeeds):
             return NotImplemented
@@ -361,7 +417,8 @@ class BlockSeeds:
         return (f"BlockSeeds(shape={self.shape}, block={self.block}, "
                 f"grid={self.grid}, seed_format={self.seed_format!r})")
 
-    def decode(self, dtype=np.float64, frac=None, threads=None, progress=None):
+    def decode(self, dtype=np.float64, frac=None, threads=None, progress=None,
+               rows=None):
         """The restored m x n matrix: each block ``rbe`` on its local grid.
 
         ``W_hat[r, c] = rbe(R_b, T_b, r - r0, c - c0, <options of b>)`` for
@@ -381,15 +438,20 @@ class BlockSeeds:
         progress : bool, optional
             A progress bar on stderr (None: only for many blocks on a
             terminal).
+        rows : (int, int), optional
+            Only the rows ``[r0, r1)`` of the matrix (the same values as
+            ``decode(...)[r0:r1]``), for matrices decoded a band at a time.
 
         Returns
         -------
-        numpy.ndarray of shape (m, n)
+        numpy.ndarray of shape (m, n), or (r1 - r0, n) with ``rows``
 
         Raises
         ------
         OverflowError
             An int64 element does not fit (see :func:`poincare_q64.rbe`).
+        ValueError
+            ``rows`` is not a range of rows of the matrix.
 
         Examples
         --------
@@ -399,6 +461,10 @@ class BlockSeeds:
         """
         dt, _, _ = _api.resolve_format("BlockSeeds.decode", dtype, frac)
         threads = _resolve_threads("BlockSeeds.decode", threads)
+        if rows is not None:
+            return self._decode_rows(_rows("BlockSeeds.decode", rows,
+                                           self.shape[0]),
+                                     dt, frac, threads, progress)
         out = np.empty(self.shape, dtype=dt)
         p, q = self.block
         bar = _bar(progress, self.block_count, "decode")
@@ -621,12 +687,14 @@ class _LevelSum:
         self.hi = np.zeros(shape, dtype=np.int64)
         self.lo = np.zeros(shape, dtype=np.int64)
 
-    def add(self, bs, threads):
+    def add(self, bs, threads, rows=None):
         try:
-            x = bs.decode(dtype=np.int64, frac=MULTIRES_FRAC, threads=threads)
+            x = bs.decode(dtype=np.int64, frac=MULTIRES_FRAC, threads=threads,
+                          rows=rows)
         except OverflowError:
             # |f| >= 2 - 2**-63 (d_r = 1 or c < 1): the exact integers.
-            x = bs.decode(dtype=object, frac=MULTIRES_FRAC, threads=threads)
+            x = bs.decode(dtype=object, frac=MULTIRES_FRAC, threads=threads,
+                          rows=rows)
         hi, lo = _split(x)
         self.hi += hi
         self.lo += lo
@@ -737,7 +805,8 @@ class MultiresSeeds:
         return (f"MultiresSeeds(shape={self.shape}, levels={len(self.levels)}, "
                 f"seed_format={self.seed_format!r})")
 
-    def decode(self, k=None, dtype=np.float64, frac=None, threads=None):
+    def decode(self, k=None, dtype=np.float64, frac=None, threads=None,
+               rows=None):
         """The restoration at level k: ``W_hat^(k) = sum_{l <= k} R_l``.
 
         Each level is decoded at frac 62 (``X_l = round(f_l * 2**62)``, the
@@ -755,6 +824,8 @@ class MultiresSeeds:
         frac : int, optional
             For the integer formats (default 62): ``round(S * 2**(frac - 62))``.
         threads : int, optional
+        rows : (int, int), optional
+            Only the rows ``[r0, r1)`` (as :meth:`BlockSeeds.decode`).
 
         Returns
         -------
@@ -783,9 +854,12 @@ class MultiresSeeds:
                              f"[0, {len(self.levels) - 1}]")
         _api.resolve_format("MultiresSeeds.decode", dtype, frac)
         threads = _resolve_threads("MultiresSeeds.decode", threads)
-        acc = _LevelSum(self.shape)
+        if rows is not None:
+            rows = _rows("MultiresSeeds.decode", rows, self.shape[0])
+        shape = self.shape if rows is None else (rows[1] - rows[0], self.shape[1])
+        acc = _LevelSum(shape)
         for bs in self.levels[:k + 1]:
-            acc.add(bs, threads)
+            acc.add(bs, threads, rows)
         return acc.round(dtype, frac)
 
 
