@@ -729,7 +729,7 @@ def _round_sum(hi, lo, dtype, frac):
     if shift <= 0:
         X = S * (1 << -shift)
     else:
-        q, r = np.divmod(S, 1 << shift)
+        q, r = S // (1 << shift), S % (1 << shift)
         half = 1 << (shift - 1)
         X = q + ((r > half) | ((r == half) & (q % 2 == 1)))
     if dt == object:
