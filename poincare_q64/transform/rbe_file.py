@@ -108,7 +108,9 @@ def save_seeds(path, seeds):
 
 
 def _fail(path, reason):
-    return RbeFileError(f"{os.fspath(path)}: {reason}")
+    where = os.fspath(path) if isinstance(path, (str, bytes, os.PathLike)) \
+        else f"<{type(path).__name__}>"
+    return RbeFileError(f"{where}: {reason}")
 
 
 def _read_member(path, npz, name):
