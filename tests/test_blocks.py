@@ -74,9 +74,9 @@ def test_encode_options_go_through_encode_matrix(monkeypatch):
 
 @pytest.mark.parametrize("seed_format", ["seed64", "q64"])
 def test_threads_do_not_change_seeds_or_matrices(seed_format):
-    W = _matrix((70, 90), seed=1)
-    one = encode_blocks(W, (3, 4), seed_format=seed_format, threads=1)
-    two = encode_blocks(W, (3, 4), seed_format=seed_format, threads=2)
+    W = _matrix((14, 18), seed=1)
+    one = encode_blocks(W, (4, 5), seed_format=seed_format, threads=1)
+    two = encode_blocks(W, (4, 5), seed_format=seed_format, threads=2)
     assert one == two
     assert np.array_equal(one.decode(threads=1), two.decode(threads=2))
 
@@ -127,10 +127,14 @@ def test_stored_bits_count_the_seeds():
     W = _matrix((10, 10))
     assert encode_blocks(W, (5, 5)).stored_bits == 4 * 64
     assert encode_blocks(W, (5, 5), seed_format="q64").stored_bits == 4 * 128
-    fields = np.zeros((1, 1), dtype=B.SEED_DTYPE)
-    fields["eps"] = 1
-    fields["rot"] = 3
-    assert BlockSeeds((2, 2), (2, 2), fields, "q64").stored_bits == 128 + 64 + 4
+    fields = np.zeros((1, 2), dtype=B.SEED_DTYPE)
+    fields["eps"] = [[0, 1]]
+    fields["rot"] = [[3, 0]]
+    bits = BlockSeeds((2, 4), (2, 2), fields, "q64").stored_bits
+    if B.seed_bits is None:   # each option some block uses, at full width
+        assert bits == 2 * (128 + 64 + 4)
+    else:                     # the encoder's count, over the values used
+        assert bits == 2 * B.seed_bits("q64", eps=[0, 1], rot=[0, 3])
 
 
 def test_equality_looks_at_every_part():
@@ -190,12 +194,14 @@ def test_bad_matrices_are_refused(W, err):
 # --------------------------------------------------------------------------
 
 def test_multires_levels_have_a_2_to_the_l_grid():
-    ms = encode_multires(_matrix((16, 8)), levels=4)
-    assert [bs.grid for bs in ms.levels] == [(1, 1), (2, 2), (4, 4), (8, 8)]
+    ms = encode_multires(_matrix((16, 8)), levels=3)
+    assert [bs.grid for bs in ms.levels] == [(1, 1), (2, 2), (4, 4)]
     assert [bs.block for bs in ms.levels] == [multires_block((16, 8), l)
-                                              for l in range(4)]
+                                              for l in range(3)]
+    assert multires_block((16, 8), 3) == (2, 1)
+    assert multires_block((16, 8), 9) == (1, 1)
     assert multires_block((5, 3), 2) == (2, 1)
-    assert ms.stored_bits == 64 * (1 + 4 + 16 + 64)
+    assert ms.stored_bits == 64 * (1 + 4 + 16)
 
 
 def _exact_level_sum(ms, k):
@@ -232,8 +238,8 @@ def test_multires_decode_is_the_exact_level_sum_rounded_once(seed_format):
 
 def test_multires_residual_levels_reduce_the_error():
     W = _matrix((16, 16), seed=5)
-    ms = encode_multires(W, levels=4)
-    mse = [float(np.mean((W - ms.decode(k)) ** 2)) for k in range(4)]
+    ms = encode_multires(W, levels=3)
+    mse = [float(np.mean((W - ms.decode(k)) ** 2)) for k in range(3)]
     assert all(a >= b for a, b in zip(mse, mse[1:]))
     # level 1 fits the residual of level 0, as encode_blocks does
     assert ms.levels[1] == encode_blocks(W - ms.decode(0), (8, 8))
@@ -301,11 +307,11 @@ def test_dask_path_equals_in_memory_path(seed_format):
     import dask.array as da
     from poincare_q64.transform import dask_blocks as D
 
-    W = _matrix((45, 38), seed=7)
+    W = _matrix((20, 17), seed=7)
     want = encode_blocks(W, (8, 6), seed_format=seed_format)
     # chunks that are not whole blocks are rechunked; small chunks give
     # many tasks
-    for chunks in [(16, 12), (10, 7), (45, 38)]:
+    for chunks in [(16, 12), (10, 7), (20, 17)]:
         got = D.encode_blocks_dask(da.from_array(W, chunks=chunks), (8, 6),
                                    seed_format=seed_format,
                                    chunk_elements=200)
@@ -320,7 +326,7 @@ def test_dask_path_equals_in_memory_path(seed_format):
 def test_dask_path_reads_a_memory_mapped_npy(tmp_path):
     from poincare_q64.transform import dask_blocks as D
 
-    W = _matrix((33, 20), seed=8).astype(np.float32)
+    W = _matrix((13, 20), seed=8).astype(np.float32)
     path = tmp_path / "W.npy"
     np.save(path, W)
     want = encode_blocks(W, (4, 8))

@@ -22,6 +22,13 @@ from poincare_q64.transform.decode import check_shape, decode_batch
 from poincare_q64.transform.encode import check_matrix, encode_matrix
 from poincare_q64.transform.seed import SEED_FORMATS, Seed
 
+try:  # the encoder's exact projection and vectorised seed entry point
+    from poincare_q64.transform.encode import (best_seed_for_amplitude,
+                                               optimal_amplitude)
+    from poincare_q64.transform.seed import seed_bits
+except ImportError:  # an encoder without them: the private shims below
+    best_seed_for_amplitude = optimal_amplitude = seed_bits = None
+
 __all__ = ["SEED_DTYPE", "BlockSeeds", "encode_blocks", "decode_blocks",
            "MultiresSeeds", "encode_multires", "multires_block",
            "MULTIRES_FRAC"]
@@ -160,13 +167,19 @@ def _check_fields(func, fields, seed_format):
 
 
 def _seed_bits(seed_format, fields):
-    """Stored bits of one seed in ``seed_format``.
+    """Stored bits of one seed in ``seed_format``: the encoder's
+    ``seed_bits`` with, as the allowed values of each option, the values
+    the blocks use; without it, the count below.
 
     seed64: the 64-bit word, which holds R, T and every option but eps.
     q64: 128 bits for R and T, plus the bits of each option that is not at
     rbe's default in some block (log2_c 3, eps 64, d_r 1, rot 4, d_theta 2):
     options every block leaves at the default are implied, not stored.
     """
+    if seed_bits is not None and fields.size:
+        return seed_bits(seed_format, **{
+            name: sorted(int(v) for v in np.unique(fields[name]))
+            for name in _OPTIONS})
     if seed_format == "seed64":
         return 64
     widths = {"log2_c": 3, "eps": 64, "d_r": 1, "rot": 4, "d_theta": 2}
@@ -532,7 +545,8 @@ def _amplitudes(stack, phi):
 
 def _seeds_for_amplitudes(A, seed_format):
     """The seeds :func:`encode_matrix` chooses for the least-squares
-    amplitudes ``A`` (1-d float64), as a 1-d array of SEED_DTYPE.
+    amplitudes ``A`` (1-d float64), as a 1-d array of SEED_DTYPE: a shim of
+    ``best_seed_for_amplitude`` for an encoder that does not offer it.
 
     The same steps as ``encode_matrix`` with its default options, one
     vectorised pass for many blocks: A clipped to [-0.999, 0.999], T at the
@@ -561,7 +575,22 @@ def _encode_group(a, block, group, seed_format, pool, bar, encode_options):
     k = stack.shape[0]
     chunks = [(s, min(s + _CHUNK_BLOCKS, k)) for s in range(0, k, _CHUNK_BLOCKS)]
     out = np.zeros(k, dtype=SEED_DTYPE)
-    if encode_options:
+    searched = {k: v for k, v in encode_options.items() if k != "progress"}
+    if best_seed_for_amplitude is not None and \
+            set(searched) <= set(_OPTIONS) | {"method"} and \
+            searched.get("method", "optimal") == "optimal":
+        # encode_matrix's optimum is best_seed_for_amplitude(optimal_amplitude
+        # of the block): the projections per block, the seeds in one call.
+        searched.pop("method", None)
+
+        def work(lo, hi):
+            A = np.array([optimal_amplitude(stack[t].reshape(pb, qb))
+                          for t in range(lo, hi)])
+            seeds = best_seed_for_amplitude(A, seed_format, **searched)
+            for t, s in zip(range(lo, hi), seeds):
+                out[t] = (s.R, s.T, s.log2_c, s.eps, s.d_r, s.rot, s.d_theta)
+            return hi - lo
+    elif encode_options:
         def work(lo, hi):
             for t in range(lo, hi):
                 s = encode_matrix(stack[t].reshape(pb, qb),
