@@ -16,6 +16,10 @@ Usage::
     poincare-q64 gen rbe --float64 -n 100000 --seed 1 -o rbe_float64.txt
     poincare-q64 verify their_rbe_float64.txt
     poincare-q64 eval rbe 0x8000000000000000 0x4000000000000000 5 7 --float64
+    poincare-q64 compress W.npy -o W.rbe.npz --block 32 32
+    poincare-q64 decompress W.rbe.npz -o W_hat.npy --dtype float32
+
+``compress`` and ``decompress`` are :mod:`poincare_q64.transform.cli`.
 """
 import argparse
 import os
@@ -108,6 +112,8 @@ def build_parser():
     _add_gen(sub)
     _add_verify(sub)
     _add_eval(sub)
+    from poincare_q64.transform import cli as transform_cli
+    transform_cli.add_parsers(sub)
     return parser
 
 
@@ -348,6 +354,9 @@ def _dispatch(args):
                                       progress=not args.no_progress)
     if args.command == "eval":
         return _run_eval(args)
+    if args.command in ("compress", "decompress"):
+        from poincare_q64.transform import cli as transform_cli
+        return transform_cli.run(args)
     return run_info()
 
 

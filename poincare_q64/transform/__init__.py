@@ -7,17 +7,27 @@ encode_matrix, Seed, EncodeResult
     A matrix to the seed nearest it.
 encode_blocks, decode_blocks, BlockSeeds
     One seed per p x q block.
+encode_multires, MultiresSeeds
+    Multi-resolution levels, each fitted to the residual of the ones before.
+save_seeds, load_seeds, compress, decompress, RbeFileError
+    Compressed files (docs/rbe-file-format.md).
 metrics
     Reconstruction quality and stored bits.
 """
-from poincare_q64.transform.blocks import BlockSeeds, decode_blocks, encode_blocks
+from poincare_q64.transform.blocks import (BlockSeeds, MultiresSeeds,
+                                           decode_blocks, encode_blocks,
+                                           encode_multires)
 from poincare_q64.transform.decode import (PhiTable, decode_batch, decode_matrix,
                                            decode_seed64, phi_table)
 from poincare_q64.transform.encode import EncodeResult, encode_matrix
 from poincare_q64.transform.metrics import metrics
+from poincare_q64.transform.rbe_file import (RbeFileError, compress, decompress,
+                                             load_seeds, save_seeds)
 from poincare_q64.transform.seed import Seed
 
 __all__ = ["decode_matrix", "decode_seed64", "decode_batch", "phi_table", "PhiTable",
            "encode_matrix",
            "EncodeResult", "Seed", "encode_blocks", "decode_blocks",
            "BlockSeeds", "metrics"]
+__all__ += ["encode_multires", "MultiresSeeds", "save_seeds", "load_seeds",
+            "compress", "decompress", "RbeFileError"]
