@@ -24,6 +24,10 @@ to_q64, turns, seed64_from_float
     Correctly rounded conversions from real numbers to the integer inputs.
 reference
     The independent pure-Python reference (imported on first access).
+encode_matrix, EncodeResult, Seed, best_seed_for_amplitude,
+optimal_amplitude, amplitude, metrics, seed_bits
+    The transform: a weight matrix to the seed nearest it, and the
+    quality and cost of the result (docs/transform.md).
 get_include
     Directory of the C headers and kernels, for C and Cython users.
 capi
@@ -54,6 +58,15 @@ for _obj in _PUBLIC.values():
 del _obj
 
 __all__ = [*_PUBLIC, "reference", "get_include", "capi", "__version__"]
+
+# The transform (docs/transform.md): weight matrices to seeds and back.
+from poincare_q64.transform import (EncodeResult, Seed, amplitude,  # noqa: E402
+                                    best_seed_for_amplitude, encode_matrix,
+                                    metrics, optimal_amplitude, seed_bits)
+
+__all__ += ["encode_matrix", "EncodeResult", "Seed", "metrics",
+            "best_seed_for_amplitude", "optimal_amplitude", "amplitude",
+            "seed_bits"]
 
 
 def __getattr__(name):
