@@ -175,19 +175,36 @@ def _g_exact(R, c, d_r):
     return 2 * (1 - cc * r * r) / (1 + cc * r * r) ** 2
 
 
-@pytest.mark.parametrize("A", [0.3, -0.77, 0.999, 1e-9, 0.5])
-def test_q64_optimum_is_the_nearest_quarter_turn_amplitude(A):
+@pytest.mark.parametrize("A", [0.3, -0.77, 0.999, 1e-9, 0.5, 1.9])
+def test_q64_optimum_is_nearer_than_every_quarter_turn_amplitude(A):
     # Near the encoder's R, no R' in a window of 64 on either side gives a
-    # g nearer A (g is monotone there, so none further away does either;
-    # the monotone pieces are checked by _pieces_are_monotone below).
+    # +-g nearer A (g is monotone there, so none further away does either;
+    # the monotone pieces are checked by test_pieces_are_monotone).  The
+    # encoder's own distance is read from its correctly rounded amplitude,
+    # within half an ulp of the exact one.
     for c, d_r in ((0, 0), (2, 0), (-4, 1), (3, 1)):
         seed = best_seed_for_amplitude(A, "q64", log2_c=c, d_r=d_r)
         y = Fraction(A)
-        sign = 1 if seed.T == 1 << 62 else -1 if seed.T == 3 << 62 else 0
-        best = abs(sign * _g_exact(seed.R, c, d_r) - y) if sign else abs(y)
-        for R in range(max(seed.R - 64, 0), min(seed.R + 65, 1 << 64)):
-            for s in (1, -1):
-                assert abs(s * _g_exact(R, c, d_r) - y) >= best, (c, d_r, R)
+        best = abs(Fraction(amplitude(seed)) - y) - Fraction(2.0 ** -54)
+        Rs = (seed.R,) if seed.T in (1 << 62, 3 << 62) else (0, (1 << 64) - 1)
+        for R0 in Rs:
+            for R in range(max(R0 - 64, 0), min(R0 + 65, 1 << 64)):
+                for s in (1, -1):
+                    assert abs(s * _g_exact(R, c, d_r) - y) >= best, (c, d_r, R)
+
+
+def test_q64_reaches_every_amplitude_within_its_bound():
+    # |A - amplitude| < 2**-60 for every A within reach, also where +-g
+    # leaves a gap (d_r = 1, c = 1/16: g' lies in [1.66, 2], so 0.5 needs
+    # s = 1/4, docs/transform.md)
+    rng = np.random.default_rng(4)
+    for _ in range(12):
+        c, d_r = int(rng.integers(-4, 4)), int(rng.integers(0, 2))
+        M = 2.0 if d_r else float(pq.radial(enc._peak(c, 0, 0)[0], log2_c=c,
+                                             dtype=np.float64))
+        A = float(rng.uniform(-M, M))
+        got = amplitude(best_seed_for_amplitude(A, "q64", log2_c=c, d_r=d_r))
+        assert abs(got - A) <= 2.0 ** -60 + 2.0 ** -53 * abs(A), (c, d_r, A)
 
 
 def test_pieces_are_monotone():

@@ -10,9 +10,11 @@ the best seed is the one whose exact amplitude is nearest ``A*``
 * ``method="optimal"`` (the default) computes ``A*`` (exact dot products,
   rounded once) and finds that seed exactly: for ``seed64`` among every
   representable word (all 2**20 r fields, all 2**24 theta fields, the
-  allowed options), for ``q64`` among the seeds at a quarter turn, whose
-  amplitudes are the exact rationals ``+-g`` (the loss of any other q64 seed
-  is lower by less than 2**-120, which no float64 loss can see).
+  allowed options), for ``q64`` among the seeds at a quarter turn (the
+  exact rationals ``+-g(R)``) and the seeds at the R of largest ``|g|``
+  (every T), which come within 2**-60 of every reachable amplitude (any
+  other q64 seed could lower the loss by less than 2**-119, which no
+  float64 loss can see).
 * ``method="source"`` runs the search of source 000, section 8.3, as
   written: coarse grid, hierarchical refinement, multi-start points and
   gradient descent on real ``(r, theta)``, then rounds to the seed format.
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
+import mpmath
 import numpy as np
 from tqdm import tqdm
 
@@ -469,21 +472,53 @@ def _nearest_on_pieces(y, log2_c, eps, d_r):
     return out
 
 
+@lru_cache(maxsize=64)
+def _peak(log2_c, eps, d_r):
+    """(R, g) where |g| is largest: R = 0 (g' = 2) for d_r = 1, else the
+    turning point of g (or R_MAX when g rises throughout)."""
+    if d_r == 1:
+        return 0, Fraction(2)
+    pieces = _pieces(log2_c, eps, d_r)
+    Rs = (pieces[0][1],) + ((pieces[1][0],) if len(pieces) > 1 else ())
+    return max(((R, _g_fraction(R, log2_c, eps, d_r)) for R in Rs),
+               key=lambda x: (x[1], -x[0]))
+
+
 def _best_q64(a, opts):
+    """The nearest amplitude to a among the q64 search set: every R at a
+    quarter turn (amplitudes +-g(R), and 0), and every T at the R of
+    largest |g| (amplitudes g_peak s(T)); docs/transform.md."""
     y = Fraction(a)
     combos = _combos(opts)
     shifts = _shift_choices(opts, 64)
-    best_d, best = abs(y), _zero_seed(opts, combos, 64, 1)
-    for log2_c, eps, d_r in combos:
-        for sign, Tp in ((1, _QUARTER), (-1, 3 * _QUARTER)):
-            T, rot, d_theta = _smallest_T((Tp,), shifts, 64)
-            for R in _nearest_on_pieces(sign * y, log2_c, eps, d_r):
-                dist = abs(sign * _g_fraction(R, log2_c, eps, d_r) - y)
-                s = Seed(R, T, log2_c=log2_c, eps=eps, d_r=d_r, rot=rot,
-                         d_theta=d_theta)
-                if dist < best_d or (dist == best_d and _key(s) < _key(best)):
-                    best_d, best = dist, s
-    return best
+    cands = [(Fraction(0), 0)]
+    seeds = [_zero_seed(opts, combos, 64, 1)]
+
+    def add(g, l, R, combo):
+        T, rot, d_theta = _smallest_T((l % TWO64, (_QUARTER * 2 - l) % TWO64),
+                                      shifts, 64)
+        cands.append((g, l))
+        seeds.append(Seed(R, T, log2_c=combo[0], eps=combo[1], d_r=combo[2],
+                          rot=rot, d_theta=d_theta))
+
+    for combo in combos:
+        for sign in (1, -1):
+            for R in _nearest_on_pieces(sign * y, *combo):
+                add(_g_fraction(R, *combo), sign * _QUARTER, R, combo)
+        R, g = _peak(*combo)
+        t = y / g
+        if g != 0 and abs(t) < 1:
+            # T* = asin(t) 2**63 / pi turns of 2**-64, to far better than a
+            # unit at 160 bits; sin is increasing on [-quarter, quarter], so
+            # the nearest s(T) is at floor(T*) or floor(T*) + 1
+            with mpmath.workprec(160):
+                x = mpmath.asin(mpmath.mpf(t.numerator) / t.denominator)
+                f = int(mpmath.floor(x * 2 ** 63 / mpmath.pi))
+            for l in range(f - 1, f + 3):
+                if -_QUARTER <= l <= _QUARTER:
+                    add(g, l, R, combo)
+    best = _resolve(y, cands, 64)
+    return min((seeds[i] for i in best), key=_key)
 
 
 # --------------------------------------------------------------------------
@@ -648,10 +683,12 @@ def best_seed_for_amplitude(A, seed_format="seed64", *, log2_c=0, eps=0, d_r=0,
       theta fields each, then an exact decision among the candidates its
       rounding cannot separate).  About 40 ms per target and option
       combination (log2_c, d_r) on one core, plus 0.2 s once for the tables.
-    * ``"q64"``: among the q64 seeds at a quarter turn (s = +-1 or 0),
-      exactly (rational arithmetic and bisection on g's monotone pieces);
-      every other q64 seed is nearer by less than ``2**-59``
-      (docs/transform.md).  About 5 ms per target and combination.
+    * ``"q64"``: among the q64 seeds at a quarter turn (s = +-1 or 0:
+      rational arithmetic and bisection on g's monotone pieces) and those
+      at the R of largest ``|g|`` with any T, exactly; every amplitude
+      within reach is within 2**-60 of that set, so no other q64 seed is
+      nearer by more (docs/transform.md).  About 5 ms per target and
+      combination.
 
     Parameters
     ----------
