@@ -379,3 +379,16 @@ def test_bad_amplitudes():
         best_seed_for_amplitude("0.1")
     with pytest.raises(TypeError, match="seed"):
         amplitude((1, 2))
+
+
+def test_optimal_amplitude_is_the_rounded_exact_projection():
+    # Both dot products exact (Fractions of the float64 entries and of
+    # Phi), each rounded once, then divided: the encoder's A*.
+    rng = np.random.default_rng(21)
+    for shape in ((3, 4), (7, 5)):
+        W = rng.standard_normal(shape) * 10.0 ** rng.integers(-8, 8, shape)
+        Phi = _phi(*shape)
+        num = sum(Fraction(w) * Fraction(p) for w, p in zip(W.ravel().tolist(),
+                                                            Phi.ravel().tolist()))
+        den = sum(Fraction(p) ** 2 for p in Phi.ravel().tolist())
+        assert optimal_amplitude(W) == float(num) / float(den)

@@ -187,12 +187,17 @@ def _split(x):
 def _exact_dot(x, y):
     """sum(x * y) over exact products, rounded once (math.fsum).
 
-    Exact except where a partial product underflows (entries below about
-    2**-970 times the largest), which changes the sum by < 2**-1074 each.
+    Dekker's product: p = fl(x y) and e = x y - p exactly, from the split
+    halves (each ufunc is one IEEE operation, so nothing is contracted).
+    Exact except where e underflows (products below about 2**-969), which
+    changes the sum by < 2**-1074 per entry.
     """
-    xh, xl = _split(x.ravel())
-    yh, yl = _split(y.ravel())
-    return math.fsum(np.concatenate([xh * yh, xh * yl, xl * yh, xl * yl]).tolist())
+    x, y = x.ravel(), y.ravel()
+    p = x * y
+    xh, xl = _split(x)
+    yh, yl = _split(y)
+    e = (((xh * yh - p) + xh * yl) + xl * yh) + xl * yl
+    return math.fsum(np.concatenate([p, e]).tolist())
 
 
 @lru_cache(maxsize=4)
