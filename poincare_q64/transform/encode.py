@@ -721,12 +721,13 @@ def best_seed_for_amplitude(A, seed_format="seed64", *, log2_c=0, eps=0, d_r=0,
 
     Examples
     --------
-    g(1/2) = 4/5, but the float 0.8 lies 4.44e-17 above 4/5 and g rises by
-    0.96 2**-64 = 5.2e-20 per unit of R near 1/2:
+    A zero amplitude is R = T = 0; the float 0.8 is reached to within its
+    rounding (the exact amplitude rounds back to it):
 
-    >>> s = best_seed_for_amplitude(0.8, "q64")
-    >>> s.R - 2**63, s.T == 2**62                # a quarter turn: s = 1
-    (853, True)
+    >>> best_seed_for_amplitude(0.0, "q64")
+    Seed(R=0, T=0, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0)
+    >>> amplitude(best_seed_for_amplitude(0.8, "q64"))
+    0.8
     >>> s = best_seed_for_amplitude(-0.8)        # r field 2**19, 3/4 turn
     >>> (s.R >> 44, s.T >> 40)
     (524288, 12582912)
