@@ -24,6 +24,11 @@ to_q64, turns, seed64_from_float
     Correctly rounded conversions from real numbers to the integer inputs.
 reference
     The independent pure-Python reference (imported on first access).
+decode_matrix, decode_seed64, decode_batch, phi_table, encode_matrix,
+encode_blocks, encode_multires, compress, decompress, metrics, ...
+    The transform (every public name of :mod:`poincare_q64.transform`):
+    seeds to weight matrices and back, blocks, multi-resolution, compressed
+    files, and the quality and cost of a result (docs/transform.md).
 get_include
     Directory of the C headers and kernels, for C and Cython users.
 capi
@@ -55,11 +60,12 @@ del _obj
 
 __all__ = [*_PUBLIC, "reference", "get_include", "capi", "__version__"]
 
-# The transform's matrix decoder (poincare_q64.transform.decode), here too.
-from poincare_q64.transform.decode import (  # noqa: E402
-    PhiTable, decode_batch, decode_matrix, decode_seed64, phi_table)
+# The transform (docs/transform.md): weight matrices to seeds and back,
+# every public name of poincare_q64.transform here too.
+from poincare_q64 import transform as _transform  # noqa: E402
 
-__all__ += ["decode_matrix", "decode_seed64", "decode_batch", "phi_table", "PhiTable"]
+globals().update((name, getattr(_transform, name)) for name in _transform.__all__)
+__all__ += _transform.__all__
 
 
 def __getattr__(name):

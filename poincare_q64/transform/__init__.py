@@ -5,6 +5,11 @@ decode_matrix, decode_seed64, decode_batch, phi_table, PhiTable
     caches phi for repeated shapes).
 encode_matrix, Seed, EncodeResult
     A matrix to the seed nearest it.
+best_seed_for_amplitude, optimal_amplitude, amplitude
+    The optimal encoder's parts: the seed nearest given amplitudes (many at
+    once), the least-squares amplitude of a matrix, a seed's amplitude.
+seed_bits, allowed_options
+    What one seed costs in bits; the option values a search may use.
 encode_blocks, decode_blocks, BlockSeeds
     One seed per p x q block.
 encode_multires, MultiresSeeds
@@ -19,15 +24,18 @@ from poincare_q64.transform.blocks import (BlockSeeds, MultiresSeeds,
                                            encode_multires)
 from poincare_q64.transform.decode import (PhiTable, decode_batch, decode_matrix,
                                            decode_seed64, phi_table)
-from poincare_q64.transform.encode import EncodeResult, encode_matrix
+from poincare_q64.transform.encode import (EncodeResult, amplitude,
+                                           best_seed_for_amplitude,
+                                           encode_matrix, optimal_amplitude)
 from poincare_q64.transform.metrics import metrics
 from poincare_q64.transform.rbe_file import (RbeFileError, compress, decompress,
                                              load_seeds, save_seeds)
-from poincare_q64.transform.seed import Seed
+from poincare_q64.transform.seed import Seed, allowed_options, seed_bits
 
 __all__ = ["decode_matrix", "decode_seed64", "decode_batch", "phi_table", "PhiTable",
            "encode_matrix",
            "EncodeResult", "Seed", "encode_blocks", "decode_blocks",
-           "BlockSeeds", "metrics"]
+           "BlockSeeds", "metrics", "best_seed_for_amplitude",
+           "optimal_amplitude", "amplitude", "seed_bits", "allowed_options"]
 __all__ += ["encode_multires", "MultiresSeeds", "save_seeds", "load_seeds",
             "compress", "decompress", "RbeFileError"]

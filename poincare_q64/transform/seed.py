@@ -10,12 +10,26 @@ Two storage formats:
   bits of R, the top 24 bits of T and every option but ``eps`` (so a seed
   fits it only when ``R % 2**44 == 0``, ``T % 2**40 == 0`` and ``eps == 0``).
 """
+import math
+import numbers
 from dataclasses import dataclass
 
-from poincare_q64 import packing
+import numpy as np
+
+from poincare_q64 import packing, registry
 
 SEED_FORMATS = ("seed64", "q64")
 _R_SHIFT, _T_SHIFT = 44, 40
+
+#: The options of rbe in the canonical order (docs/spec.md), the names of
+#: the encoder's search arguments.
+OPTION_NAMES = ("log2_c", "eps", "d_r", "rot", "d_theta")
+
+#: Bits of a seed64 word and of a q64 seed's R and T.
+SEED64_BITS = 64
+Q64_BITS = 128
+#: Bits of a stored shape (m, n): two uint32.
+SHAPE_BITS = 64
 
 
 @dataclass(frozen=True)
@@ -61,3 +75,133 @@ class Seed:
                              "is not defined (only 0, the sine)")
         return cls(f.r << _R_SHIFT, f.theta << _T_SHIFT, log2_c=f.log2_c,
                    d_r=f.d_r, rot=f.rot, d_theta=f.d_theta)
+
+
+def allowed_options(func, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0):
+    """The option values a search may use, one sorted tuple per option.
+
+    Each argument is an int (that value only, as in :func:`poincare_q64.rbe`),
+    an iterable of ints (any of them) or ``"all"`` (its whole range; not for
+    ``eps``, whose 2**64 values no search enumerates).
+
+    Parameters
+    ----------
+    func : str
+        The calling function's name, for the error messages.
+    log2_c, eps, d_r, rot, d_theta : int, iterable of int or "all"
+
+    Returns
+    -------
+    dict
+        ``{name: tuple of int}`` in the canonical order of the options.
+
+    Raises
+    ------
+    TypeError
+        A value is not an int (bool, float, str other than "all", ...).
+    ValueError
+        A value out of the option's range, an empty iterable, ``eps="all"``.
+
+    Examples
+    --------
+    >>> allowed_options("f", log2_c="all", rot=[3, 1, 3])["log2_c"]
+    (-4, -3, -2, -1, 0, 1, 2, 3)
+    >>> allowed_options("f", rot=[3, 1, 3])["rot"]
+    (1, 3)
+    """
+    given = dict(log2_c=log2_c, eps=eps, d_r=d_r, rot=rot, d_theta=d_theta)
+    out = {}
+    for name in OPTION_NAMES:
+        value = given[name]
+        lo, hi = registry.INPUTS[name].lo, registry.INPUTS[name].hi
+        if isinstance(value, str):
+            if value != "all":
+                raise TypeError(f"{func}: {name} must be an int, an iterable of "
+                                f"ints or \"all\", got {value!r}")
+            if name == "eps":
+                raise ValueError(f"{func}: eps='all' would be 2**64 values; "
+                                 "give the eps values to try")
+            out[name] = tuple(range(lo, hi))
+            continue
+        if _is_int(value):
+            values = [value]
+        elif isinstance(value, (bytes, dict)) or not np.iterable(value):
+            raise TypeError(f"{func}: {name} must be an int, an iterable of "
+                            f"ints or \"all\", got {type(value).__name__}")
+        else:
+            values = list(np.asarray(value, dtype=object).ravel()) \
+                if isinstance(value, np.ndarray) else list(value)
+        if not values:
+            raise ValueError(f"{func}: {name} is empty; give at least one value")
+        for v in values:
+            if not _is_int(v):
+                raise TypeError(f"{func}: {name} values must be ints, got "
+                                f"{type(v).__name__} ({v!r})")
+            if not lo <= int(v) < hi:
+                raise ValueError(f"{func}: {name} = {int(v)} is outside "
+                                 f"[{lo}, {hi - 1}]")
+        out[name] = tuple(sorted({int(v) for v in values}))
+    return out
+
+
+def _is_int(v):
+    return (isinstance(v, (numbers.Integral, np.integer))
+            and not isinstance(v, (bool, np.bool_)))
+
+
+def seed_bits(seed_format, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0):
+    """Bits that store one seed, the way the transform counts them.
+
+    * ``"seed64"``: 64, the packed word (it holds every option but eps,
+      and eps must be 0).
+    * ``"q64"``: 128 (R and T) plus, for each option, the bits that name
+      one of its allowed values (an index into the list, which the
+      decoder knows as it knows a fixed option): ``ceil(log2(count))``,
+      so 0 for an option fixed to one value, 3 for ``log2_c="all"``.
+
+    The shape (m, n) is not counted: a layer's shape belongs to the model's
+    architecture, as the sources count (128 bits against 32 m n).  A file
+    that stores it adds :data:`SHAPE_BITS` (two uint32) per matrix.
+
+    Parameters
+    ----------
+    seed_format : {"seed64", "q64"}
+    log2_c, eps, d_r, rot, d_theta : int, iterable of int or "all"
+        The option values the encoder may choose from, as in
+        :func:`poincare_q64.transform.encode_matrix`.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        An unknown seed_format, bad options (as :func:`allowed_options`),
+        an eps other than 0 for seed64.
+
+    Examples
+    --------
+    >>> seed_bits("seed64", log2_c="all")
+    64
+    >>> seed_bits("q64"), seed_bits("q64", log2_c="all", d_r=[0, 1])
+    (128, 132)
+    """
+    opts = allowed_options("seed_bits", log2_c=log2_c, eps=eps, d_r=d_r,
+                           rot=rot, d_theta=d_theta)
+    check_format("seed_bits", seed_format, opts)
+    if seed_format == "seed64":
+        return SEED64_BITS
+    # The decoder knows the allowed values (as it knows a fixed option), so
+    # a seed names one of them by its index.
+    return Q64_BITS + sum(math.ceil(math.log2(len(v))) for v in opts.values())
+
+
+def check_format(func, seed_format, opts=None):
+    """ValueError unless seed_format is known and (for seed64) eps is 0."""
+    if not isinstance(seed_format, str) or seed_format not in SEED_FORMATS:
+        raise ValueError(f"{func}: seed_format must be one of {SEED_FORMATS}, "
+                         f"got {seed_format!r}")
+    if seed_format == "seed64" and opts is not None and opts["eps"] != (0,):
+        raise ValueError(f"{func}: the seed64 word holds no eps (eps must be "
+                         "0); use seed_format='q64' to search eps")
