@@ -19,15 +19,10 @@ import numpy as np
 
 from poincare_q64 import _api, packing
 from poincare_q64.transform.decode import check_shape, decode_batch
-from poincare_q64.transform.encode import check_matrix, encode_matrix
-from poincare_q64.transform.seed import SEED_FORMATS, Seed
-
-try:  # the encoder's exact projection and vectorised seed entry point
-    from poincare_q64.transform.encode import (best_seed_for_amplitude,
-                                               optimal_amplitude)
-    from poincare_q64.transform.seed import seed_bits
-except ImportError:  # an encoder without them: the private shims below
-    best_seed_for_amplitude = optimal_amplitude = seed_bits = None
+from poincare_q64.transform.encode import (best_seed_for_amplitude,
+                                           check_matrix, encode_matrix,
+                                           optimal_amplitude)
+from poincare_q64.transform.seed import SEED_FORMATS, Seed, seed_bits
 
 __all__ = ["SEED_DTYPE", "BlockSeeds", "encode_blocks", "decode_blocks",
            "MultiresSeeds", "encode_multires", "multires_block",
@@ -169,21 +164,11 @@ def _check_fields(func, fields, seed_format):
 def _seed_bits(seed_format, fields):
     """Stored bits of one seed in ``seed_format``: the encoder's
     ``seed_bits`` with, as the allowed values of each option, the values
-    the blocks use; without it, the count below.
-
-    seed64: the 64-bit word, which holds R, T and every option but eps.
-    q64: 128 bits for R and T, plus the bits of each option that is not at
-    rbe's default in some block (log2_c 3, eps 64, d_r 1, rot 4, d_theta 2):
-    options every block leaves at the default are implied, not stored.
-    """
-    if seed_bits is not None and fields.size:
-        return seed_bits(seed_format, **{
-            name: sorted(int(v) for v in np.unique(fields[name]))
-            for name in _OPTIONS})
-    if seed_format == "seed64":
-        return 64
-    widths = {"log2_c": 3, "eps": 64, "d_r": 1, "rot": 4, "d_theta": 2}
-    return 128 + sum(w for name, w in widths.items() if fields[name].any())
+    the blocks use (an option every block leaves at one value is implied,
+    not stored)."""
+    return seed_bits(seed_format, **{
+        name: sorted(int(v) for v in np.unique(fields[name])) or [0]
+        for name in _OPTIONS})
 
 
 class BlockSeeds:
@@ -526,47 +511,6 @@ def decode_blocks(bs, dtype=np.float64, frac=None, threads=None, progress=None):
 # Encoding
 # --------------------------------------------------------------------------
 
-def _phi(pb, qb):
-    i = np.arange(pb, dtype=np.uint32)[:, None]
-    j = np.arange(qb, dtype=np.uint32)[None, :]
-    return _api.modulation(i, j, dtype=np.float64)
-
-
-def _amplitudes(stack, phi):
-    """A* = <W_b, Phi> / ||Phi||^2 of each row of ``stack`` (one block each).
-
-    Each row is reduced on its own, as ``(W_b * Phi).sum()`` reduces one
-    contiguous block, so a block's A* does not depend on how many blocks
-    are computed together.
-    """
-    phi = phi.reshape(-1)
-    return (stack * phi).sum(axis=1) / (phi * phi).sum()
-
-
-def _seeds_for_amplitudes(A, seed_format):
-    """The seeds :func:`encode_matrix` chooses for the least-squares
-    amplitudes ``A`` (1-d float64), as a 1-d array of SEED_DTYPE: a shim of
-    ``best_seed_for_amplitude`` for an encoder that does not offer it.
-
-    The same steps as ``encode_matrix`` with its default options, one
-    vectorised pass for many blocks: A clipped to [-0.999, 0.999], T at the
-    quarter turn of A's sign, r = |A| / (1 + sqrt(1 - A^2)) (the inverse of
-    g with c = 1) rounded to the format's grid.
-    """
-    A = np.clip(A, -0.999, 0.999)
-    out = np.zeros(A.shape, dtype=SEED_DTYPE)
-    out["T"] = np.where(A >= 0, np.uint64(1 << 62), np.uint64(3 << 62))
-    r = np.abs(A) / (1.0 + np.sqrt(1.0 - A * A))
-    if seed_format == "seed64":
-        field = np.minimum(np.rint(r * (1 << 20)), (1 << 20) - 1)
-        out["R"] = field.astype(np.uint64) << np.uint64(_R_SHIFT)
-    else:
-        # r * 2**64 is exact (a power of two); rint rounds half to even, as
-        # to_q64 does.
-        out["R"] = np.rint(np.minimum(r, 0.999999) * 2.0 ** 64).astype(np.uint64)
-    return out
-
-
 def _encode_group(a, block, group, seed_format, pool, bar, encode_options):
     """The seeds of one group of equally shaped blocks (a 1-d record array
     in row order of the grid)."""
@@ -576,8 +520,7 @@ def _encode_group(a, block, group, seed_format, pool, bar, encode_options):
     chunks = [(s, min(s + _CHUNK_BLOCKS, k)) for s in range(0, k, _CHUNK_BLOCKS)]
     out = np.zeros(k, dtype=SEED_DTYPE)
     searched = {k: v for k, v in encode_options.items() if k != "progress"}
-    if best_seed_for_amplitude is not None and \
-            set(searched) <= set(_OPTIONS) | {"method"} and \
+    if set(searched) <= set(_OPTIONS) | {"method"} and \
             searched.get("method", "optimal") == "optimal":
         # encode_matrix's optimum is best_seed_for_amplitude(optimal_amplitude
         # of the block): the projections per block, the seeds in one call.
@@ -590,20 +533,13 @@ def _encode_group(a, block, group, seed_format, pool, bar, encode_options):
             for t, s in zip(range(lo, hi), seeds):
                 out[t] = (s.R, s.T, s.log2_c, s.eps, s.d_r, s.rot, s.d_theta)
             return hi - lo
-    elif encode_options:
+    else:
         def work(lo, hi):
             for t in range(lo, hi):
                 s = encode_matrix(stack[t].reshape(pb, qb),
                                   seed_format=seed_format,
                                   **encode_options).seed
                 out[t] = (s.R, s.T, s.log2_c, s.eps, s.d_r, s.rot, s.d_theta)
-            return hi - lo
-    else:
-        phi = _phi(pb, qb)
-
-        def work(lo, hi):
-            out[lo:hi] = _seeds_for_amplitudes(_amplitudes(stack[lo:hi], phi),
-                                               seed_format)
             return hi - lo
     for done in pool.map(lambda c: work(*c), chunks):
         if bar is not None:

@@ -560,33 +560,44 @@ def _window(dmin, a):
 
 
 def _seed64_candidates(a, g, S):
-    """(dmin, [(k, l), ...]) for one option combination: per r field k the
+    """(dmin, [(k, l, d~), ...]) for one option combination: per r field k the
     theta indices l in [-2**22, 2**22] around the inverse of sin at a / g_k
     (docs/transform.md: the nearest sine is at floor(l*) or floor(l*) + 1,
-    and floor(x) - 1 .. floor(x) + 1 contains both), amplitude 0 excluded."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = a / g
+    and floor(x) - 1 .. floor(x) + 1 contains both), amplitude 0 excluded.
+    In place on float64 buffers: l is an exact integer in float64 (|l| <=
+    2**22), so no integer array is needed but the table index."""
     zero_g = g == 0
-    t[zero_g] = 0.0
-    np.clip(t, -1.0, 1.0, out=t)
-    x = np.arcsin(t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.divide(a, g)
+    x[zero_g] = 0.0
+    np.clip(x, -1.0, 1.0, out=x)
+    np.arcsin(x, out=x)
     x *= _L_PER_RAD
-    f = np.floor(x).astype(np.int64)
-    ds, ls = [], []
-    for off in (-1, 0, 1):
-        l = f + off
+    np.floor(x, out=x)
+    idx = np.empty(x.shape, dtype=np.intp)
+    ls, ds = [], []
+    dmin = math.inf
+    for off in (-1.0, 0.0, 1.0):
+        l = x + off
         np.clip(l, -_LQ, _LQ, out=l)
-        s = np.copysign(S[np.abs(l)], l.astype(np.float64))
-        d = np.abs(g * s - a)
+        np.abs(l, out=idx, casting="unsafe")
+        d = S[idx]
+        np.copysign(d, l, out=d)
+        d *= g
+        d -= a
+        np.abs(d, out=d)
         d[(l == 0) | zero_g] = np.inf
-        ds.append(d)
+        dmin = min(dmin, float(d.min()))
         ls.append(l)
-    d = np.stack(ds)
-    dmin = float(d.min())
+        ds.append(d)
     if not math.isfinite(dmin):
         return dmin, []
-    off, k = np.nonzero(d <= _window(dmin, a))
-    return dmin, [(int(kk), int(ls[o][kk]), float(d[o, kk])) for o, kk in zip(off, k)]
+    w = _window(dmin, a)
+    out = []
+    for l, d in zip(ls, ds):
+        k = np.flatnonzero(d <= w)
+        out.extend((int(kk), int(l[kk]), float(d[kk])) for kk in k)
+    return dmin, out
 
 
 def _resolve(y, cands, bits):
