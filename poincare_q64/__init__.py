@@ -18,6 +18,8 @@ Functions
 ---------
 radial, angular, spatial_hash, modulation, rbe, rbe_pipeline
     The RBE function and its factors.
+decode_matrix, decode_seed64, decode_batch, phi_table, PhiTable
+    Seeds to weight matrices, bit-identical to rbe on the grid.
 pack_seed64, unpack_seed64, rbe_seed64, Seed64Fields
     The 64-bit seed of source 002.
 to_q64, turns, seed64_from_float
@@ -40,13 +42,16 @@ import importlib
 import os
 
 from poincare_q64 import _api, packing, registry
+from poincare_q64.transform import decode as _decode
 
 __version__ = "0.1.0"
 
-# The value functions (one registry row each) and the seed and conversion
-# functions, shown as poincare_q64.<name> (help(), repr, pickling), where
-# users find them, rather than as members of the private modules.
-_PUBLIC = {name: getattr(_api, name) for name in registry.FUNCTIONS}
+# The registry's functions (value functions from _api, matrix functions from
+# the transform's decoder) and the seed and conversion functions, shown as
+# poincare_q64.<name> (help(), repr, pickling), where users find them,
+# rather than as members of the modules that define them.
+_PUBLIC = {f.name: getattr(_decode if f.is_matrix else _api, f.name)
+           for f in registry.FUNCTIONS.values()}
 _PUBLIC.update((name, getattr(packing, name)) for name in packing.__all__)
 globals().update(_PUBLIC)
 for _obj in _PUBLIC.values():
@@ -55,11 +60,12 @@ del _obj
 
 __all__ = [*_PUBLIC, "reference", "get_include", "capi", "__version__"]
 
-# The transform's matrix decoder (poincare_q64.transform.decode), here too.
+# The rest of the transform's matrix decoder (poincare_q64.transform.decode),
+# here too.
 from poincare_q64.transform.decode import (  # noqa: E402
-    PhiTable, decode_batch, decode_matrix, decode_seed64, phi_table)
+    PhiTable, decode_batch, phi_table)
 
-__all__ += ["decode_matrix", "decode_seed64", "decode_batch", "phi_table", "PhiTable"]
+__all__ += ["decode_batch", "phi_table", "PhiTable"]
 
 
 def __getattr__(name):
