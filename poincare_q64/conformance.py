@@ -376,7 +376,7 @@ class VerifyReport:
         self.sizes = collections.Counter()
         self.no_distance = 0       # mismatches without an ulp distance
         self.stopped = False
-        self.first_mismatch = None  # inputs of the first mismatch
+        self.first_mismatch = None  # (lineno, inputs) of the first mismatch
 
 
 def _metered(fh, bar):
@@ -440,7 +440,7 @@ def verify(lines, max_errors=20, out=None, threads=None):
                 continue
             report.failed += 1
             if report.first_mismatch is None:
-                report.first_mismatch = v.inputs
+                report.first_mismatch = (v.lineno, v.inputs)
             print(f"{V.format_inputs(function, v.inputs)} {V.ARROW} "
                   f"{V.format_result(fmt, got, function)} expected: "
                   f"{V.format_result(fmt, exp, function)}", file=out)
@@ -517,12 +517,12 @@ def print_summary(report, out=None, max_errors=20):
         print(f"{report.no_distance} mismatch(es) without an ulp distance "
               "(overflow, NaN, hash or matrix digest)", file=out)
     if report.first_mismatch is not None and report.function in V.MATRIX:
-        inputs = report.first_mismatch
-        print("to compare the matrices element by element: poincare-q64 "
-              + eval_command(report.function, fmt, inputs)
-              + f" --elements > elements.txt (the {_element_name(report.function)}"
-              " vectors of the first mismatch; put your elements in and "
-              "verify that file)", file=out)
+        lineno, inputs = report.first_mismatch
+        print(f"first mismatching matrix: line {lineno}; its elements, as "
+              f"{_element_name(report.function)} vectors to put yours in and "
+              "verify: poincare-q64 "
+              + eval_command(report.function, fmt, inputs) + " --elements",
+              file=out)
     if report.stopped:
         print(f"stopped after {max_errors} failure(s) (--errors {max_errors});"
               " the rest of the file was not checked", file=out)
