@@ -18,6 +18,8 @@ Functions
 ---------
 radial, angular, spatial_hash, modulation, rbe, rbe_pipeline
     The RBE function and its factors.
+decode_matrix, decode_seed64, decode_batch, phi_table, PhiTable
+    Seeds to weight matrices, bit-identical to rbe on the grid.
 pack_seed64, unpack_seed64, rbe_seed64, Seed64Fields
     The 64-bit seed of source 002.
 to_q64, turns, seed64_from_float
@@ -45,13 +47,16 @@ import importlib
 import os
 
 from poincare_q64 import _api, packing, registry
+from poincare_q64.transform import decode as _decode
 
 __version__ = "0.1.0"
 
-# The value functions (one registry row each) and the seed and conversion
-# functions, shown as poincare_q64.<name> (help(), repr, pickling), where
-# users find them, rather than as members of the private modules.
-_PUBLIC = {name: getattr(_api, name) for name in registry.FUNCTIONS}
+# The registry's functions (value functions from _api, matrix functions from
+# the transform's decoder) and the seed and conversion functions, shown as
+# poincare_q64.<name> (help(), repr, pickling), where users find them,
+# rather than as members of the modules that define them.
+_PUBLIC = {f.name: getattr(_decode if f.is_matrix else _api, f.name)
+           for f in registry.FUNCTIONS.values()}
 _PUBLIC.update((name, getattr(packing, name)) for name in packing.__all__)
 globals().update(_PUBLIC)
 for _obj in _PUBLIC.values():
@@ -60,12 +65,13 @@ del _obj
 
 __all__ = [*_PUBLIC, "reference", "get_include", "capi", "__version__"]
 
-# The transform (docs/transform.md): weight matrices to seeds and back,
-# every public name of poincare_q64.transform here too.
+# The rest of the transform (docs/transform.md): every public name of
+# poincare_q64.transform is here too.
 from poincare_q64 import transform as _transform  # noqa: E402
 
-globals().update((name, getattr(_transform, name)) for name in _transform.__all__)
-__all__ += _transform.__all__
+_REST = [name for name in _transform.__all__ if name not in _PUBLIC]
+globals().update((name, getattr(_transform, name)) for name in _REST)
+__all__ += _REST
 
 
 def __getattr__(name):

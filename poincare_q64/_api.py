@@ -26,7 +26,9 @@ import numpy as np
 
 from poincare_q64 import _kernels, registry
 
-__all__ = list(registry.FUNCTIONS)
+# The value functions; the matrix functions of the registry live in
+# poincare_q64.transform.decode.
+__all__ = [f.name for f in registry.FUNCTIONS.values() if not f.is_matrix]
 
 TWO64 = 1 << 64
 
@@ -36,9 +38,11 @@ _U64 = np.dtype(np.uint64)
 _RANGES = {x.name: (np.dtype(x.dtype), x.lo, x.hi)
            for x in registry.INPUTS.values()}
 
-# The nine input slots of _kernels.evaluate, in the canonical order; a seed
-# word goes in R's slot (the kernel unpacks R and T from it).
-_SLOTS = tuple(name for name in registry.ORDER if name != "word")
+# The nine input slots of _kernels.evaluate, in the canonical order: the
+# value functions' inputs; a seed word goes in R's slot (the kernel unpacks
+# R and T from it).  The shape of the matrix functions has no slot.
+_SLOTS = tuple(name for name in registry.ORDER if name != "word" and any(
+    name in f.inputs for f in registry.FUNCTIONS.values() if not f.is_matrix))
 _SLOT_OF = {name: "R" if name == "word" else name for name in registry.ORDER}
 
 

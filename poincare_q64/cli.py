@@ -16,6 +16,8 @@ Usage::
     poincare-q64 gen rbe --float64 -n 100000 --seed 1 -o rbe_float64.txt
     poincare-q64 verify their_rbe_float64.txt
     poincare-q64 eval rbe 0x8000000000000000 0x4000000000000000 5 7 --float64
+    poincare-q64 gen decode_matrix --float32 -n 100 -o decode_float32.txt
+    poincare-q64 eval decode_matrix 0x8000000000000000 0x4000000000000000 4 5 --elements
     poincare-q64 compress W.npy -o W.rbe.npz --block 32 32
     poincare-q64 decompress W.rbe.npz -o W_hat.npy --dtype float32
 
@@ -215,7 +217,9 @@ def _add_gen(sub):
                    help="1: random inputs and the hard cases (boundaries, "
                         "quarter turns and neighbours, every option value); "
                         "2: also the hardest-to-round cases of "
-                        "tests/data/worst_cases (default 1)")
+                        "tests/data/worst_cases (default 1). Matrix "
+                        "functions: shapes up to 64 x 64 at level 1, up to "
+                        "1024 x 1024 at level 2")
     p.add_argument("-o", dest="output", metavar="FILE", default=None,
                    help="output file, written atomically (a temporary file "
                         "renamed into place: never half-written); default "
@@ -290,6 +294,14 @@ def _add_eval(sub):
         fp.add_argument("--reference", action="store_true",
                         help="evaluate with poincare_q64.reference (slower, "
                              "independent) instead of the compiled kernels")
+        if fn.is_matrix:
+            element = registry.FUNCTIONS[fn.element].vector_name
+            fp.add_argument(
+                "--elements", action="store_true",
+                help=f"print the matrix behind the digest: a {element} "
+                     "vector file (docs/vectors.md) of its m x n elements, "
+                     "one per line in row-major order, which verify "
+                     "checks element by element")
         fp.set_defaults(parser=fp)
 
 
@@ -323,7 +335,14 @@ def _run_eval(args):
                                           args.reference)
     except (ValueError, TypeError) as exc:
         args.parser.error(str(exc))
-    print(conformance.describe(fmt, result))
+    if function not in vectors.MATRIX:
+        print(conformance.describe(fmt, result))
+    elif getattr(args, "elements", False):
+        for line in conformance.element_lines(function, fmt, inputs,
+                                              args.reference):
+            print(line)
+    else:
+        print(conformance.describe_matrix(function, fmt, inputs, result))
     return 0
 
 

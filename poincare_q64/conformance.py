@@ -18,6 +18,16 @@ same inputs but with :mod:`poincare_q64.reference` as the evaluator, and the
 test suite verifies the kernels against them.  ``eval --reference`` uses the
 reference too.
 
+Matrix functions
+----------------
+A vector of ``decode_matrix`` or ``decode_seed64`` is one seed and a shape;
+its result is the SHA-256 of the whole matrix
+(:func:`poincare_q64.vectors.matrix_digest`), so ``verify`` compares
+matrices, one per line.  :func:`element_lines` writes the matrix behind a
+digest as a vector file of its element function (``rbe``, ``seed64``), one
+element per line, which ``verify`` checks element by element
+(``poincare-q64 eval decode_matrix ... --elements``).
+
 Inputs
 ------
 :class:`VectorInputs` gives, in this order: the hard cases (every level), the
@@ -65,7 +75,9 @@ class VectorInputs:
         Seed of the random inputs (>= 0).
     level : {1, 2}
         2 adds the worst cases; their file is read here, so a missing or
-        malformed one fails before anything is written.
+        malformed one fails before anything is written.  For a matrix
+        function 2 also means larger shapes (hard and random; there are no
+        worst-case files of matrices).
     worst_dir : path-like, optional
         Directory of the worst-case files (default
         :func:`poincare_q64.vector_files.default_worst_case_dir`).
@@ -88,7 +100,8 @@ class VectorInputs:
         if count < 0:
             raise ValueError(f"count must be >= 0, got {count}")
         RandomBits(seed)  # checks the seed now rather than mid-iteration
-        self.fixed = hard_inputs(function)
+        self.level = level
+        self.fixed = hard_inputs(function, level)
         if level == 2:
             self.fixed += worst_case_inputs(function, worst_dir)
 
@@ -99,7 +112,7 @@ class VectorInputs:
         yield from self.fixed
         b = RandomBits(self.seed)
         for _ in range(self.count):
-            yield random_input(self.function, b)
+            yield random_input(self.function, b, self.level)
 
 
 # --------------------------------------------------------------------------
@@ -113,6 +126,30 @@ def _call_args(fn, inputs):
             for k, name in enumerate(fn.inputs)]
     return (cols[:fn.positional],
             dict(zip(fn.keyword_inputs, cols[fn.positional:])))
+
+
+def _format_kwargs(fmt):
+    if fmt.kind in ("int64", "object"):
+        return {"frac": fmt.frac, "dtype": np.dtype(fmt.kind)}
+    return {"dtype": np.dtype(fmt.kind)}
+
+
+def _digests(fn, fmt, inputs, func, **extra):
+    """The digest (or OVERFLOW) of the matrix of each input, by ``func``
+    (the public matrix function or the reference's)."""
+    fk = _format_kwargs(fmt)
+    out = []
+    for v in inputs:
+        kw = dict(zip(fn.keyword_inputs, v[fn.positional:]))
+        try:
+            W = func(*v[:fn.positional], **kw, **fk, **extra)
+        except OverflowError:
+            if fmt.kind != "int64":
+                raise
+            out.append(V.OVERFLOW)
+            continue
+        out.append(V.matrix_digest(W, fmt))
+    return out
 
 
 def evaluate(function, fmt, inputs, threads=None):
@@ -131,18 +168,23 @@ def evaluate(function, fmt, inputs, threads=None):
     -------
     list
         One result per input, as :func:`poincare_q64.vectors.format_result`
-        takes it: ints, float bits or ``OVERFLOW``.
+        takes it: ints, float bits, a matrix's digest or ``OVERFLOW``.
 
     Examples
     --------
     >>> evaluate("radial", V.VectorFormat("int64", 62), [(0, 0, 0, 1), (1 << 63, 0, 0, 0)])
     ['overflow', 3689348814741910323]
+    >>> evaluate("decode_matrix", V.VectorFormat("int64", 62),
+    ...          [(0, 1 << 62, 2, 2, 0, 0, 1, 0, 0)])   # g' = 2: |f| >= 1.8
+    ['overflow']
     """
     import poincare_q64 as pq
 
     if not inputs:
         return []
     fn = registry.function(function)
+    if fn.is_matrix:
+        return _digests(fn, fmt, inputs, getattr(pq, fn.name), threads=threads)
     pos, kw = _call_args(fn, inputs)
     func = getattr(pq, fn.name)
     if not fn.rounds:
@@ -179,6 +221,8 @@ def evaluate_reference(function, fmt, inputs):
     fn = registry.function(function)
     npos = fn.positional
     func = getattr(ref, fn.name)
+    if fn.is_matrix:
+        return _digests(fn, fmt, inputs, func)
     for v in inputs:
         if not fn.rounds:
             out.append(func(*v))
@@ -283,8 +327,8 @@ def ulp_error(fmt, got, expected):
     ``|got - expected|``.  For the float formats it is the number of
     representable values from one to the other (so a result one float away
     is 1 ulp; +0.0 and -0.0 are 0 ulp apart although their bits differ).
-    None when no distance applies: ``overflow`` on either side, a NaN or a
-    hash (uint32).
+    None when no distance applies: ``overflow`` on either side, a NaN, a
+    hash (uint32) or a matrix's digest.
 
     Examples
     --------
@@ -295,7 +339,8 @@ def ulp_error(fmt, got, expected):
     >>> ulp_error(V.VectorFormat("float32"), 0x80000001, 0x00000001)
     2
     """
-    if V.OVERFLOW in (got, expected):
+    if V.OVERFLOW in (got, expected) or isinstance(got, str) \
+            or isinstance(expected, str):
         return None
     if fmt.kind in ("int64", "object"):
         return abs(got - expected)
@@ -331,6 +376,7 @@ class VerifyReport:
         self.sizes = collections.Counter()
         self.no_distance = 0       # mismatches without an ulp distance
         self.stopped = False
+        self.first_mismatch = None  # (lineno, inputs) of the first mismatch
 
 
 def _metered(fh, bar):
@@ -393,9 +439,11 @@ def verify(lines, max_errors=20, out=None, threads=None):
                 report.passed += 1
                 continue
             report.failed += 1
+            if report.first_mismatch is None:
+                report.first_mismatch = (v.lineno, v.inputs)
             print(f"{V.format_inputs(function, v.inputs)} {V.ARROW} "
-                  f"{V.format_result(fmt, got)} expected: "
-                  f"{V.format_result(fmt, exp)}", file=out)
+                  f"{V.format_result(fmt, got, function)} expected: "
+                  f"{V.format_result(fmt, exp, function)}", file=out)
             err = ulp_error(fmt, got, exp)
             if err is None:
                 report.no_distance += 1
@@ -467,7 +515,14 @@ def print_summary(report, out=None, max_errors=20):
             for k in sorted(report.sizes)), file=out)
     if report.no_distance:
         print(f"{report.no_distance} mismatch(es) without an ulp distance "
-              "(overflow, NaN or hash)", file=out)
+              "(overflow, NaN, hash or matrix digest)", file=out)
+    if report.first_mismatch is not None and report.function in V.MATRIX:
+        lineno, inputs = report.first_mismatch
+        print(f"first mismatching matrix: line {lineno}; its elements, as "
+              f"{_element_name(report.function)} vectors to put yours in and "
+              "verify: poincare-q64 "
+              + eval_command(report.function, fmt, inputs) + " --elements",
+              file=out)
     if report.stopped:
         print(f"stopped after {max_errors} failure(s) (--errors {max_errors});"
               " the rest of the file was not checked", file=out)
@@ -619,3 +674,158 @@ def describe(fmt, result):
         return f"{token} {result}"
     value = float(Fraction(result, 1 << fmt.frac))
     return f"{token} {result} (X / 2^{fmt.frac} = {value:.17g})"
+
+
+# --------------------------------------------------------------------------
+# Matrices: the elements behind a digest
+# --------------------------------------------------------------------------
+
+def _element_name(function):
+    """The vector name of a matrix function's element function."""
+    return registry.FUNCTIONS[registry.function(function).element].vector_name
+
+
+def eval_command(function, fmt, inputs):
+    """The ``eval`` command line (without ``poincare-q64``) for one vector.
+
+    Examples
+    --------
+    >>> eval_command("decode_seed64", V.VectorFormat("float32"), (5, 2, 3, 0))
+    'eval decode_seed64 0x5 2 3 --eps 0x0 --float32'
+    """
+    fn = registry.function(function)
+    parts = ["eval", fn.name]
+    for name, v in zip(fn.inputs, inputs):
+        text = f"{v:#x}" if registry.INPUTS[name].width == 16 else str(v)
+        parts.append(text if name in fn.positional_inputs
+                     else f"--{name} {text}")
+    flags = format_flags(fmt)
+    return " ".join(parts + ([flags] if flags else []))
+
+
+def matrix_elements(function, fmt, inputs, use_reference=False, threads=None):
+    """The elements of a matrix vector: ``(element inputs, result)`` pairs.
+
+    Parameters
+    ----------
+    function : str
+        A matrix function (``decode_matrix``, ``decode_seed64``).
+    fmt : VectorFormat
+    inputs : tuple of int
+        One vector's inputs (the seed and m, n).
+    use_reference : bool
+        Decode with :mod:`poincare_q64.reference` (slow) instead of the
+        compiled kernels.
+    threads : int, optional
+        Threads of the kernels.
+
+    Returns
+    -------
+    list of (tuple, object)
+        In row-major order: the inputs of the element function (the shape
+        replaced by the indices i, j) and the element as
+        :func:`poincare_q64.vectors.format_result` takes it (``OVERFLOW``
+        for an int64 element that does not fit).
+
+    Examples
+    --------
+    >>> matrix_elements("decode_matrix", V.VectorFormat("int64", 62),
+    ...                 (1 << 63, 0, 1, 2, 0, 0, 0, 0, 0))
+    [((9223372036854775808, 0, 0, 0, 0, 0, 0, 0, 0), 0), ((9223372036854775808, 0, 0, 1, 0, 0, 0, 0, 0), 0)]
+    """
+    import poincare_q64 as pq
+    from poincare_q64 import reference as ref
+
+    fn = registry.function(function)
+    if not fn.is_matrix:
+        raise ValueError(f"{function} is not a matrix function")
+    V.format_inputs(fn.vector_name, inputs)  # range checks, naming the input
+    func = getattr(ref if use_reference else pq, fn.name)
+    extra = {} if use_reference else {"threads": threads}
+    pos = inputs[:fn.positional]
+    kw = dict(zip(fn.keyword_inputs, inputs[fn.positional:]))
+    fk = _format_kwargs(fmt)
+    try:
+        W = func(*pos, **kw, **fk, **extra)
+        values = (V.float_bits(x, fmt.kind) for x in W.ravel()) \
+            if fmt.kind in ("float64", "float32") else \
+            (int(x) for x in W.ravel())
+    except OverflowError:
+        if fmt.kind != "int64":
+            raise
+        # the exact integers say which elements do not fit
+        W = func(*pos, **kw, frac=fmt.frac, dtype=object, **extra)
+        values = (int(x) if -(1 << 63) <= x < 1 << 63 else V.OVERFLOW
+                  for x in W.ravel())
+    m_at, n_at = (fn.inputs.index(k) for k in fn.shape_inputs)
+    m, n = inputs[m_at], inputs[n_at]
+    out = []
+    for (i, j), x in zip(((i, j) for i in range(m) for j in range(n)),
+                         values):
+        e = list(inputs)
+        e[m_at], e[n_at] = i, j
+        out.append((tuple(e), x))
+    return out
+
+
+def element_lines(function, fmt, inputs, use_reference=False, threads=None):
+    """The matrix behind a digest, as a vector file of its element function.
+
+    The lines of an ``rbe`` (``decode_matrix``) or ``seed64``
+    (``decode_seed64``) vector file, one element per line in row-major
+    order, with the digest and the command in comments: ``verify`` checks
+    it element by element, and another implementation's elements put in
+    place of ours show where two matrices differ.
+
+    Examples
+    --------
+    r = 1/2 and half a turn (the theta field 2^23): sin = 0, every element
+    is +0.0:
+
+    >>> word = (1 << 19) << 44 | (1 << 23) << 20
+    >>> for line in element_lines("decode_seed64", V.VectorFormat("float64"),
+    ...                           (word, 1, 2, 0)):
+    ...     print(line)  # doctest: +ELLIPSIS
+    # poincare_q64 test vectors: function=seed64 format=float64 version=...
+    # word i j eps => X
+    # the 1 x 2 matrix of: poincare-q64 eval decode_seed64 0x8000080000000000 1 2 --eps 0x0 --float64
+    # SHA-256 of the matrix (docs/vectors.md): 374708fff7719dd5979ec875d56cd2286f6d3cf7ec317a3b25632aab28ec37bb
+    8000080000000000 00000000 00000000 0000000000000000 => 0000000000000000
+    8000080000000000 00000000 00000001 0000000000000000 => 0000000000000000
+
+    (the digest is ``hashlib.sha256(bytes(16)).hexdigest()``: two +0.0).
+    """
+    import poincare_q64
+
+    fn = registry.function(function)
+    el = _element_name(function)
+    elements = matrix_elements(function, fmt, inputs, use_reference, threads)
+    digest = evaluate_reference(fn.vector_name, fmt, [inputs])[0] \
+        if use_reference else evaluate(fn.vector_name, fmt, [inputs],
+                                       threads)[0]
+    m, n = (inputs[fn.inputs.index(k)] for k in fn.shape_inputs)
+    yield V.header_line(el, fmt, poincare_q64.__version__)
+    yield V.column_line(el, fmt)
+    yield (f"# the {m} x {n} matrix of: poincare-q64 "
+           + eval_command(function, fmt, inputs))
+    yield f"# SHA-256 of the matrix (docs/vectors.md): {digest}"
+    for e, x in elements:
+        yield V.format_line(el, fmt, e, x)
+
+
+def describe_matrix(function, fmt, inputs, digest):
+    """``eval``'s line for a matrix function: the digest and what it is.
+
+    Examples
+    --------
+    >>> describe_matrix("decode_matrix", V.VectorFormat("int64", 62),
+    ...                 (0, 1 << 62, 2, 3, 0, 0, 1, 0, 0), V.OVERFLOW)
+    'overflow (an element of the 2 x 3 matrix does not fit int64 at frac 62; --elements shows which)'
+    """
+    fn = registry.function(function)
+    m, n = (inputs[fn.inputs.index(k)] for k in fn.shape_inputs)
+    if digest == V.OVERFLOW:
+        return (f"overflow (an element of the {m} x {n} matrix does not fit "
+                f"int64 at frac {fmt.frac}; --elements shows which)")
+    return (f"{digest} (SHA-256 of the {m} x {n} {fmt.name} matrix; "
+            "--elements prints its elements)")

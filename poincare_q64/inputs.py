@@ -37,7 +37,7 @@ from poincare_q64.registry import SEED64_FIELDS, function
 
 __all__ = ["RandomBits", "index_for_hash", "quarter_hash_pairs",
            "random_input", "random_seed_fields", "hard_inputs",
-           "rejected_inputs", "pack_fields", "HARD_R", "HARD_EPS",
+           "rejected_inputs", "pack_fields", "MAX_SIDE", "HARD_R", "HARD_EPS",
            "QUARTER_T", "HARD_T", "HARD_IJ", "EDGE_IJ"]
 
 TWO32 = 1 << 32
@@ -158,9 +158,23 @@ def _seed_word(b):
                        log2_c=b.below(8) - 4, reserved=b.bits(6))
 
 
-def random_input(name, b):
+#: Largest side of a random matrix shape, by level (``gen --level``).
+MAX_SIDE = {1: 64, 2: 1024}
+
+
+def _side(b, level):
+    """A matrix side in [1, MAX_SIDE[level]], log-uniform: mostly small
+    (cheap to check, many of them), sometimes the largest."""
+    top = MAX_SIDE[level].bit_length() - 1
+    return min(1 + b.bits(b.below(top + 1)), MAX_SIDE[level])
+
+
+def random_input(name, b, level=1):
     """One random input tuple of the function ``name`` (registry or vector
     name), drawn from the :class:`RandomBits` ``b``.
+
+    ``level`` (1 or 2) bounds the shape of a matrix function's input
+    (:data:`MAX_SIDE`); the value functions ignore it.
 
     Examples
     --------
@@ -168,8 +182,17 @@ def random_input(name, b):
     9
     >>> random_input("seed64", RandomBits(5)) == random_input("rbe_seed64", RandomBits(5))
     True
+    >>> R, T, m, n, *options = random_input("decode_matrix", RandomBits(3))
+    >>> 1 <= m <= 64 and 1 <= n <= 64
+    True
     """
     name = function(name).name
+    if name == "decode_matrix":
+        R, T, _, _, *options = random_input("rbe", b)
+        return (R, T, _side(b, level), _side(b, level), *options)
+    if name == "decode_seed64":
+        word, _, _, eps = random_input("rbe_seed64", b)
+        return (word, _side(b, level), _side(b, level), eps)
     if name == "radial":
         return (_u64(b), b.below(8) - 4, _eps(b), b.below(2))
     if name == "angular":
@@ -287,15 +310,101 @@ EDGE_IJ = ((0, 0), (0, U32_MAX), (U32_MAX, 0), (U32_MAX, U32_MAX), (1, 0),
            (0, 1))
 
 
-def hard_inputs(name):
+def _hard_decode_matrix(level):
+    """Seeds and shapes of decode_matrix: (R, T, m, n, log2_c, eps, d_r,
+    rot, d_theta)."""
+    q = [k << 62 for k in range(4)]
+    out = [
+        # s exact (+-1 through T, rot and d_theta), phi irrational: f = g s phi
+        (1 << 63, q[1], 4, 5, 0, 0, 0, 0, 0),
+        (1 << 63, q[3], 3, 7, 0, 0, 0, 0, 0),
+        (1 << 63, 0, 2, 9, 0, 0, 0, 0, 1),
+        (1 << 63, 1 << 60, 3, 4, 0, 0, 0, 3, 0),    # 1/16 + 3/16 turn
+        # s = 0: the all-zero matrix (+0.0 in the floats)
+        (1 << 63, q[2], 3, 3, 0, 0, 0, 0, 0),
+        (1 << 63, q[1], 2, 3, 0, 0, 0, 4, 0),       # rot 4: a half turn
+        # g = 0 (R = 0), and g' = 2 at R = 0: |f| = 2 phi in [1.8, 2.2]
+        # overflows int64 at frac 62 for some elements, at frac 64 for all
+        (0, 1 << 61, 3, 3, 0, 0, 0, 0, 0),
+        (0, q[1], 4, 5, 0, 0, 1, 0, 0),
+        (0, q[3], 2, 6, -4, HARD_EPS[3], 1, 0, 0),
+        (0, q[1], 1, 1, 0, 0, 1, 0, 0),
+        # |f| near 1 and the quarter turns' neighbours
+        (U64_MAX, q[1] - 1, 4, 4, -4, 0, 0, 0, 0),
+        ((1 << 63) + 1, q[1] + 1, 3, 5, 2, 0, 0, 0, 0),
+        (1 << 63, q[1], 3, 4, 2, 0, 1, 0, 2),       # g' = 0: all zero
+        # tiny results: g s about 2^-124 (float32 normal, barely), g' about
+        # 2^-131 (float32 subnormal) and g' s about 2^-190 (+-0.0)
+        (1, 1, 3, 4, 0, 0, 0, 0, 0),
+        (1, U64_MAX, 3, 4, 0, 0, 0, 0, 2),
+        (U64_MAX, q[1], 3, 3, 2, U64_MAX, 1, 0, 0),
+        (U64_MAX, q[3] + 7, 2, 3, 2, U64_MAX, 1, 0, 0),
+        (U64_MAX, 1, 2, 2, 2, U64_MAX, 1, 0, 0),
+        (U64_MAX, 5, 4, 4, 3, 0, 1, 0, 0),
+        (12345 << 44, 1 << 40, 5, 3, 0, U64_MAX, 0, 15, 3),
+        # shapes: a single element, a row and a column, rows that end just
+        # before, at and after a 64-element SIMD block
+        (1 << 62, 3 << 60, 1, 1, -1, 1, 0, 0, 0),
+        (1 << 62, 3 << 60, 1, 64, -1, 1, 0, 0, 0),
+        (1 << 62, 3 << 60, 64, 1, 1, 1 << 63, 0, 0, 1),
+        (0xDEADBEEF << 32, 0x123456789ABCDEF0, 2, 63, 3, 0, 0, 9, 0),
+        (0xDEADBEEF << 32, 0x123456789ABCDEF0, 1, 65, -3, 0, 1, 9, 3),
+    ]
+    if level == 2:
+        out += [(0xCAFEF00D << 32, 0x0FEDCBA987654321, 256, 256, -2, 5, 0, 2, 1),
+                (U64_MAX - 1, q[1] + 3, 1, 4096, 1, 0, 0, 0, 0),
+                (0, q[1], 1000, 3, 0, 0, 1, 0, 0),
+                (1 << 63, 1 << 61, 1024, 1024, 0, 0, 0, 0, 0)]
+    return out
+
+
+def _hard_decode_seed64(level):
+    """Seed words and shapes of decode_seed64: (word, m, n, eps)."""
+    def word(r, theta, **kw):
+        fields = dict(basis=0, d_theta=0, d_r=0, rot=0, log2_c=0, reserved=0)
+        fields.update(kw)
+        return pack_fields(r=r, theta=theta, **fields)
+
+    out = [
+        (word(1 << 19, 1 << 22), 4, 5, 0),                    # s = 1
+        (word(1 << 19, 3 << 22, reserved=63), 3, 7, 0),       # s = -1
+        (word(1 << 19, 0, d_theta=1), 2, 9, 0),               # cos 0 = 1
+        (word(1 << 19, 1 << 23), 3, 3, 0),                    # s = 0
+        (word(0, 1 << 22), 3, 3, HARD_EPS[1]),                # g = 0
+        (word(0, 1 << 22, d_r=1), 4, 5, 0),                   # g' = 2: overflow
+        (word(0, 3 << 22, d_r=1, log2_c=-4), 2, 6, HARD_EPS[3]),
+        (word(1, 1), 3, 4, 0),                                # tiny
+        (word(1, (1 << 24) - 1, d_theta=2, rot=15), 3, 4, HARD_EPS[2]),
+        (word((1 << 20) - 1, (1 << 22) - 1, log2_c=3, d_r=1), 4, 4, HARD_EPS[3]),
+        (word((1 << 20) - 1, (1 << 22) + 1, log2_c=-4), 4, 4, 0),
+        (word(0x12345, 0xABCDEF, d_theta=3, d_r=1, rot=7, log2_c=-2,
+              reserved=42), 1, 65, 1 << 63),
+        (word(0x54321, 0x0FEDCB, rot=1, log2_c=1), 64, 1, 0),
+    ]
+    if level == 2:
+        out += [(word(0x7FFFF, 0x800001, log2_c=2), 256, 256, 7),
+                (word(0, 1 << 22, d_r=1), 1000, 3, 0)]
+    return out
+
+
+def hard_inputs(name, level=1):
     """The fixed hard inputs of the function ``name`` (a list of tuples).
+
+    ``level`` 2 adds larger shapes to a matrix function's inputs; the value
+    functions ignore it.
 
     Examples
     --------
     >>> {v[1] for v in hard_inputs("radial")} == set(range(-4, 4))
     True
+    >>> max(max(v[2], v[3]) for v in hard_inputs("decode_matrix"))
+    65
     """
     name = function(name).name
+    if name == "decode_matrix":
+        return _hard_decode_matrix(level)
+    if name == "decode_seed64":
+        return _hard_decode_seed64(level)
     if name == "radial":
         out = []
         for k, R in enumerate(HARD_R):
@@ -367,7 +476,8 @@ def hard_inputs(name):
 def rejected_inputs(name):
     """Inputs in every field's range that the function must still refuse
     (ValueError): seed words whose basis field is not 0 (only the sine basis
-    is defined).  Empty for the other functions.
+    is defined), for rbe_seed64 and decode_seed64.  Empty for the other
+    functions.
 
     Examples
     --------
@@ -375,9 +485,11 @@ def rejected_inputs(name):
     (3, [])
     """
     name = function(name).name
-    if name != "rbe_seed64":
+    if name not in ("rbe_seed64", "decode_seed64"):
         return []
+    # i, j = 5, 7 for rbe_seed64; a 2 x 3 matrix for decode_seed64
+    ij = (5, 7) if name == "rbe_seed64" else (2, 3)
     return [(pack_fields(r=1 << 19, theta=1 << 22, basis=basis, d_theta=0,
-                         d_r=0, rot=0, log2_c=0, reserved=0), 5, 7, 0)
+                         d_r=0, rot=0, log2_c=0, reserved=0), *ij, 0)
             for basis in (1, 10, 15)]
 

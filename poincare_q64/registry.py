@@ -19,9 +19,12 @@ Every list of inputs -- the public functions' arguments, the columns of a
 vector file, the kernels' input slots, the reference's arguments -- follows
 one order, :data:`ORDER`::
 
-    R  T  word  i  j  log2_c  eps  d_r  rot  d_theta
+    R  T  word  i  j  m  n  log2_c  eps  d_r  rot  d_theta
 
-(the seed word stands where R and T would: it carries both).  Only the C
+(the seed word stands where R and T would: it carries both; the shape m, n
+of a matrix function stands where the indices i, j would: no function takes
+both, the matrix's elements are the value function at every (i, j) of the
+m x n grid).  Only the C
 structs ``pq_params`` and ``pq_columns`` lay out their members differently
 (``eps`` first, by alignment); C code names their members, never their
 positions.
@@ -29,10 +32,21 @@ positions.
 This module imports nothing from the package (and nothing compiled), so the
 pure-Python tools can read it anywhere.
 
+Matrix functions
+----------------
+``decode_matrix`` and ``decode_seed64`` are rows too, with
+``shape_inputs = ("m", "n")``: they take one seed (scalars only) and a
+shape, and their result is the m x n matrix of the value function named by
+``element`` (``rbe``, ``rbe_seed64``) at every (i, j) of the grid.  Their
+vector lines carry a SHA-256 digest of the matrix as the result
+(docs/vectors.md).
+
 Examples
 --------
 >>> FUNCTIONS["rbe_seed64"].inputs
 ('word', 'i', 'j', 'eps')
+>>> FUNCTIONS["decode_seed64"].inputs, FUNCTIONS["decode_seed64"].element
+(('word', 'm', 'n', 'eps'), 'rbe_seed64')
 >>> FUNCTIONS["rbe_seed64"].vector_name
 'seed64'
 >>> INPUTS["log2_c"].lo, INPUTS["log2_c"].hi
@@ -89,6 +103,10 @@ INPUTS = {x.name: x for x in (
           "64-bit seed word"),
     Input("i", 0, TWO32, "uint32", 8, False, None, "row index, 0..2^32-1"),
     Input("j", 0, TWO32, "uint32", 8, False, None, "column index, 0..2^32-1"),
+    Input("m", 1, TWO32, "uint32", 8, False, None,
+          "rows of the matrix, 1..2^32-1"),
+    Input("n", 1, TWO32, "uint32", 8, False, None,
+          "columns of the matrix, 1..2^32-1"),
     Input("log2_c", -4, 4, "int32", 2, True, 0,
           "curvature c = 2^log2_c, -4..3"),
     Input("eps", 0, TWO64, "uint64", 16, False, 0,
@@ -109,7 +127,7 @@ VALUE_FORMATS = ("int64", "object", "float64", "float32")
 
 
 class Function(NamedTuple):
-    """One public value function.
+    """One public value function, or a matrix function built on one.
 
     Attributes
     ----------
@@ -129,13 +147,22 @@ class Function(NamedTuple):
         Its output formats.
     kernel : int or None
         The function code of ``_kernels.evaluate``'s dispatch (None: a
-        function with a loop of its own, spatial_hash).
+        function with a loop of its own, spatial_hash and the matrix
+        functions).
     threads : bool
         Whether the Python function takes ``threads`` and ``out``.
     c_name : str
         The C entry point of ``poincare_q64.h``.
     weight : int
-        Its share of selfcheck's random inputs.
+        Its share of selfcheck's random inputs (value functions).
+    shape_inputs : tuple of str
+        The inputs that give the shape of a matrix result (``("m", "n")``);
+        empty for a value function, whose inputs broadcast.  A matrix
+        function takes scalars only and also ``phi_table``.
+    element : str or None
+        A matrix function's element: the value function (a row of
+        :data:`FUNCTIONS`) that element (i, j) of the matrix is, with the
+        shape inputs replaced by the indices i, j.
     """
     name: str
     vector_name: str
@@ -146,6 +173,13 @@ class Function(NamedTuple):
     threads: bool
     c_name: str
     weight: int
+    shape_inputs: tuple = ()
+    element: object = None
+
+    @property
+    def is_matrix(self):
+        """True for a matrix function (an m x n result per seed)."""
+        return bool(self.shape_inputs)
 
     @property
     def positional_inputs(self):
@@ -163,7 +197,8 @@ class Function(NamedTuple):
 
 _RBE_INPUTS = ("R", "T", "i", "j", "log2_c", "eps", "d_r", "rot", "d_theta")
 
-#: Every public value function, in report order.
+#: Every public function of the registry, in report order: the value
+#: functions, then the matrix functions.
 FUNCTIONS = {f.name: f for f in (
     Function("radial", "radial", ("R", "log2_c", "eps", "d_r"), 1,
              VALUE_FORMATS, 0, False, "pq_radial", 1),
@@ -179,6 +214,13 @@ FUNCTIONS = {f.name: f for f in (
              4, True, "pq_rbe_pipeline", 1),
     Function("rbe_seed64", "seed64", ("word", "i", "j", "eps"), 3,
              VALUE_FORMATS, 5, True, "pq_rbe_seed64", 1),
+    Function("decode_matrix", "decode_matrix",
+             ("R", "T", "m", "n", "log2_c", "eps", "d_r", "rot", "d_theta"), 4,
+             VALUE_FORMATS, None, True, "pq_decode_matrix", 0, ("m", "n"),
+             "rbe"),
+    Function("decode_seed64", "decode_seed64", ("word", "m", "n", "eps"), 3,
+             VALUE_FORMATS, None, True, "pq_decode_seed64", 0, ("m", "n"),
+             "rbe_seed64"),
 )}
 
 

@@ -19,7 +19,9 @@ exception class for that element: such elements are evaluated one at a time
 
 What is checked comes from :mod:`poincare_q64.registry`: every value function
 with a rounded result in every format of ``FORMATS``, the functions without
-one (spatial_hash), then the seed and conversion functions.
+one (spatial_hash), the matrix functions (decode_matrix, decode_seed64: small
+matrices of hard and random seeds in every format, each element against the
+reference's matrix), then the seed and conversion functions.
 """
 import math
 import os
@@ -56,7 +58,13 @@ def _narrow_dtype(x):
 _ARG_DTYPES = {name: _narrow_dtype(x) for name, x in registry.INPUTS.items()}
 
 #: The value functions with a rounded result, checked in every format.
-VALUE_FUNCS = tuple(f for f in registry.FUNCTIONS.values() if f.rounds)
+VALUE_FUNCS = tuple(f for f in registry.FUNCTIONS.values()
+                    if f.rounds and not f.is_matrix)
+#: The matrix functions, checked on small matrices in every format.
+MATRIX_FUNCS = tuple(f for f in registry.FUNCTIONS.values() if f.is_matrix)
+# Sides of selfcheck's matrices: the reference computes every element
+# (about a millisecond each), so a few elements per seed.
+_MATRIX_SIDE = 4
 # The other groups (spatial_hash, pack_seed64, unpack_seed64, to_q64, turns)
 # each get this fraction of the random budget; their reference is cheap.
 _SMALL_SHARE = 0.04
@@ -313,6 +321,45 @@ def check_values(pq, ref, func, elems, kind, frac, threads, tally, progress):
     one_by_one(bad)
 
 
+def check_matrix(pq, ref, func, seeds, threads, tally, progress):
+    """A matrix function in every format: each element of the API's matrix
+    against the reference's; a matrix the reference refuses (OverflowError,
+    a basis other than 0) must be refused with the same exception."""
+    fn = registry.FUNCTIONS[func]
+    for kind, frac in FORMATS:
+        label = _fmt_label(kind, frac)
+        fmt_kw = _format_kwargs(kind, frac)
+        for t in seeds:
+            e = dict(zip(fn.inputs, t))
+            pos = [e[name] for name in fn.positional_inputs]
+            kw = {name: e[name] for name in fn.keyword_inputs}
+            expected = _ref_call(ref, func, e, kind, frac)
+            progress.update(t[fn.inputs.index("m")] * t[fn.inputs.index("n")])
+            got = _outcome(getattr(pq, func), *pos, **kw, **fmt_kw,
+                           threads=threads)
+            where = show_inputs(e)
+            if isinstance(expected, Raised) or isinstance(got, Raised):
+                ok = same(kind, got, expected) and _overflow_message_ok(
+                    func, frac, got)
+                tally.record(func, label, ok, where, got, expected, kind)
+                continue
+            shape = (e["m"], e["n"])
+            why = None
+            if not isinstance(got, np.ndarray):
+                why = f"returned {type(got).__name__}, not an ndarray"
+            elif got.dtype != np.dtype(kind) or got.shape != shape:
+                why = (f"returned {got.dtype} of shape {got.shape}, "
+                       f"expected {kind} of shape {shape}")
+            if why:
+                tally.record(func, label, False, where, Raised(TypeError(why)),
+                             expected.ravel()[0], kind)
+                continue
+            for (i, j), x in np.ndenumerate(expected):
+                tally.record(func, label, same(kind, got[i, j], x),
+                             f"{where} at (i, j) = ({i}, {j})", got[i, j], x,
+                             kind)
+
+
 def check_spatial_hash(pq, ref, pairs, tally, progress):
     name = "spatial_hash"
     tally.group(name, "uint32")
@@ -442,6 +489,7 @@ def check_known_answers(pq, tally):
 # Every check group, in report order; ``--only`` selects among them.
 GROUPS = (tuple(f.name for f in VALUE_FUNCS)
           + tuple(f.name for f in registry.FUNCTIONS.values() if not f.rounds)
+          + tuple(f.name for f in MATRIX_FUNCS)
           + ("pack_seed64", "unpack_seed64", "to_q64", "turns",
              "known_answers"))
 
@@ -525,10 +573,42 @@ def run_selfcheck(n=3000, seed=None, threads=None, max_errors=20,
         0.0, -0.0, math.pi, -math.pi, math.pi / 2, 2 * math.pi, 1e-300,
         -5e-324, 1e15, 1e300, Fraction(355, 113), 7, float("nan")]
 
+    # Matrices: the hard seeds (what makes them hard is the seed: their
+    # shapes are cut to 2 x 2) and random seeds with sides up to
+    # _MATRIX_SIDE (drawn last, so that the inputs of the other groups are
+    # those of earlier versions for the same seed).
+    matrix_seeds = {}
+    for fn in MATRIX_FUNCS:
+        m_at, n_at = (fn.inputs.index(k) for k in fn.shape_inputs)
+        chosen = []
+        for t in inputs.hard_inputs(fn.name) + inputs.rejected_inputs(fn.name):
+            t = list(t)
+            t[m_at], t[n_at] = min(t[m_at], 2), min(t[n_at], 2)
+            if tuple(t) not in chosen:
+                chosen.append(tuple(t))
+        for _ in range(max(1, small // 40)):
+            t = list(inputs.random_input(fn.name, b))
+            t[m_at] = 1 + b.below(_MATRIX_SIDE)
+            t[n_at] = 1 + b.below(_MATRIX_SIDE)
+            chosen.append(tuple(t))
+        matrix_seeds[fn.name] = chosen
+
+    def matrix_check(name):
+        return lambda bar: check_matrix(pq, ref, name, matrix_seeds[name],
+                                        threads, tally, bar)
+
+    def matrix_elements(name):
+        fn = registry.FUNCTIONS[name]
+        m_at, n_at = (fn.inputs.index(k) for k in fn.shape_inputs)
+        return range(len(FORMATS) * sum(t[m_at] * t[n_at]
+                                        for t in matrix_seeds[name]))
+
     plan = [p for p in plan if p[0] in wanted]
     others = [
         ("spatial_hash", hash_pairs,
          lambda bar: check_spatial_hash(pq, ref, hash_pairs, tally, bar)),
+        *((fn.name, matrix_elements(fn.name), matrix_check(fn.name))
+          for fn in MATRIX_FUNCS),
         ("pack_seed64", pack_fields,
          lambda bar: check_pack(pq, ref, pack_fields, tally, bar)),
         ("unpack_seed64", words,

@@ -34,9 +34,11 @@ spatial_hash      i j                                            H
 modulation        i j                                            X
 rbe, rbe_pipeline R T i j log2_c eps d_r rot d_theta             X
 seed64            word i j eps                                   X
+decode_matrix     R T m n log2_c eps d_r rot d_theta             DIGEST
+decode_seed64     word m n eps                                   DIGEST
 ================  =============================================  ==========
 
-Field widths: ``R T eps word`` 16 hex digits; ``i j`` 8; ``rot`` 1;
+Field widths: ``R T eps word`` 16 hex digits; ``i j m n`` 8; ``rot`` 1;
 ``d_r`` and ``d_theta`` 1 (``0``/``1`` and ``0``..``3``); ``log2_c`` 2
 characters.  ``seed64`` is :func:`poincare_q64.rbe_seed64` (its word's basis
 field must be 0).
@@ -55,6 +57,12 @@ format        meaning                 result field
 ``float32``   dtype=float32           8 hex digits: the IEEE 754 bits
 ``uint32``    spatial_hash only       8 hex digits
 ============  ======================  ======================================
+
+The matrix functions (``decode_matrix``, ``decode_seed64``) have one result
+per vector too: the SHA-256 of the whole m x n matrix in the byte layout of
+:func:`matrix_digest` (64 hex digits), or ``overflow`` (int64 formats) when
+some element does not fit.  In this module a digest is its lower-case hex
+string.
 
 Float results are written as their bit patterns, not as decimal numbers:
 the bits are exact (a decimal string must be long or round-tripped with
@@ -75,6 +83,7 @@ Examples
 >>> parse_line("radial", fmt, line, 2)
 ((9223372036854775808, 0, 0, 0), 3689348814741910323)
 """
+import hashlib
 import numbers
 import re
 import struct
@@ -88,7 +97,8 @@ __all__ = [
     "header_line", "parse_header", "column_line", "format_inputs",
     "parse_inputs", "format_result", "parse_result", "format_line",
     "parse_line", "read_vectors", "worst_case_header", "format_worst_case",
-    "read_worst_cases", "float_bits", "bits_float",
+    "read_worst_cases", "float_bits", "bits_float", "MATRIX",
+    "matrix_digest",
 ]
 
 TWO64 = 1 << 64
@@ -155,7 +165,7 @@ class _Field(NamedTuple):
 
 
 _SIGNED_RE = re.compile(r"[+-][0-9]")
-_HEX_RE = {w: re.compile(f"[0-9a-fA-F]{{{w}}}") for w in (1, 8, 16, 17)}
+_HEX_RE = {w: re.compile(f"[0-9a-fA-F]{{{w}}}") for w in (1, 8, 16, 17, 64)}
 
 _FIELDS = {x.name: _Field(x.name, x.width, x.lo, x.hi - 1, x.signed)
            for x in registry.INPUTS.values()}
@@ -168,6 +178,10 @@ INPUTS = {f.vector_name: f.inputs for f in registry.FUNCTIONS.values()}
 FUNCTIONS = tuple(INPUTS)
 
 _FORMATS = {f.vector_name: f.formats for f in registry.FUNCTIONS.values()}
+
+#: The matrix functions (vector names): their result is a digest.
+MATRIX = frozenset(f.vector_name for f in registry.FUNCTIONS.values()
+                   if f.is_matrix)
 
 
 # --------------------------------------------------------------------------
@@ -322,8 +336,11 @@ def column_line(function, fmt):
     --------
     >>> column_line("seed64", VectorFormat("float64"))
     '# word i j eps => X'
+    >>> column_line("decode_seed64", VectorFormat("float64"))
+    '# word m n eps => DIGEST'
     """
-    result = "H" if fmt.kind == "uint32" else "X"
+    result = ("DIGEST" if function in MATRIX
+              else "H" if fmt.kind == "uint32" else "X")
     return f"# {' '.join(INPUTS[function])} {ARROW} {result}"
 
 
@@ -424,15 +441,18 @@ def bits_float(bits, kind):
     raise ValueError(f"kind must be float64 or float32, got {kind!r}")
 
 
-def format_result(fmt, value):
+def format_result(fmt, value, function=None):
     """The result field(s) of a vector, as text.
 
     Parameters
     ----------
     fmt : VectorFormat
-    value : int or OVERFLOW
+    value : int, str or OVERFLOW
         The integer X (int64, object), the float's bits (float64, float32;
-        a float is accepted too), H (uint32) or ``OVERFLOW`` (int64 only).
+        a float is accepted too), H (uint32), a matrix function's digest
+        (64 hex digits) or ``OVERFLOW`` (int64 only).
+    function : str, optional
+        The vector's function; a matrix function's result is a digest.
 
     Examples
     --------
@@ -451,6 +471,11 @@ def format_result(fmt, value):
             raise ValueError(f"overflow is a result of int64 formats only, "
                              f"not {fmt.name}")
         return "overflow"
+    if function in MATRIX:
+        if not (isinstance(value, str) and _HEX_RE[64].fullmatch(value)):
+            raise ValueError(f"a {function} result is a SHA-256 digest (64 "
+                             f"hex digits) or overflow, got {value!r:.80}")
+        return value.lower()
     if kind in ("float64", "float32"):
         if not isinstance(value, numbers.Integral):  # a float: its bits
             value = float_bits(value, kind)
@@ -475,12 +500,12 @@ def format_result(fmt, value):
     raise ValueError(f"unknown format kind {kind!r}")
 
 
-def parse_result(fmt, tokens, lineno):
+def parse_result(fmt, tokens, lineno, function=None):
     """Parse a vector's result field(s); the inverse of :func:`format_result`.
 
     Returns
     -------
-    int or OVERFLOW
+    int, str (a matrix function's digest, lower case) or OVERFLOW
     """
     kind = fmt.kind
     if len(tokens) != 1:
@@ -488,6 +513,15 @@ def parse_result(fmt, tokens, lineno):
             lineno, f"expected 1 result field after {ARROW!r}, got "
             f"{len(tokens)}")
     tok = tokens[0]
+    if function in MATRIX:
+        if tok == "overflow" and kind == "int64":
+            return OVERFLOW
+        if not _HEX_RE[64].fullmatch(tok):
+            alt = " or 'overflow'" if kind == "int64" else ""
+            raise VectorSyntaxError(
+                lineno, f"result: expected 64 hex digits (the SHA-256 of "
+                f"the matrix){alt}, got {tok!r:.80}")
+        return tok.lower()
     if kind == "int64":
         if tok == "overflow":
             return OVERFLOW
@@ -519,6 +553,84 @@ def parse_result(fmt, tokens, lineno):
     return int(tok, 16)
 
 
+def matrix_digest(W, fmt):
+    """SHA-256 (hex) of a matrix in the byte layout of the vector files.
+
+    The layout: the elements in row-major order (``W[0, 0], W[0, 1], ...,
+    W[1, 0], ...``), each in little-endian byte order as
+
+    * ``int64/N``: the 8-byte two's complement of X;
+    * ``object/N``: the 16-byte two's complement of X (|X| < 2^66);
+    * ``float64``, ``float32``: the IEEE 754 bits, 8 or 4 bytes.
+
+    Nothing else is hashed (no shape, no header): the line's m and n give
+    the shape.  For a numpy array of the format's dtype this is
+    ``hashlib.sha256(W.astype("<i8").tobytes()).hexdigest()`` (``"<f8"``,
+    ``"<f4"`` for the floats): ``tobytes`` is row-major whatever the
+    array's memory layout.
+
+    Parameters
+    ----------
+    W : array_like
+        The matrix (2-d), of ints (int64, object) or floats.
+    fmt : VectorFormat
+        Its format; ``uint32`` has no matrix.
+
+    Returns
+    -------
+    str
+        64 lower-case hex digits.
+
+    Raises
+    ------
+    ValueError
+        A format without matrices, W not 2-d, an int64 element that does not
+        fit, an object element outside (-2^66, 2^66), a float64 / float32
+        array of another float width.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1, -1]], dtype=np.int64)
+    >>> matrix_digest(W, VectorFormat("int64", 62)) == hashlib.sha256(
+    ...     bytes([1, 0, 0, 0, 0, 0, 0, 0] + [255] * 8)).hexdigest()
+    True
+    >>> matrix_digest(np.array([[0.5]]), VectorFormat("float64"))[:16]
+    '4cfa5b42ca669328'
+    """
+    import numpy as np
+
+    if fmt.kind not in ("int64", "object", "float64", "float32"):
+        raise ValueError(f"no matrices in format {fmt.name}")
+    if np.ndim(W) != 2:
+        raise ValueError(f"a matrix must be 2-d, got shape {np.shape(W)}")
+    if fmt.kind == "object":
+        flat = np.asarray(W, dtype=object).ravel()
+        data = bytearray()
+        for x in flat:
+            x = int(x)
+            if not -TWO66 < x < TWO66:
+                raise ValueError(f"|{x}| >= 2^66: out of range for object")
+            data += x.to_bytes(16, "little", signed=True)
+        return hashlib.sha256(bytes(data)).hexdigest()
+    if fmt.kind == "int64":
+        A = np.asarray(W)
+        if A.dtype.kind not in "iuO" or (
+                A.size and not -(1 << 63) <= int(A.min()) <= int(A.max())
+                < 1 << 63):
+            raise ValueError("int64 matrix: the elements must be integers "
+                             "that fit int64")
+        data = A.astype("<i8").tobytes()
+    else:
+        A = np.asarray(W)
+        want = np.dtype(fmt.kind)
+        if A.dtype != want:
+            raise ValueError(f"a {fmt.kind} matrix must have dtype "
+                             f"{fmt.kind}, got {A.dtype}")
+        data = A.astype(want.newbyteorder("<")).tobytes()
+    return hashlib.sha256(data).hexdigest()
+
+
 # --------------------------------------------------------------------------
 # Lines
 # --------------------------------------------------------------------------
@@ -533,7 +645,7 @@ def format_line(function, fmt, inputs, result):
     '00000005 00000007 => c252a358'
     """
     return (f"{format_inputs(function, inputs)} {ARROW} "
-            f"{format_result(fmt, result)}")
+            f"{format_result(fmt, result, function)}")
 
 
 def parse_line(function, fmt, line, lineno):
@@ -557,18 +669,20 @@ def parse_line(function, fmt, line, lineno):
     """
     tokens = line.split()
     names = " ".join(INPUTS[function])
+    result = "DIGEST" if function in MATRIX else "X"
     if tokens.count(ARROW) != 1:
         raise VectorSyntaxError(
-            lineno, f"expected '{names} {ARROW} X' ({function}, {fmt.name}); "
-            f"found {tokens.count(ARROW)} {ARROW!r} in {len(tokens)} fields")
+            lineno, f"expected '{names} {ARROW} {result}' ({function}, "
+            f"{fmt.name}); found {tokens.count(ARROW)} {ARROW!r} in "
+            f"{len(tokens)} fields")
     k = tokens.index(ARROW)
     if k != len(INPUTS[function]) or len(tokens) != k + 2:
         raise VectorSyntaxError(
             lineno, f"wrong field count: {function} vectors are '{names} "
-            f"{ARROW} X'; got {k} fields before {ARROW!r} and "
+            f"{ARROW} {result}'; got {k} fields before {ARROW!r} and "
             f"{len(tokens) - k - 1} after")
     return (parse_inputs(function, tokens[:k], lineno),
-            parse_result(fmt, tokens[k + 1:], lineno))
+            parse_result(fmt, tokens[k + 1:], lineno, function))
 
 
 class Vector(NamedTuple):

@@ -268,8 +268,8 @@ def test_overflow_names_the_first_element_and_the_seed_and_leaves_out_alone():
 
 
 BAD = [
-    (dict(m=0), ValueError, "m = 0 is outside"),
-    (dict(n=2**32), ValueError, "n = 4294967296 is outside"),
+    (dict(m=0), ValueError, r"m must be in \[1, 2\*\*32\), got 0"),
+    (dict(n=2**32), ValueError, r"n must be in \[1, 2\*\*32\), got 4294967296"),
     (dict(m=2.0), TypeError, "m must be an int"),
     (dict(n=True), TypeError, "n must be an int"),
     (dict(R=-1), ValueError, "R must be in"),
@@ -340,7 +340,7 @@ def test_phi_table_is_read_only_and_sized():
         t.shape = (1, 1)
     with pytest.raises(ValueError):
         t._hi[0] = 0
-    with pytest.raises(ValueError, match="m = 0"):
+    with pytest.raises(ValueError, match="m must be in .*, got 0"):
         pq.phi_table(0, 3)
     with pytest.raises(TypeError):
         pq.phi_table(3, 3, threads=1.0)
@@ -394,19 +394,26 @@ def test_fast_path_bound_holds_against_mpmath():
 
 
 # --------------------------------------------------------------------------
-# Known answers made by the reference (tests/data/make_decode_vectors.py)
+# Known answers made by the reference (tests/data/make_vectors.py writes
+# tests/data/vectors/decode_*.txt: SHA-256 of each matrix, docs/vectors.md)
 # --------------------------------------------------------------------------
 
 def _known_answers():
+    import glob
     import os
-    path = os.path.join(os.path.dirname(__file__), "data", "decode", "decode_matrix.txt")
-    with open(path, encoding="utf-8") as fh:
-        return [ln for ln in fh.read().splitlines() if ln and not ln.startswith("#")]
+    from poincare_q64 import vectors
+    pattern = os.path.join(os.path.dirname(__file__), "data", "vectors", "decode_*.txt")
+    out = []
+    for path in sorted(glob.glob(pattern)):
+        with open(path, encoding="ascii") as fh:
+            header, vecs = vectors.read_vectors(fh)
+            out += [(header.function, header.format, v) for v in vecs]
+    return out
 
 
 def _sha256_matrix(W, dtype):
-    """The file's byte layout: row-major little-endian int64, 16-byte two's
-    complement for object, IEEE bits for the floats."""
+    """The files' byte layout, written out here: row-major little-endian
+    int64, 16-byte two's complement for object, IEEE bits for the floats."""
     import hashlib
     if np.dtype(dtype) == object:
         data = b"".join(int(x).to_bytes(16, "little", signed=True) for x in W.ravel())
@@ -416,22 +423,29 @@ def _sha256_matrix(W, dtype):
 
 
 def test_decoder_matches_the_reference_known_answers():
-    lines = _known_answers()
-    assert len(lines) >= 50
+    answers = _known_answers()
+    assert len(answers) >= 150
     overflows = 0
-    for ln in lines:
-        inputs, _, want = ln.partition(" => ")
-        f = inputs.split()
-        seed = dict(R=int(f[0], 16), T=int(f[1], 16), log2_c=int(f[4]), eps=int(f[5], 16),
-                    d_r=int(f[6]), rot=int(f[7]), d_theta=int(f[8]))
-        m, n = int(f[2]), int(f[3])
-        name, _, frac = f[9].partition("/")
-        dtype, frac = np.dtype(name), (int(frac) if frac else None)
+    for function, fmt, v in answers:
+        dtype, frac = np.dtype(fmt.kind), fmt.frac
+        if function == "decode_matrix":
+            R, T, m, n, log2_c, eps, d_r, rot, d_theta = v.inputs
+            seed = dict(R=R, T=T, log2_c=log2_c, eps=eps, d_r=d_r, rot=rot, d_theta=d_theta)
+        else:
+            word, m, n, eps = v.inputs
         for threads in (1, 2):
-            got = _decode_or_error(seed, m, n, dtype, frac, threads=threads)
-            if want == "overflow":
-                assert got is OverflowError, ln
+            if function == "decode_matrix":
+                got = _decode_or_error(seed, m, n, dtype, frac, threads=threads)
+            else:
+                try:
+                    got = pq.decode_seed64(word, m, n, eps=eps, dtype=dtype, frac=frac,
+                                           threads=threads)
+                except OverflowError:
+                    got = OverflowError
+            if v.result == "overflow":
+                assert got is OverflowError, (function, fmt, v)
                 overflows += 1
             else:
-                assert got is not OverflowError and _sha256_matrix(got, dtype) == want, ln
+                assert got is not OverflowError and _sha256_matrix(got, dtype) == v.result, \
+                    (function, fmt, v)
     assert overflows

@@ -1,12 +1,14 @@
 """Every function of the registry is present in every place it must be.
 
-poincare_q64.registry writes once what each public value function is.  A new
-row there, or a place forgotten when a function is added, must fail here
-loudly, naming the place: the Python API (signature included), the
-reference, the vector grammar, selfcheck, the input generators, the kernel
-dispatch, the C header, the capsule table (C, ctypes, Cython) and the Cython
-declarations.  The C kernels keep range checks of their own; the last tests
-hold them to the registry's ranges through the capsule.
+poincare_q64.registry writes once what each public function is (the value
+functions and the matrix functions built on them).  A new row there, or a
+place forgotten when a function is added, must fail here loudly, naming the
+place: the Python API (signature included), the reference, the vector
+grammar, the golden vector files, selfcheck, the input generators, the
+kernel dispatch, the C header, the capsule table (C, ctypes, Cython), the
+Cython declarations and the ThreadSanitizer check.  The C kernels keep range
+checks of their own; the last tests hold them, and the public API, to the
+registry's ranges.
 """
 import ctypes as C
 import inspect
@@ -21,7 +23,9 @@ from poincare_q64 import _kernels, capi, inputs, reference, registry, selfcheck,
 
 FUNCTIONS = list(registry.FUNCTIONS.values())
 IDS = [f.name for f in FUNCTIONS]
+MATRIX = [f for f in FUNCTIONS if f.is_matrix]
 PKG = os.path.dirname(os.path.abspath(pq.__file__))
+ROOT = os.path.dirname(PKG)
 
 
 def _read(*parts):
@@ -37,8 +41,8 @@ def _c_params(text, c_name):
 
 
 def test_canonical_order_covers_every_input_once():
-    assert registry.ORDER == ("R", "T", "word", "i", "j", "log2_c", "eps",
-                              "d_r", "rot", "d_theta")
+    assert registry.ORDER == ("R", "T", "word", "i", "j", "m", "n", "log2_c",
+                              "eps", "d_r", "rot", "d_theta")
     for f in FUNCTIONS:
         positions = [registry.ORDER.index(name) for name in f.inputs]
         assert positions == sorted(positions), f.name
@@ -66,8 +70,38 @@ def test_python_api_signature(f):
     extra = {"frac", "dtype"} if f.rounds else set()
     if f.threads:
         extra |= {"out", "threads"}
+    if f.is_matrix:
+        extra |= {"phi_table"}
     assert set(keywords) == extra
     assert func.__doc__ and "Raises" in func.__doc__
+
+
+@pytest.mark.parametrize("f", MATRIX, ids=[f.name for f in MATRIX])
+def test_matrix_row_is_its_element_on_a_grid(f):
+    """A matrix function's inputs are its element's with (i, j) replaced by
+    the shape (m, n), in the same places; its elements are the element
+    function's results on the grid."""
+    assert f.shape_inputs == ("m", "n")
+    el = registry.FUNCTIONS[f.element]
+    assert not el.is_matrix and el.formats == f.formats
+    assert tuple({"m": "i", "n": "j"}.get(x, x) for x in f.inputs) == el.inputs
+    assert f.positional == el.positional and f.threads
+    assert f.kernel is None
+    seed = inputs.hard_inputs(f.name)[0]
+    m, n = (seed[f.inputs.index(k)] for k in f.shape_inputs)
+    kw = dict(zip(f.keyword_inputs, seed[f.positional:]))
+    W = getattr(pq, f.name)(*seed[:f.positional], **kw, dtype=np.float64)
+    i, j = np.arange(m)[:, None], np.arange(n)
+    pos = [{"m": i, "n": j}.get(x, v) for x, v in
+           zip(f.positional_inputs, seed)]
+    E = getattr(pq, f.element)(*pos, **kw, dtype=np.float64)
+    assert W.shape == (m, n) and W.tobytes() == E.tobytes()
+
+
+def test_the_value_functions_are_not_matrix_functions():
+    for f in FUNCTIONS:
+        assert f.is_matrix == bool(f.shape_inputs) == (f.element is not None)
+        assert not set(f.shape_inputs) & {"i", "j"}
 
 
 @pytest.mark.parametrize("f", FUNCTIONS, ids=IDS)
@@ -81,8 +115,24 @@ def test_reference_function(f):
 def test_vector_grammar(f):
     assert vectors.INPUTS[f.vector_name] == f.inputs
     assert vectors.formats_for(f.vector_name) == f.formats
-    assert vectors.column_line(f.vector_name, vectors.VectorFormat(
-        f.formats[0], 62 if f.rounds else None)).split()[1:-2] == list(f.inputs)
+    columns = vectors.column_line(f.vector_name, vectors.VectorFormat(
+        f.formats[0], 62 if f.rounds else None)).split()
+    assert columns[1:-2] == list(f.inputs)
+    assert (columns[-1] == "DIGEST") == f.is_matrix
+    assert (f.vector_name in vectors.MATRIX) == f.is_matrix
+
+
+@pytest.mark.parametrize("f", FUNCTIONS, ids=IDS)
+def test_golden_vector_files(f):
+    """tests/data/vectors holds reference-made files of every function."""
+    names = os.listdir(os.path.join(ROOT, "tests", "data", "vectors"))
+    mine = [x for x in names if x.rsplit("_", 1)[0] == f.vector_name
+            or x.startswith(f.vector_name + "_int64_")
+            or x.startswith(f.vector_name + "_object_")]
+    want = ({f"{f.vector_name}_{k}.txt" for k in
+             ("int64_62", "object_64", "float64", "float32")}
+            if f.rounds else {f"{f.vector_name}_uint32.txt"})
+    assert want <= set(mine), sorted(mine)
 
 
 @pytest.mark.parametrize("f", FUNCTIONS, ids=IDS)
@@ -113,7 +163,13 @@ def test_c_entry_point_takes_the_inputs_in_order(f):
     scalars = [p for p in params if p in registry.INPUTS]
     # the named inputs come in the canonical order; the rest are pq_params'
     assert scalars == [n for n in f.inputs if n in scalars]
-    rest = set(f.inputs) - set(scalars)
+    rest = set(f.inputs) - set(scalars) - set(f.shape_inputs)
+    if f.is_matrix:
+        # the grid: a column count and a row range (docs/spec.md), after
+        # the seed
+        k = params.index("n_cols")
+        assert params[k:k + 3] == ["n_cols", "row0", "row1"]
+        assert k > params.index(scalars[-1])
     if rest:
         assert "p" in params
         assert rest <= {name for name, _ in capi.pq_params._fields_}
@@ -130,6 +186,16 @@ def test_capsule_slot(f):
 @pytest.mark.parametrize("f", FUNCTIONS, ids=IDS)
 def test_pxd_declaration(f):
     assert re.search(rf"\b{f.c_name}\s*\(", _read("c_kernels.pxd"))
+
+
+@pytest.mark.parametrize("f", FUNCTIONS, ids=IDS)
+def test_thread_race_check_calls_the_kernel(f):
+    """tests/tsan/race_check.c runs every public kernel from several
+    threads (tests/test_threads.py builds and runs it)."""
+    with open(os.path.join(ROOT, "tests", "tsan", "race_check.c"),
+              encoding="utf-8") as fh:
+        text = re.sub(r"/\*.*?\*/", " ", fh.read(), flags=re.S)
+    assert re.search(rf"\b{f.c_name}\s*\(", text)
 
 
 def test_seed_fields():
@@ -149,7 +215,8 @@ OPTIONS = [name for name, x in registry.INPUTS.items() if x.dtype == "int32"]
 def test_c_kernels_accept_exactly_the_registry_range(name):
     x = registry.INPUTS[name]
     fmt = capi.pq_format(capi.PQ_KIND_FLOAT64, 0)
-    users = [f for f in FUNCTIONS if name in f.inputs and f.name != "rbe_seed64"]
+    users = [f for f in FUNCTIONS if name in f.inputs and f.name != "rbe_seed64"
+             and not f.is_matrix]
     assert users
     for f in users:
         for v, ok in ((x.lo - 1, False), (x.lo, True), (x.hi - 1, True),
@@ -161,6 +228,79 @@ def test_c_kernels_accept_exactly_the_registry_range(name):
             st = getattr(capi.ctypes, f.name)(*args, C.byref(params), fmt,
                                               C.byref(value))
             assert (st == capi.PQ_OK) == ok, (f.name, name, v, st)
+
+
+def _decode_status(f, params, n_cols, row0=0, row1=2):
+    """Status of the capsule's decoder entry for a 2 x n_cols float64 grid
+    (row0 == row1: nothing to write)."""
+    fmt = capi.pq_format(capi.PQ_KIND_FLOAT64, 0)
+    out = np.zeros(2 * 3)
+    bad = C.c_uint64(0)
+    seed = (1 << 63, 5 << 58) if f.name == "decode_matrix" else (1 << 63, 0)
+    args = (*seed, C.byref(params)) if f.name == "decode_matrix" else seed
+    return getattr(capi.ctypes, f.name)(*args, n_cols, row0, row1, None, fmt,
+                                       out.ctypes.data, 3, C.byref(bad))
+
+
+@pytest.mark.parametrize("name", OPTIONS)
+def test_c_decoders_accept_exactly_the_registry_range(name):
+    x = registry.INPUTS[name]
+    users = [f for f in MATRIX if name in f.inputs]
+    for f in users:
+        for v, ok in ((x.lo - 1, False), (x.lo, True), (x.hi - 1, True),
+                      (x.hi, False)):
+            params = capi.pq_params()
+            setattr(params, name, v)
+            assert (_decode_status(f, params, 3) == capi.PQ_OK) == ok, (f.name, name, v)
+
+
+@pytest.mark.parametrize("f", MATRIX, ids=[f.name for f in MATRIX])
+def test_c_decoders_take_the_registry_shape(f):
+    """n (n_cols) in [1, 2^32): 0 is refused, 1 and 2^32 - 1 (an empty row
+    range, nothing written) are accepted; 2^32 is not a uint32.  m is the
+    end of the row range, a uint32 too."""
+    n = registry.INPUTS["n"]
+    assert (n.lo, n.hi) == (1, 1 << 32) == (registry.INPUTS["m"].lo,
+                                            registry.INPUTS["m"].hi)
+    p = capi.pq_params()
+    assert _decode_status(f, p, n.lo - 1) == capi.PQ_EDOM
+    assert _decode_status(f, p, n.lo - 1, 0, 0) == capi.PQ_EDOM
+    assert _decode_status(f, p, n.lo) == capi.PQ_OK
+    assert _decode_status(f, p, n.hi - 1, 7, 7) == capi.PQ_OK
+    assert _decode_status(f, p, 3) == capi.PQ_OK
+
+
+_FIRST_OK = {"R": 1 << 63, "T": 1 << 61, "word": 0, "i": 5, "j": 7, "m": 2, "n": 3}
+
+
+def _largest_valid(name):
+    x = registry.INPUTS[name]
+    # a word's basis field must be 0 (only sin): the largest such word
+    return x.hi - 1 - (0xF << 16) if name == "word" else x.hi - 1
+
+
+@pytest.mark.parametrize("f", FUNCTIONS, ids=IDS)
+def test_every_input_is_range_checked_through_the_public_api(f):
+    """Each input at lo - 1 and hi is refused naming it; at lo and hi - 1 it
+    passes the range check (proved by the next check, a bad dtype, or for
+    spatial_hash by a result).  hi - 1 of m and n is a matrix far beyond
+    memory: the range check must not be what refuses it."""
+    func = getattr(pq, f.name)
+    for name in f.inputs:
+        x = registry.INPUTS[name]
+        for v, ok in ((x.lo - 1, False), (x.lo, True), (_largest_valid(name), True),
+                      (x.hi, False)):
+            args = {k: _FIRST_OK.get(k, registry.INPUTS[k].default) for k in f.inputs}
+            args[name] = v
+            pos = [args.pop(k) for k in f.positional_inputs]
+            if not ok:
+                with pytest.raises(ValueError, match=rf"^{f.name}: {name} must be in"):
+                    func(*pos, **args)
+            elif f.rounds:
+                with pytest.raises(TypeError, match="dtype must be"):
+                    func(*pos, **args, dtype="not a dtype")
+            else:
+                func(*pos, **args)
 
 
 @pytest.mark.parametrize("name", OPTIONS)
@@ -177,11 +317,14 @@ def test_python_api_refuses_just_outside_the_registry_range(name):
         getattr(pq, f.name)(*args, **{name: x.hi - 1}, dtype=np.float64)
 
 
-_VALID = {"R": 1 << 63, "T": 1 << 61, "word": 0, "i": 5, "j": 7}
+_VALID = _FIRST_OK
 
 
-@pytest.mark.parametrize("array", [False, True], ids=["scalar", "array"])
-@pytest.mark.parametrize("f", FUNCTIONS, ids=IDS)
+# Matrix functions take one seed: scalars only, so no array variant.
+@pytest.mark.parametrize("f, array", [
+    pytest.param(f, array, id=f"{f.name}-{'array' if array else 'scalar'}")
+    for f in FUNCTIONS for array in (False, True)
+    if not (array and f.is_matrix)])
 def test_arguments_are_checked_in_the_canonical_order(f, array):
     """With inputs[k:] all out of range, the error names inputs[k]: the
     wrapper hands its arguments over in the registry's order."""

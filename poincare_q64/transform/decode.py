@@ -14,7 +14,6 @@ from poincare_q64 import _api, _kernels, packing, registry
 
 __all__ = ["decode_matrix", "decode_seed64", "decode_batch", "phi_table", "PhiTable"]
 
-_MAX_DIM = 1 << 32
 _OPTIONS = ("log2_c", "eps", "d_r", "rot", "d_theta")
 _MAX_BYTES = (1 << 63) - 1  # numpy's largest allocation (intp)
 _KERNEL_BYTES = {_kernels.KIND_INT64: 8, _kernels.KIND_INT128: 16,
@@ -22,14 +21,17 @@ _KERNEL_BYTES = {_kernels.KIND_INT64: 8, _kernels.KIND_INT128: 16,
 
 
 def check_shape(func, m, n):
-    """m and n as ints in [1, 2**32); TypeError / ValueError otherwise."""
+    """m and n as ints in their registry range [1, 2**32); TypeError /
+    ValueError (worded as for every other input) otherwise."""
     out = []
     for name, v in (("m", m), ("n", n)):
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"{func}: {name} must be an int, got {type(v).__name__}")
+            raise TypeError(f"{func}: {name} must be an integer (a scalar), got "
+                            f"{type(v).__name__}")
+        x = registry.INPUTS[name]
         v = int(v)
-        if not 1 <= v < _MAX_DIM:
-            raise ValueError(f"{func}: {name} = {v} is outside [1, 2**32)")
+        if not x.lo <= v < x.hi:
+            raise _api._range_error(func, name, v, x.lo, x.hi)
         out.append(v)
     return tuple(out)
 

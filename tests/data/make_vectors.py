@@ -1,6 +1,7 @@
 """Write the golden vector files tests/data/vectors/*.txt.
 
-Usage (from anywhere; about five seconds)::
+Usage (from anywhere; about fifteen seconds, most of it the reference's
+matrices)::
 
     python tests/data/make_vectors.py            # rewrites the files
     python tests/data/make_vectors.py -o /tmp/v  # somewhere else
@@ -8,7 +9,8 @@ Usage (from anywhere; about five seconds)::
 Each file is a vector file in the grammar of docs/vectors.md, made exactly
 like ``poincare-q64 gen FUNCTION <format> -n COUNT --seed SEED --level 1``
 (same header, same inputs in the same order: the hard cases, then COUNT
-random inputs), except that the expected results come from
+random inputs; COUNT is 64, and 16 for the matrix functions, whose vectors
+hold up to 64 x 64 elements each), except that the expected results come from
 :mod:`poincare_q64.reference`, the independent pure-Python reference, and
 never from the compiled kernels that the files test.  The second comment
 line of each file says so.
@@ -39,18 +41,26 @@ from poincare_q64 import vectors as V  # noqa: E402
 OUT_DIR = Path(__file__).resolve().parent / "vectors"
 SEED = 1
 COUNT = 64  # random inputs per file, on top of the hard cases
+MATRIX_COUNT = 16  # the same for a matrix function (a matrix per vector)
+
+
+def count(function):
+    """Random inputs of the function's files (vector name)."""
+    return MATRIX_COUNT if function in V.MATRIX else COUNT
 
 _MAIN = ("int64/62", "object/64", "float64", "float32")
 #: (function, format) of every golden file.  int64/62 holds ``overflow``
 #: results (g' = 2 at R = 0 gives X = 2^63); rbe int64/0 holds the exact
 #: ties f = +-1/2 (c = 4, r = 1/2, s = +-1, phi = 1), which round to even;
-#: angular int64/64 crosses the frac-64 overflow threshold s >= 1/2 - 2^-65.
+#: angular int64/64 crosses the frac-64 overflow threshold s >= 1/2 - 2^-65;
+#: decode_matrix int64/64 overflows wherever |f| >= 1/2 (whole matrices).
 FILES = tuple(
     [(f.vector_name, "uint32") for f in registry.FUNCTIONS.values()
      if not f.rounds]
     + [(f.vector_name, fmt) for f in registry.FUNCTIONS.values() if f.rounds
        for fmt in _MAIN]
-    + [("rbe", "int64/0"), ("angular", "int64/64")])
+    + [("rbe", "int64/0"), ("angular", "int64/64"),
+       ("decode_matrix", "int64/64")])
 
 
 def file_name(function, fmt_name):
@@ -68,7 +78,7 @@ def gen_command(function, fmt):
     """The ``poincare-q64 gen`` command that draws the same inputs."""
     flags = C.format_flags(fmt)
     return " ".join(x for x in ("poincare-q64 gen", function, flags,
-                                f"-n {COUNT}", f"--seed {SEED}",
+                                f"-n {count(function)}", f"--seed {SEED}",
                                 "--level 1") if x)
 
 
@@ -79,7 +89,7 @@ def lines(function, fmt_name):
                 f"'{gen_command(function, fmt)}')",
                 "expected results: poincare_q64.reference (the independent "
                 "pure-Python reference)"]
-    inputs = C.VectorInputs(function, COUNT, SEED)
+    inputs = C.VectorInputs(function, count(function), SEED)
     return C.generate_lines(function, fmt, inputs, C.evaluate_reference,
                             comments)
 

@@ -12,7 +12,11 @@
  * element), pq_rbe, pq_radial, pq_angular, pq_modulation, pq_rbe_pipeline,
  * pq_rbe_seed64, pq_spatial_hash and the seed's unpack/pack over the same
  * read-only inputs in every output format, each thread into its own
- * outputs and splitting the ranges at its own chunk size.  Then the main
+ * outputs and splitting the ranges at its own chunk size.  The matrix
+ * decoder runs too: pq_decode_matrix and pq_decode_seed64 (without a phi
+ * table), and pq_decode_rows with decoders and a phi table prepared
+ * before the threads start and shared read-only by all of them, each
+ * thread splitting the rows of every matrix at its own row count.  Then the main
  * thread evaluates everything alone, and every thread's outputs must equal
  * its own byte for byte.  ThreadSanitizer reports any unsynchronised access
  * to shared memory on the way; with halt_on_error=1 the first one ends the
@@ -28,6 +32,13 @@
  * private hook pq_debug_stage1 at level 0 (the scalar kernels; it keeps no
  * state).  The SIMD level of the block path is chosen on first use, which
  * happens in the threads: they race for it on purpose (relaxed atomics).
+ *
+ * The matrices' seeds are some of the elements' (random ones, quarter
+ * turns, R = 0 with d_r = 1, whose int64/62 matrix overflows: the status
+ * and the first failing element are compared, the partly written matrix
+ * is not), over a grid of DROWS x DCOLS (a 64-element SIMD block and a
+ * tail per row).  On the main thread every decoded element must also be
+ * pq_rbe's (pq_rbe_seed64's) bit for bit.
  *
  * Prints "race_check: OK ..." and exits 0, or names the first difference
  * and exits 1.
@@ -48,6 +59,12 @@
 #define SCAN (1u << 20) /* stage-1 candidates scanned for deferrals (about 2^-16) */
 #define MAXDEFER 48
 
+#define DSEEDS 12 /* matrices per format and way of decoding */
+#define DROWS 5
+#define DCOLS 67
+#define DELEMS (DROWS * DCOLS)
+#define DWAYS 3 /* pq_decode_matrix, pq_decode_rows with the phi table, pq_decode_seed64 */
+
 static const pq_format FMTS[NFMT] = {
     {PQ_KIND_INT64, 62}, {PQ_KIND_INT128, 64}, {PQ_KIND_FLOAT64, 0}, {PQ_KIND_FLOAT32, 0}};
 static const char *FMT_NAMES[NFMT] = {"int64/62", "int128/64", "float64", "float32"};
@@ -64,12 +81,27 @@ static int32_t LOG2C[MAXN], DR[MAXN], ROT[MAXN], DTH[MAXN];
 static const uint64_t EPS0 = 0;
 static const int32_t ZERO = 0;
 
+/* shared, read-only once the threads start: the seeds' decoders (by
+ * format) and the phi table of the grid */
+static size_t DSEED[DSEEDS]; /* element indices whose R, T, options and word are the seeds */
+static pq_decoder DEC[NFMT][DSEEDS];
+static int DEC_ST[NFMT][DSEEDS];
+static uint64_t PHI_HI[DELEMS], PHI_LO[DELEMS];
+static pq_phi_table PHI;
+
+typedef struct {
+    unsigned char m[DWAYS][NFMT][DSEEDS][DELEMS * sizeof(pq_int128)];
+    int st[DWAYS][NFMT][DSEEDS];
+    uint64_t bad[DWAYS][NFMT][DSEEDS];
+} matrices;
+
 typedef struct {
     pq_value v[NFUNC][NFMT][MAXN];
     uint8_t st[NFUNC][NFMT][MAXN];
     unsigned char range[2][NFMT][MAXN * sizeof(pq_int128)]; /* 0 shared options, 1 per element */
     uint8_t range_st[2][NFMT][MAXN];
     size_t range_bad[2][NFMT];
+    matrices dec;
 } results;
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
@@ -158,6 +190,57 @@ static size_t make_inputs(void) {
     return deferred;
 }
 
+static size_t elem_size(pq_format fmt) {
+    return fmt.kind == PQ_KIND_INT128 ? sizeof(pq_int128)
+           : fmt.kind == PQ_KIND_FLOAT32 ? sizeof(float)
+                                          : sizeof(int64_t);
+}
+
+/* The seeds of the matrices: elements of every kind (random, quarter
+ * turns, R = 0 with g' = 2, tiny R) and the decoders and phi table that
+ * the threads share. */
+static int prepare_decode(void) {
+    static const size_t PICK[DSEEDS] = {0, 1, 2, 3, 4, 5, 7, 640, 641, 644, 645, 650};
+    for (int k = 0; k < DSEEDS; k++) DSEED[k] = PICK[k];
+    if (pq_phi_table_fill(PHI_HI, PHI_LO, DCOLS, 0, DROWS) != PQ_OK) return 0;
+    PHI = (pq_phi_table){PHI_HI, PHI_LO, DROWS, DCOLS};
+    for (int f = 0; f < NFMT; f++)
+        for (int k = 0; k < DSEEDS; k++) {
+            size_t e = DSEED[k];
+            pq_params p = {EPS[e], LOG2C[e], DR[e], ROT[e], DTH[e]};
+            DEC_ST[f][k] = pq_decoder_init(R[e], T[e], &p, FMTS[f], &DEC[f][k]);
+        }
+    return 1;
+}
+
+/* One matrix, rows split into calls of `rows` rows; after a failing call
+ * the rest is not decoded and the matrix is cleared (its content is then
+ * unspecified), so that only the status and the first failing element are
+ * compared. */
+static void decode_one(matrices *d, int way, int f, int k, uint32_t rows) {
+    size_t e = DSEED[k];
+    pq_format fmt = FMTS[f];
+    pq_params p = {EPS[e], LOG2C[e], DR[e], ROT[e], DTH[e]};
+    unsigned char *out = d->m[way][f][k];
+    int st = PQ_OK;
+    uint64_t bad = 0;
+    for (uint32_t r0 = 0; r0 < DROWS && st == PQ_OK; r0 += rows) {
+        uint32_t r1 = r0 + rows < DROWS ? r0 + rows : DROWS;
+        if (way == 0)
+            st = pq_decode_matrix(R[e], T[e], &p, DCOLS, r0, r1, NULL, fmt, out, DCOLS, &bad);
+        else if (way == 1)
+            st = DEC_ST[f][k] != PQ_OK ? DEC_ST[f][k]
+                                       : pq_decode_rows(&DEC[f][k], DCOLS, r0, r1, &PHI, out,
+                                                        DCOLS, &bad);
+        else
+            st = pq_decode_seed64(SEED[e], EPS[e], DCOLS, r0, r1, (k & 1) ? &PHI : NULL, fmt,
+                                  out, DCOLS, &bad);
+    }
+    if (st != PQ_OK) memset(out, 0, sizeof d->m[way][f][k]);
+    d->st[way][f][k] = st;
+    d->bad[way][f][k] = st == PQ_OK ? 0 : bad;
+}
+
 static void evaluate_all(results *res, size_t chunk) {
     pq_columns same = {R, T, I, J, &EPS0, &ZERO, &ZERO, &ZERO, &ZERO, 1, 1, 1, 1, 0, 0, 0, 0, 0};
     pq_columns each = {R, T, I, J, EPS, LOG2C, DR, ROT, DTH, 1, 1, 1, 1, 1, 1, 1, 1, 1};
@@ -183,6 +266,10 @@ static void evaluate_all(results *res, size_t chunk) {
                 (uint8_t)pq_rbe_seed64(SEED[k], I[k], J[k], EPS[k], fmt, &res->v[F_SEED64][f][k]);
         }
     }
+    for (int way = 0; way < DWAYS; way++)
+        for (int f = 0; f < NFMT; f++)
+            for (int k = 0; k < DSEEDS; k++)
+                decode_one(&res->dec, way, f, k, (uint32_t)(1 + chunk % DROWS));
     for (size_t k = 0; k < N; k++) {
         pq_seed64_fields fields;
         uint64_t word = 0;
@@ -226,6 +313,60 @@ static int report(const results *a, const results *ref, int t) {
                         w ? "per-element" : "shared", FMT_NAMES[f]);
                 return 1;
             }
+    for (int w = 0; w < DWAYS; w++)
+        for (int f = 0; f < NFMT; f++)
+            for (int k = 0; k < DSEEDS; k++)
+                if (a->dec.st[w][f][k] != ref->dec.st[w][f][k] ||
+                    a->dec.bad[w][f][k] != ref->dec.bad[w][f][k] ||
+                    memcmp(a->dec.m[w][f][k], ref->dec.m[w][f][k], sizeof a->dec.m[w][f][k])) {
+                    fprintf(stderr, "race_check: thread %d: decode (way %d) %s matrix %d differs\n",
+                            t, w, FMT_NAMES[f], k);
+                    return 1;
+                }
+    return 0;
+}
+
+/* On one thread: every decoded element is pq_rbe's (ways 0 and 1) or
+ * pq_rbe_seed64's (way 2), and a failing matrix fails where they do. */
+static int check_decode_elements(const results *ref, size_t *checked, size_t *failing) {
+    for (int f = 0; f < NFMT; f++) {
+        size_t size = elem_size(FMTS[f]);
+        for (int w = 0; w < DWAYS; w++)
+            for (int k = 0; k < DSEEDS; k++) {
+                size_t e = DSEED[k];
+                pq_params p = {EPS[e], LOG2C[e], DR[e], ROT[e], DTH[e]};
+                int first_st = PQ_OK;
+                uint64_t first = 0;
+                for (uint32_t i = 0; i < DROWS; i++)
+                    for (uint32_t j = 0; j < DCOLS; j++) {
+                        pq_value v;
+                        int st = w < 2 ? pq_rbe(R[e], T[e], i, j, &p, FMTS[f], &v)
+                                       : pq_rbe_seed64(SEED[e], i, j, EPS[e], FMTS[f], &v);
+                        if (st != PQ_OK) {
+                            if (first_st == PQ_OK) first_st = st, first = (uint64_t)i * DCOLS + j;
+                            continue;
+                        }
+                        if (ref->dec.st[w][f][k] == PQ_OK &&
+                            memcmp(ref->dec.m[w][f][k] + ((size_t)i * DCOLS + j) * size, &v,
+                                   size) != 0) {
+                            fprintf(stderr, "race_check: decode (way %d) %s matrix %d element "
+                                    "(%u, %u) differs from the element function\n",
+                                    w, FMT_NAMES[f], k, i, j);
+                            return 1;
+                        }
+                        (*checked)++;
+                    }
+                if (ref->dec.st[w][f][k] != first_st ||
+                    (first_st != PQ_OK && ref->dec.bad[w][f][k] != first)) {
+                    fprintf(stderr, "race_check: decode (way %d) %s matrix %d: status %d at "
+                            "%llu, the element function %d at %llu\n", w, FMT_NAMES[f], k,
+                            ref->dec.st[w][f][k], (unsigned long long)ref->dec.bad[w][f][k],
+                            first_st, (unsigned long long)first);
+                    return 1;
+                }
+                *failing += first_st != PQ_OK;
+            }
+    }
     return 0;
 }
 
@@ -233,6 +374,10 @@ int main(void) {
     size_t deferred = make_inputs();
     if (deferred == 0) {
         fprintf(stderr, "race_check: no stage-1 deferral found in %u candidates\n", SCAN);
+        return 2;
+    }
+    if (!prepare_decode()) {
+        fprintf(stderr, "race_check: pq_phi_table_fill failed\n");
         return 2;
     }
     results *res = calloc(NTHREADS + 1, sizeof(results)); /* zeroed: unwritten bytes compare equal */
@@ -267,10 +412,19 @@ int main(void) {
             }
         }
     }
+    size_t dec_checked = 0, dec_failing = 0;
+    if (!bad) bad = check_decode_elements(ref, &dec_checked, &dec_failing);
+    if (!bad && dec_failing == 0) {
+        fprintf(stderr, "race_check: no decoded matrix fails (overflow, basis): that path is "
+                        "not exercised\n");
+        bad = 1;
+    }
     if (bad) return 1;
     printf("race_check: OK: %d threads, %zu elements (%zu stage-1 deferrals), %d formats, "
+           "%d matrices of %d x %d decoded %d ways (%zu elements equal to rbe's, %zu failing), "
            "SIMD level %d\n",
-           NTHREADS, N, deferred, NFMT, pq_block_level());
+           NTHREADS, N, deferred, NFMT, DSEEDS * NFMT, DROWS, DCOLS, DWAYS, dec_checked,
+           dec_failing, pq_block_level());
     free(res);
     return 0;
 }
