@@ -306,6 +306,75 @@ int pq_decode_fallback(const pq_decode_plan *pl, uint32_t i, uint32_t j, uint32_
 #define PQ_DECODE_SIMD 0
 #endif
 
+/* ---- the IFMA form of the product ---------------------------------------- */
+#define M52 ((1ULL << 52) - 1)
+
+int pq_decode_ifma_consts(const pq_decode_plan *pl, pq_decode_ifma *k) {
+    int kind = pl->fmt.kind, c;
+    if (pl->mode != PQ_DECODE_FAST) return 0;
+    if (kind == PQ_KIND_INT64) {
+        /* the rounding bit s of P is bit F = s + 1 - c of Q; c >= 24 keeps
+         * A_l below 2^104, F <= 52 keeps it in Q's low word */
+        int F = pl->s - 23 < 52 ? pl->s - 23 : 52;
+        if (F < 20) return 0;
+        c = pl->s + 1 - F;
+        k->F = F;
+        k->scale = -(int64_t)(pl->fmt.frac + F);
+    } else if (kind == PQ_KIND_FLOAT64 || kind == PQ_KIND_FLOAT32) {
+        /* A_l in [2^103, 2^104) (float64) or [2^75, 2^76) (float32): Q's
+         * leading bit L is 101..103 or 73..75, so F = L - (p - 1) is 49..51
+         * or 50..52; the smallest value 2^(scale + L) must be normal */
+        int f64 = kind == PQ_KIND_FLOAT64;
+        c = f64 ? 24 : 52;
+        k->F = 0;
+        k->scale = pl->e + c - 1;
+        if (k->scale + (f64 ? 101 : 73) < (f64 ? -1022 : -126)) return 0;
+    } else {
+        return 0;
+    }
+    u128 Al = (((u128)pl->A_hi << 64) | pl->A_lo) >> c;
+    k->c = c;
+    k->a1 = (uint64_t)(Al >> 52);
+    k->a0 = (uint64_t)Al & M52;
+    k->errq = (pl->err >> 23) + (pl->err >> c) + 7;
+    /* the test needs errq well inside half a unit (F >= 49 for floats) */
+    if (kind == PQ_KIND_INT64 && 2 * k->errq >= 1ULL << (k->F - 1)) return 0;
+    return 1;
+}
+
+u128 pq_decode_ifma_q(const pq_decode_ifma *k, uint64_t phi_hi, uint64_t phi_lo) {
+    uint64_t p1 = phi_hi >> 11, p0 = ((phi_hi << 41) | (phi_lo >> 23)) & M52;
+    u128 a1p1 = (u128)k->a1 * p1;
+    uint64_t al = ((uint64_t)a1p1 & M52) + (uint64_t)(((u128)k->a1 * p0) >> 52) +
+                  (uint64_t)(((u128)k->a0 * p1) >> 52);
+    return ((a1p1 >> 52) << 52) + al;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PQ_NO_SIMD)
+static int ifma_allowed = 1; /* the test switch; relaxed atomics */
+static int ifma_cpu = -1;    /* -1 = not probed yet */
+
+int pq_decode_ifma_cpu(void) {
+    int c = __atomic_load_n(&ifma_cpu, __ATOMIC_RELAXED);
+    if (c < 0) {
+        __builtin_cpu_init();
+        c = pq_block_cpu_level() == 2 && __builtin_cpu_supports("avx512ifma") &&
+            __builtin_cpu_supports("avx512cd");
+        __atomic_store_n(&ifma_cpu, c, __ATOMIC_RELAXED); /* same value from any thread */
+    }
+    return c;
+}
+void pq_decode_ifma_allow(int on) { __atomic_store_n(&ifma_allowed, on != 0, __ATOMIC_RELAXED); }
+int pq_decode_ifma_on(void) {
+    return pq_block_level() == 2 && __atomic_load_n(&ifma_allowed, __ATOMIC_RELAXED) &&
+           pq_decode_ifma_cpu();
+}
+#else
+int pq_decode_ifma_cpu(void) { return 0; }
+void pq_decode_ifma_allow(int on) { (void)on; }
+int pq_decode_ifma_on(void) { return 0; }
+#endif
+
 int pq_decode_lanes(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols, const uint64_t *phi_hi,
                     const uint64_t *phi_lo, void *row, uint64_t *first_bad, uint64_t *fallbacks,
                     int *st) {
@@ -315,7 +384,9 @@ int pq_decode_lanes(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols, const
     if (pl->fmt.kind == PQ_KIND_INT128) return 0;
     if (pl->fmt.kind != PQ_KIND_INT64 && pl->maxlz < 0) return 0;
     int level = pq_block_level();
-    if (level == 2)
+    if (level == 2 && pq_decode_ifma_on())
+        *st = pq_decode_row_ifma(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks);
+    else if (level == 2)
         *st = pq_decode_row_avx512(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks);
     else if (level == 1)
         *st = pq_decode_row_avx2(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks);
@@ -359,6 +430,18 @@ int pq_phi_table_fill(uint64_t *hi, uint64_t *lo, uint32_t n_cols, uint32_t row0
     if (!hi || !lo || n_cols == 0) return PQ_EDOM;
     for (uint32_t i = row0; i < row1; i++) {
         size_t k = (size_t)i * n_cols;
+#if PQ_DECODE_SIMD
+        /* the lanes compute the same words as phi_of */
+        int level = pq_block_level();
+        if (level == 2) {
+            pq_phi_fill_row_avx512(hi + k, lo + k, n_cols, i);
+            continue;
+        }
+        if (level == 1) {
+            pq_phi_fill_row_avx2(hi + k, lo + k, n_cols, i);
+            continue;
+        }
+#endif
         for (uint32_t j = 0; j < n_cols; j++) phi_of(pq_hash(i, j), &hi[k + j], &lo[k + j]);
     }
     return PQ_OK;
