@@ -427,6 +427,23 @@ def decode(const uint64_t[::1] R, const uint64_t[::1] T, const int32_t[::1] log2
     return 0, 0
 
 
+cdef extern from "pq_decode.h" nogil:
+    int pq_decode_int64_bounded(uint64_t R, uint64_t T, const pq_params *p, int frac)
+
+
+def decode_int64_bounded(uint64_t R, uint64_t T, int32_t log2_c, uint64_t eps, int32_t d_r,
+                         int32_t rot, int32_t d_theta, int frac):
+    """True when no int64 element of the seed's matrix at frac can
+    overflow (the decoder's bound); False when it cannot tell."""
+    cdef pq_params p
+    p.eps = eps
+    p.log2_c = log2_c
+    p.d_r = d_r
+    p.rot = rot
+    p.d_theta = d_theta
+    return pq_decode_int64_bounded(R, T, &p, frac) == 1
+
+
 def phi_table_fill(uint64_t[::1] hi, uint64_t[::1] lo, Py_ssize_t m, Py_ssize_t n, int threads):
     """Fill an m x n phi table (hi, lo: m * n words each), in parallel."""
     cdef Py_ssize_t t, r0, r1, rpt, ntasks

@@ -282,6 +282,36 @@ def test_out_is_filled_and_returned():
     assert out.tolist() == pq.decode_matrix(1 << 63, 1 << 61, 2, 2, dtype=object).tolist()
 
 
+def test_int64_bound_of_the_plan_agrees_with_g_s_and_phi_max():
+    """decode writes int64 at frac >= 62 straight into out only when the
+    plan's bound says no element can overflow: that bound must hold (never
+    claim room where |g s| 11/10 2^frac passes 2^63) and be tight."""
+    rng = np.random.default_rng(29)
+    seeds = _random_seeds(rng, 150) + HARD_SEEDS
+    seeds += [dict(R=int(r), T=(1 << 62) - int(t), d_r=1, log2_c=int(c))
+              for r, t, c in zip(rng.integers(0, 2**40, 40, dtype=np.uint64),
+                                 rng.integers(0, 2**50, 40, dtype=np.uint64),
+                                 rng.integers(-4, 4, 40))]
+    said = set()
+    for seed in seeds:
+        opts = {k: seed.get(k, 0) for k in OPTIONS}
+        g = float(pq.radial(seed["R"], log2_c=opts["log2_c"], eps=opts["eps"], d_r=opts["d_r"],
+                            dtype=np.float64))
+        s = float(pq.angular(seed["T"], rot=opts["rot"], d_theta=opts["d_theta"],
+                             dtype=np.float64))
+        for frac in (60, 62, 63, 64):
+            est = abs(g * s) * 1.1 * 2.0**frac
+            bounded = _kernels.decode_int64_bounded(seed["R"], seed["T"], opts["log2_c"],
+                                                    opts["eps"], opts["d_r"], opts["rot"],
+                                                    opts["d_theta"], frac)
+            if est > 2.0**63 * (1 + 2**-40):
+                assert not bounded, (seed, frac)
+            elif est < 2.0**63 * (1 - 2**-40):
+                assert bounded, (seed, frac)
+            said.add(bounded)
+    assert said == {True, False}
+
+
 def test_overflow_names_the_first_element_and_the_seed_and_leaves_out_alone():
     # g'(0) = 2 and s = 1: |f| = 2 phi, which passes 2 at frac 62 where phi > 1
     out = np.full((4, 5), 7, dtype=np.int64)

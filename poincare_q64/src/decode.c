@@ -425,6 +425,24 @@ int pq_decode_seed64(uint64_t word, uint64_t eps, uint32_t n_cols, uint32_t row0
     return pq_decode_rows(&dec, n_cols, row0, row1, phi, out, out_row_stride, first_bad);
 }
 
+/* 1 when no element of the seed's matrix can overflow int64 at frac:
+ * every |f| 2^frac <= (P + err) 2^-s (the plan's bound) with
+ * P <= mA PHI / 2^128 < (A_hi + 1) PHI_max, PHI < 0x4666666666666668 2^64
+ * (phi <= 11/10, PHI within E_phi < 2^64 of phi 2^126); so a sum below
+ * (2^63 - 1) 2^s leaves every rounded result below 2^63.  0 when the plan
+ * cannot tell (or the arguments are bad: the decode reports them). */
+int pq_decode_int64_bounded(uint64_t R, uint64_t T, const pq_params *p, int frac) {
+    pq_decoder dec;
+    pq_decode_plan pl;
+    if (pq_decoder_init(R, T, p, (pq_format){PQ_KIND_INT64, frac}, &dec) != PQ_OK) return 0;
+    memcpy(&pl, &dec, sizeof pl);
+    if (pl.mode == PQ_DECODE_ZERO) return 1;
+    if (pl.mode != PQ_DECODE_FAST || pl.s < 1) return 0;
+    if (pl.s >= 66) return 1; /* (2^63 - 1) 2^s > 2^128 > Pmax + err */
+    u128 Pmax = (u128)(pl.A_hi + 1) * 0x4666666666666668ULL; /* A_hi + 1 <= 2^64: no wrap */
+    return Pmax + pl.err < (((u128)1 << 63) - 1) << pl.s;
+}
+
 /* ---- the phi table ------------------------------------------------------- */
 int pq_phi_table_fill(uint64_t *hi, uint64_t *lo, uint32_t n_cols, uint32_t row0, uint32_t row1) {
     if (!hi || !lo || n_cols == 0) return PQ_EDOM;

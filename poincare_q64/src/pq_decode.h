@@ -84,6 +84,11 @@ int pq_decode_row_avx512(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols,
                          const uint64_t *phi_hi, const uint64_t *phi_lo, void *row,
                          uint64_t *first_bad, uint64_t *fallbacks);
 
+/* 1 when no int64 result of the seed's matrix at frac can overflow (the
+ * plan's bound; 0 when it cannot tell): callers may then write into their
+ * output directly, nothing needing to be undone. */
+int pq_decode_int64_bounded(uint64_t R, uint64_t T, const pq_params *p, int frac);
+
 /* Row i of a phi table in SIMD lanes (pq_phi_table_fill's dispatch). */
 void pq_phi_fill_row_avx2(uint64_t *hi, uint64_t *lo, uint32_t n_cols, uint32_t i);
 void pq_phi_fill_row_avx512(uint64_t *hi, uint64_t *lo, uint32_t n_cols, uint32_t i);
