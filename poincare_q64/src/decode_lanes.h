@@ -95,7 +95,7 @@ PQ_INLINE void dl_group(pq_w PHI, pq_u exact, const pq_decode_plan *pl, int kind
 typedef struct dl_ifma {
     __m512i a1, a0, al0, twoerr, mask, lim, ahlim, errq, fc, fc1, c52, kc, sign;
     __m128i F, shl;
-    int wrap, neg, p;
+    int p;
 } dl_ifma;
 
 PQ_INLINE void dl_ifma_init(const pq_decode_ifma *k, const pq_decode_plan *pl, int kind,
@@ -104,7 +104,6 @@ PQ_INLINE void dl_ifma_init(const pq_decode_ifma *k, const pq_decode_plan *pl, i
     d->a0 = _mm512_set1_epi64((long long)k->a0);
     d->twoerr = _mm512_set1_epi64((long long)(2 * k->errq));
     d->errq = _mm512_set1_epi64((long long)k->errq);
-    d->neg = pl->neg;
     d->sign = _mm512_setzero_si512();
     if (kind == PQ_KIND_INT64) {
         d->F = _mm_cvtsi32_si128(k->F);
@@ -113,13 +112,11 @@ PQ_INLINE void dl_ifma_init(const pq_decode_ifma *k, const pq_decode_plan *pl, i
         d->mask = _mm512_set1_epi64((long long)((1ULL << k->F) - 1));
         d->lim = _mm512_set1_epi64((long long)(pl->neg ? 1ULL << 63 : (1ULL << 63) - 1));
         /* ah < 2^52 <= 2^(F + 11) needs no check when F >= 41 */
-        d->wrap = k->F < 41;
         d->ahlim = _mm512_set1_epi64((long long)(k->F < 41 ? 1ULL << (k->F + 11) : 0));
         return;
     }
     int f64 = kind == PQ_KIND_FLOAT64;
     d->p = f64 ? 53 : 24;
-    d->wrap = 0;
     d->al0 = _mm512_setzero_si512();
     /* L = 115 - lz (Q = ah' 2^52 + al', ah' >= 1), F = L - (p - 1) */
     d->fc = _mm512_set1_epi64(116 - d->p);
@@ -133,7 +130,7 @@ PQ_INLINE void dl_ifma_init(const pq_decode_ifma *k, const pq_decode_plan *pl, i
 /* One group: PHI's table words (hi, lo) and the exact-phi mask; x = the
  * result (int64 value or float bits), the mask of the decided lanes. */
 PQ_INLINE __mmask8 dl_group_ifma(__m512i hi, __m512i lo, __mmask8 exact, const dl_ifma *d,
-                                 int kind, __m512i *x) {
+                                 int kind, int wrap, int neg, __m512i *x) {
     __m512i p1 = _mm512_srli_epi64(hi, 11);
     __m512i p0 = _mm512_or_si512(_mm512_slli_epi64(hi, 41), _mm512_srli_epi64(lo, 23));
     __m512i ah = _mm512_madd52hi_epu64(_mm512_setzero_si512(), d->a1, p1);
@@ -145,8 +142,8 @@ PQ_INLINE __mmask8 dl_group_ifma(__m512i hi, __m512i lo, __mmask8 exact, const d
         __mmask8 ok = _mm512_mask_cmpgt_epu64_mask((__mmask8)~exact,
                                                    _mm512_and_si512(al, d->mask), d->twoerr);
         ok = _mm512_mask_cmple_epu64_mask(ok, X, d->lim);
-        if (d->wrap) ok = _mm512_mask_cmplt_epu64_mask(ok, ah, d->ahlim);
-        *x = d->neg ? _mm512_sub_epi64(_mm512_setzero_si512(), X) : X;
+        if (wrap) ok = _mm512_mask_cmplt_epu64_mask(ok, ah, d->ahlim);
+        *x = neg ? _mm512_sub_epi64(_mm512_setzero_si512(), X) : X;
         return ok;
     }
     __m512i one = _mm512_set1_epi64(1);
@@ -169,8 +166,8 @@ PQ_INLINE __mmask8 dl_group_ifma(__m512i hi, __m512i lo, __mmask8 exact, const d
 /* One row in IFMA lanes (the structure of dl_row below). */
 PQ_INLINE int dl_row_ifma(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols,
                           const uint64_t *phi_hi, const uint64_t *phi_lo, void *row,
-                          uint64_t *first_bad, uint64_t *fallbacks, int kind,
-                          const pq_decode_ifma *ifk) {
+                          uint64_t *first_bad, uint64_t *fallbacks, int kind, int wrap,
+                          int neg, const pq_decode_ifma *ifk) {
     uint64_t H[PQ_DECODE_CHUNK], Phh[PQ_DECODE_CHUNK], Phl[PQ_DECODE_CHUNK];
     uint64_t X[PQ_DECODE_CHUNK];
     uint8_t OK[PQ_DECODE_CHUNK / 8];
@@ -213,7 +210,7 @@ PQ_INLINE int dl_row_ifma(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols,
                 ex = _mm512_cmpeq_epi64_mask(_mm512_slli_epi64((__m512i)h, 34),
                                              _mm512_setzero_si512());
             }
-            __mmask8 ok = dl_group_ifma(hi, lo, ex, &dk, kind, &x);
+            __mmask8 ok = dl_group_ifma(hi, lo, ex, &dk, kind, wrap, neg, &x);
             _mm512_storeu_si512(dst + k, x);
             if (ok != 0xFF) {
                 OK[k / 8] = ok;
@@ -326,17 +323,19 @@ int PQ_DECODE_FN(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols, const ui
     /* a plan without an IFMA form runs the 32-bit products here too */
     pq_decode_ifma k;
     if (pq_decode_ifma_consts(pl, &k)) {
+        /* the sign and the int64 wrap check as constants of each copy */
+#define DL_IFMA(KIND, WRAP, NEG) \
+    dl_row_ifma(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks, KIND, WRAP, NEG, &k)
         switch (pl->fmt.kind) {
         case PQ_KIND_INT64:
-            return dl_row_ifma(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks,
-                               PQ_KIND_INT64, &k);
+            if (k.F < 41) return pl->neg ? DL_IFMA(PQ_KIND_INT64, 1, 1) : DL_IFMA(PQ_KIND_INT64, 1, 0);
+            return pl->neg ? DL_IFMA(PQ_KIND_INT64, 0, 1) : DL_IFMA(PQ_KIND_INT64, 0, 0);
         case PQ_KIND_FLOAT64:
-            return dl_row_ifma(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks,
-                               PQ_KIND_FLOAT64, &k);
+            return DL_IFMA(PQ_KIND_FLOAT64, 0, 0);
         default:
-            return dl_row_ifma(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks,
-                               PQ_KIND_FLOAT32, &k);
+            return DL_IFMA(PQ_KIND_FLOAT32, 0, 0);
         }
+#undef DL_IFMA
     }
 #endif
     switch (pl->fmt.kind) {
