@@ -336,7 +336,9 @@ int pq_decode_ifma_consts(const pq_decode_plan *pl, pq_decode_ifma *k) {
     k->c = c;
     k->a1 = (uint64_t)(Al >> 52);
     k->a0 = (uint64_t)Al & M52;
-    k->errq = (pl->err >> 23) + (pl->err >> c) + 7;
+    /* |V - Q| < 3 + 0.55 (errA / 2^c + 1) + E_phi / 2^23 + 1, and
+     * errA / 2^c + E_phi / 2^23 <= err / 2^23 (c > 23, errA + E_phi <= err) */
+    k->errq = (pl->err >> 23) + 6;
     /* the test needs errq well inside half a unit (F >= 49 for floats) */
     if (kind == PQ_KIND_INT64 && 2 * k->errq >= 1ULL << (k->F - 1)) return 0;
     return 1;
