@@ -413,7 +413,10 @@ def decode(const uint64_t[::1] R, const uint64_t[::1] T, const int32_t[::1] log2
     cdef uint64_t[::1] fv = first
     if threads > ntasks:
         threads = <int> ntasks
-    for t in prange(ntasks, nogil=True, num_threads=threads, schedule="static"):
+    # dynamic: a thread that loses its core for a time slice does not hold
+    # up the call, the others take the remaining tasks (which elements a
+    # thread computes changes no bit: they are independent)
+    for t in prange(ntasks, nogil=True, num_threads=threads, schedule="dynamic"):
         kk = t // tasks_per
         r0 = (t % tasks_per) * rpt
         r1 = r0 + rpt
@@ -457,7 +460,7 @@ def phi_table_fill(uint64_t[::1] hi, uint64_t[::1] lo, Py_ssize_t m, Py_ssize_t 
     ntasks = (m + rpt - 1) // rpt
     if threads > ntasks:
         threads = <int> ntasks
-    for t in prange(ntasks, nogil=True, num_threads=threads, schedule="static"):
+    for t in prange(ntasks, nogil=True, num_threads=threads, schedule="dynamic"):
         r0 = t * rpt
         r1 = r0 + rpt
         if r1 > m:
