@@ -35,7 +35,11 @@
  *     never the result.
  * The per-element step runs in SIMD lanes (AVX-512 / AVX2, decode_lanes.h
  * included by decode_avx2.c and decode_avx512.c, chosen by
- * pq_block_level()) on the same integers as the scalar code below.
+ * pq_block_level()) on the same integers as the scalar code below; on a
+ * CPU with AVX-512 IFMA (decode_ifma.c) the product and the test take the
+ * IFMA form of pq_decode.h instead (Q of 52-bit limbs within errq, its
+ * own bound in docs/spec.md): a different integer, the same decisions
+ * wherever it decides, pq_rbe for the rest.
  */
 #include <string.h>
 
