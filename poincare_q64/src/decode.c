@@ -343,8 +343,10 @@ int pq_decode_ifma_consts(const pq_decode_plan *pl, pq_decode_ifma *k) {
     /* |V - Q| < 3 + 0.55 (errA / 2^c + 1) + E_phi / 2^23 + 1, and
      * errA / 2^c + E_phi / 2^23 <= err / 2^23 (c > 23, errA + E_phi <= err) */
     k->errq = (pl->err >> 23) + 6;
-    /* the test needs errq well inside half a unit (F >= 49 for floats) */
+    /* the test needs errq well inside half a unit: int64 at bit F; the
+     * floats scale it by 2^(64 - Fmin) <= 2^15 and need that below 2^61 */
     if (kind == PQ_KIND_INT64 && 2 * k->errq >= 1ULL << (k->F - 1)) return 0;
+    if (kind != PQ_KIND_INT64 && k->errq >= 1ULL << 46) return 0;
     return 1;
 }
 

@@ -93,7 +93,7 @@ PQ_INLINE void dl_group(pq_w PHI, pq_u exact, const pq_decode_plan *pl, int kind
  * with intrinsics and mask registers: the lanes' decisions stay in k
  * registers instead of vectors. */
 typedef struct dl_ifma {
-    __m512i a1, a0, al0, twoerr, mask, lim, ahlim, errq, fc, fc1, c52, kc, sign;
+    __m512i a1, a0, al0, twoerr, mask, lim, ahlim, errq, fc, c52, c64, errtop, top, kc, sign;
     __m128i F, shl;
     int p;
 } dl_ifma;
@@ -120,8 +120,13 @@ PQ_INLINE void dl_ifma_init(const pq_decode_ifma *k, const pq_decode_plan *pl, i
     d->al0 = _mm512_setzero_si512();
     /* L = 115 - lz (Q = ah' 2^52 + al', ah' >= 1), F = L - (p - 1) */
     d->fc = _mm512_set1_epi64(116 - d->p);
-    d->fc1 = _mm512_set1_epi64(115 - d->p);
     d->c52 = _mm512_set1_epi64(116 - d->p - 52); /* 52 - F = lz - c52 */
+    d->c64 = _mm512_set1_epi64(116 - d->p - 64); /* 64 - F = lz - c64, mod 2^64 */
+    /* F >= Fmin = 49 (float64) or 50 (float32): E = errq 2^(64 - Fmin) */
+    uint64_t E = k->errq << (64 - (f64 ? 49 : 50));
+    d->errtop = _mm512_set1_epi64((long long)(E - (1ULL << 63)));
+    d->twoerr = _mm512_set1_epi64((long long)(2 * E));
+    d->top = _mm512_set1_epi64((long long)(1ULL << 63));
     /* bits = (biased exponent of L - 1) << (p - 1) + X */
     d->kc = _mm512_set1_epi64((long long)(k->scale + 114 + (f64 ? 1023 : 127)));
     d->sign = _mm512_set1_epi64((long long)(pl->neg ? (f64 ? 1ULL << 63 : 1ULL << 31) : 0));
@@ -146,17 +151,19 @@ PQ_INLINE __mmask8 dl_group_ifma(__m512i hi, __m512i lo, __mmask8 exact, const d
         *x = neg ? _mm512_sub_epi64(_mm512_setzero_si512(), X) : X;
         return ok;
     }
-    __m512i one = _mm512_set1_epi64(1);
     __m512i lz = _mm512_lzcnt_epi64(_mm512_add_epi64(ah, _mm512_srli_epi64(al, 52)));
     __m512i F = _mm512_sub_epi64(d->fc, lz);
     __m512i X = _mm512_add_epi64(_mm512_sllv_epi64(ah, _mm512_sub_epi64(lz, d->c52)),
                                  _mm512_srlv_epi64(al, F));
-    __m512i half = _mm512_sllv_epi64(one, _mm512_sub_epi64(d->fc1, lz));
-    __m512i t = _mm512_and_si512(al, _mm512_sub_epi64(_mm512_add_epi64(half, half), one));
-    __m512i u = _mm512_add_epi64(t, _mm512_sub_epi64(d->errq, half));
-    __mmask8 ok = _mm512_mask_cmpgt_epu64_mask((__mmask8)~exact, u, d->twoerr);
+    /* tt = t 2^(64 - F): half is 2^63, errq scaled by the largest shift
+     * 2^(64 - Fmin) (at least errq 2^(64 - F): a sound, slightly wider
+     * test); (tt + E - 2^63) mod 2^64 > 2 E is |tt - 2^63| > E */
+    __m512i tt = _mm512_sllv_epi64(al, _mm512_sub_epi64(lz, d->c64));
+    __mmask8 ok = _mm512_mask_cmpgt_epu64_mask(
+        (__mmask8)~exact, _mm512_add_epi64(tt, d->errtop), d->twoerr);
     /* 2^(p-1) <= X <= 2^p: 2^p carries into the exponent */
-    X = _mm512_mask_add_epi64(X, _mm512_cmpgt_epu64_mask(t, half), X, one);
+    X = _mm512_mask_add_epi64(X, _mm512_cmpgt_epu64_mask(tt, d->top), X,
+                              _mm512_set1_epi64(1));
     __m512i e = _mm512_sub_epi64(d->kc, lz);
     e = kind == PQ_KIND_FLOAT64 ? _mm512_slli_epi64(e, 52) : _mm512_slli_epi64(e, 23);
     *x = _mm512_or_si512(_mm512_add_epi64(e, X), d->sign);
