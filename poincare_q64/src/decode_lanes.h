@@ -1,8 +1,9 @@
 /*
  * decode_lanes.h -- one row of the matrix decoder in PQ_LANES-wide lanes.
- * Included by decode_avx2.c and decode_avx512.c, each after its
- * `#pragma GCC target` and with PQ_LANES and PQ_DECODE_FN defined; the
- * dispatch is pq_decode_lanes (decode.c).
+ * Included by decode_avx2.c, decode_avx512.c and decode_ifma.c, each after
+ * its `#pragma GCC target` and with PQ_LANES and PQ_DECODE_FN defined (and
+ * PQ_PHI_FILL_FN for a phi table's rows, PQ_DECODE_IFMA for the IFMA
+ * form of the product); the dispatch is pq_decode_lanes (decode.c).
  *
  * Per element the lanes compute what decode.c's scalar `decide` computes,
  * with the exact operations of pq_w.h (so the same integers): PHI from
@@ -11,8 +12,10 @@
  * (int64 at bit s with the int64 range check; float64 / float32 after
  * normalising by lz = clz(P), lanes with lz > maxlz left out, the bits of
  * the normal result assembled directly).  Every element they do not decide
- * goes to pq_rbe through pq_decode_fallback.  Scratch: a few arrays of
- * PQ_DECODE_CHUNK words on the stack.
+ * goes to pq_rbe through pq_decode_fallback.  With PQ_DECODE_IFMA the
+ * product and the test are the IFMA form instead (dl_row_ifma: a different
+ * integer Q with its own bound, pq_decode.h), for every plan that has one.
+ * Scratch: a few arrays of PQ_DECODE_CHUNK words on the stack.
  */
 #include <string.h>
 
@@ -89,11 +92,11 @@ PQ_INLINE void dl_group(pq_w PHI, pq_u exact, const pq_decode_plan *pl, int kind
  * that bits 0..F-1 of the sum exceed 2 errq exactly when |t - half| >
  * errq (t = Q mod 2^F), and the sum shifted by F is then Q rounded to
  * nearest (docs/spec.md).  Floats: F from Q's leading bit (vplzcntq), the
- * same test written as (t - half + errq) mod 2^64 > 2 errq.  Written
- * with intrinsics and mask registers: the lanes' decisions stay in k
- * registers instead of vectors. */
+ * fraction tested at the top of a word against errq scaled by the largest
+ * shift.  Written with intrinsics and mask registers: the lanes' decisions
+ * stay in k registers instead of vectors. */
 typedef struct dl_ifma {
-    __m512i a1, a0, al0, twoerr, mask, lim, ahlim, errq, fc, c52, c64, errtop, top, kc, sign;
+    __m512i a1, a0, al0, twoerr, mask, lim, ahlim, fc, c52, c64, errtop, top, kc, sign;
     __m128i F, shl;
     int p;
 } dl_ifma;
@@ -103,7 +106,6 @@ PQ_INLINE void dl_ifma_init(const pq_decode_ifma *k, const pq_decode_plan *pl, i
     d->a1 = _mm512_set1_epi64((long long)k->a1);
     d->a0 = _mm512_set1_epi64((long long)k->a0);
     d->twoerr = _mm512_set1_epi64((long long)(2 * k->errq));
-    d->errq = _mm512_set1_epi64((long long)k->errq);
     d->sign = _mm512_setzero_si512();
     if (kind == PQ_KIND_INT64) {
         d->F = _mm_cvtsi32_si128(k->F);
