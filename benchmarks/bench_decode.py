@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/bench_decode.py [-m 1024] [-n 1024] [--repeats 7] [--simd LEVEL]
+                                      [--no-ifma]
 
 Lines (ns per element, best of ``--repeats`` runs after one warm-up):
 
@@ -17,7 +18,8 @@ Lines (ns per element, best of ``--repeats`` runs after one warm-up):
 
 each for int64 at frac 62 and for float64, one and two threads.  The seed is
 fixed (R = 0.75, T = 0.1 turn, every option 0); results are the same for any
-thread count and SIMD level.
+thread count and SIMD level.  ``--no-ifma`` keeps the decoder's AVX-512 IFMA
+lanes off (the header says whether they ran).
 
 Targets: decode >= 5x faster than the rbe grid; decode+table within 2x of
 numpy A*phi; two threads >= 1.8x one.
@@ -48,9 +50,14 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--simd", type=int, default=-1, choices=(-1, 0, 1, 2),
                     help="SIMD level of the decoder's rows (default: the CPU's best)")
+    ap.add_argument("--no-ifma", action="store_true",
+                    help="keep the decoder's AVX-512 IFMA lanes off")
     args = ap.parse_args(argv)
     from poincare_q64 import _kernels, _testing
     _testing.set_simd(args.simd)
+    ifma = _testing.decode_ifma_available() and not args.no_ifma
+    _testing.set_decode_ifma(ifma)
+    ifma = ifma and _kernels.simd_level() == 2
     m, n, rep = args.m, args.n, args.repeats
     R, T = pq.to_q64(0.75), pq.to_q64(0.1)
     i = np.arange(m, dtype=np.uint32)[:, None]
@@ -61,7 +68,8 @@ def main(argv=None):
     elems = m * n
 
     print(f"# {m} x {n}, {platform.processor() or platform.machine()}, "
-          f"SIMD level {_kernels.simd_level()}, best of {rep}; ns per element")
+          f"SIMD level {_kernels.simd_level()}{' + IFMA' if ifma else ''}, best of {rep}; "
+          "ns per element")
     rows = []
     for fmt, dtype, frac in (("int64/62", np.int64, 62), ("float64", np.float64, None)):
         out = np.empty((m, n), dtype=dtype)
@@ -88,6 +96,7 @@ def main(argv=None):
     for fmt, what, t1, t2, sp in rows:
         print(f"{fmt:9s} {names[what]:13s} {t1:9.2f} {t2:9.2f} {sp:8.2f}")
     _testing.set_simd(-1)
+    _testing.set_decode_ifma(_testing.decode_ifma_available())
 
 
 if __name__ == "__main__":

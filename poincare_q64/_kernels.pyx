@@ -413,7 +413,10 @@ def decode(const uint64_t[::1] R, const uint64_t[::1] T, const int32_t[::1] log2
     cdef uint64_t[::1] fv = first
     if threads > ntasks:
         threads = <int> ntasks
-    for t in prange(ntasks, nogil=True, num_threads=threads, schedule="static"):
+    # dynamic: a thread that loses its core for a time slice does not hold
+    # up the call, the others take the remaining tasks (which elements a
+    # thread computes changes no bit: they are independent)
+    for t in prange(ntasks, nogil=True, num_threads=threads, schedule="dynamic"):
         kk = t // tasks_per
         r0 = (t % tasks_per) * rpt
         r1 = r0 + rpt
@@ -425,6 +428,23 @@ def decode(const uint64_t[::1] R, const uint64_t[::1] T, const int32_t[::1] log2
         t = int(np.flatnonzero(status)[0])
         return int(status[t]), (t // tasks_per) * m * n + int(first[t])
     return 0, 0
+
+
+cdef extern from "pq_decode.h" nogil:
+    int pq_decode_int64_bounded(uint64_t R, uint64_t T, const pq_params *p, int frac)
+
+
+def decode_int64_bounded(uint64_t R, uint64_t T, int32_t log2_c, uint64_t eps, int32_t d_r,
+                         int32_t rot, int32_t d_theta, int frac):
+    """True when no int64 element of the seed's matrix at frac can
+    overflow (the decoder's bound); False when it cannot tell."""
+    cdef pq_params p
+    p.eps = eps
+    p.log2_c = log2_c
+    p.d_r = d_r
+    p.rot = rot
+    p.d_theta = d_theta
+    return pq_decode_int64_bounded(R, T, &p, frac) == 1
 
 
 def phi_table_fill(uint64_t[::1] hi, uint64_t[::1] lo, Py_ssize_t m, Py_ssize_t n, int threads):
@@ -440,7 +460,7 @@ def phi_table_fill(uint64_t[::1] hi, uint64_t[::1] lo, Py_ssize_t m, Py_ssize_t 
     ntasks = (m + rpt - 1) // rpt
     if threads > ntasks:
         threads = <int> ntasks
-    for t in prange(ntasks, nogil=True, num_threads=threads, schedule="static"):
+    for t in prange(ntasks, nogil=True, num_threads=threads, schedule="dynamic"):
         r0 = t * rpt
         r1 = r0 + rpt
         if r1 > m:

@@ -29,7 +29,8 @@ from poincare_q64.capi import pq_format as _pq_format
 from poincare_q64.capi import pq_params as _pq_params
 
 __all__ = ["set_force_slow_path", "set_simd", "debug_stage1", "debug_approx", "debug_divrem",
-           "debug_decode_fallbacks", "debug_decode_elem"]
+           "debug_decode_fallbacks", "debug_decode_elem", "debug_decode_elem_ifma",
+           "set_decode_ifma", "decode_ifma_available"]
 
 _PQ_OK = 0
 _W_MAX = 32  # PQ_W_MAX: limbs of the highest precision (2048 bits)
@@ -71,6 +72,11 @@ _decode_elem = _hook("pq_debug_decode_elem", _ct.c_int, _ct.c_uint64, _ct.c_uint
                      _ct.POINTER(_pq_params), _ct.c_uint32, _ct.c_uint32, _u64p, _u64p,
                      _ct.POINTER(_ct.c_int64), _u64p, _ct.POINTER(_ct.c_int),
                      _ct.POINTER(_ct.c_int))
+_decode_elem_ifma = _hook("pq_debug_decode_elem_ifma", _ct.c_int, _ct.c_uint64, _ct.c_uint64,
+                          _ct.POINTER(_pq_params), _pq_format, _ct.c_uint32, _ct.c_uint32,
+                          _u64p, _u64p, _ct.POINTER(_ct.c_int64), _u64p,
+                          _ct.POINTER(_ct.c_int))
+_decode_ifma = _hook("pq_debug_decode_ifma", _ct.c_int, _ct.c_int)
 _divrem = _hook("pq_debug_divrem", _ct.c_int, _u64p, _u64p, _u64p, _ct.c_int, _u64p,
                 _ct.c_int, _ct.POINTER(_ct.c_ulong))
 
@@ -411,3 +417,86 @@ def debug_decode_elem(R, T, i, j, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0):
     if mode.value != 2:
         return None
     return neg.value, (hi.value << 64) | lo.value, e.value, err.value
+
+
+def debug_decode_elem_ifma(R, T, i, j, fmt="float64", frac=62, log2_c=0, eps=0, d_r=0, rot=0,
+                           d_theta=0):
+    """The IFMA form of the matrix decoder's product for element (i, j).
+
+    Parameters
+    ----------
+    R, T, log2_c, eps, d_r, rot, d_theta : int
+        The seed, as for :func:`poincare_q64.decode_matrix`.
+    i, j : int
+        The element.
+    fmt : {"int64", "float64", "float32"}
+        The output format (int64 at ``frac``).
+    frac : int
+        Fractional bits of int64.
+
+    Returns
+    -------
+    tuple or None
+        ``(neg, Q, scale, errq)``: the claim |f| = V 2^scale with
+        |V - Q| < errq (int64: V's bit F is the rounding bit), f's sign
+        neg; None when the plan has no IFMA form (all zero, forced to rbe,
+        a subnormal range, phi exact at (i, j)).
+
+    Raises
+    ------
+    ValueError
+        An unknown fmt.
+
+    Examples
+    --------
+    >>> neg, Q, scale, errq = debug_decode_elem_ifma(2**63, 2**61, 5, 7)
+    >>> import poincare_q64 as pq
+    >>> abs(Q * 2.0**scale - float(pq.rbe(2**63, 2**61, 5, 7, dtype="float64"))) < 1e-15
+    True
+    """
+    if fmt not in ("int64", "float64", "float32"):
+        raise ValueError("fmt must be one of ['float32', 'float64', 'int64']")
+    kind, _ = _DECODE_KINDS[fmt]
+    p = _pq_params(_c_u64(eps), _c_int(log2_c), _c_int(d_r), _c_int(rot), _c_int(d_theta))
+    hi, lo, scale, errq, neg = (_ct.c_uint64(), _ct.c_uint64(), _ct.c_int64(), _ct.c_uint64(),
+                                _ct.c_int())
+    st = _decode_elem_ifma(_c_u64(R), _c_u64(T), _ct.byref(p),
+                           _pq_format(kind, frac if kind == 0 else 0),
+                           _int(i, 0, 2**32 - 1), _int(j, 0, 2**32 - 1), _ct.byref(hi),
+                           _ct.byref(lo), _ct.byref(scale), _ct.byref(errq), _ct.byref(neg))
+    if st != _PQ_OK:
+        return None
+    return neg.value, (hi.value << 64) | lo.value, scale.value, errq.value
+
+
+def set_decode_ifma(on):
+    """Let the matrix decoder's IFMA lanes run (True, the default) or not.
+
+    Process-wide, like :func:`set_simd`; they run only at SIMD level 2 on a
+    CPU with AVX-512 IFMA and CD (:func:`decode_ifma_available`).
+
+    Raises
+    ------
+    ValueError
+        ``on`` true on a CPU or build without them (nothing changed).
+
+    Examples
+    --------
+    >>> set_decode_ifma(False)
+    >>> set_decode_ifma(decode_ifma_available())
+    """
+    if not on:
+        _decode_ifma(0)
+    elif _decode_ifma(1) != _PQ_OK:
+        raise ValueError("this CPU or build has no AVX-512 IFMA lanes")
+
+
+def decode_ifma_available():
+    """Whether this CPU and build have the matrix decoder's IFMA lanes.
+
+    Examples
+    --------
+    >>> decode_ifma_available() in (True, False)
+    True
+    """
+    return _decode_ifma(-1) == 1

@@ -111,19 +111,51 @@ def test_hard_seeds_match_rbe_in_every_format(seed):
         _check(seed, 9, 70, dtype, frac, phi_table=table, threads=2)
 
 
-@pytest.mark.parametrize("level", SIMD_LEVELS)
-def test_every_simd_level_gives_the_same_bits(level):
+IFMA = _testing.decode_ifma_available()
+# (SIMD level, IFMA lanes allowed): the IFMA lanes run only at level 2
+LANE_PATHS = [(level, False) for level in SIMD_LEVELS] + ([(2, True)] if IFMA else [])
+LANE_IDS = [f"level{lv}" + ("-ifma" if on else "") for lv, on in LANE_PATHS]
+
+
+@pytest.mark.parametrize("level,ifma", LANE_PATHS, ids=LANE_IDS)
+def test_every_simd_level_gives_the_same_bits(level, ifma):
     rng = np.random.default_rng(11)
     seeds = _random_seeds(rng, 4) + HARD_SEEDS[:3]
     table = pq.phi_table(5, 77)
     _testing.set_simd(level)
+    _testing.set_decode_ifma(ifma)
     try:
         for seed in seeds:
-            for dtype, frac in FORMATS:
+            for dtype, frac in FORMATS + [(np.int64, 64), (np.int64, 63)]:
                 _check(seed, 5, 77, dtype, frac)
                 _check(seed, 5, 77, dtype, frac, phi_table=table)
     finally:
         _testing.set_simd(-1)
+        _testing.set_decode_ifma(IFMA)
+
+
+@pytest.mark.parametrize("level", SIMD_LEVELS)
+def test_phi_table_is_the_same_at_every_simd_level(level):
+    """The lanes fill the table with the scalar loop's words."""
+    shapes = ((1, 1), (3, 7), (2, 64), (5, 130))
+    _testing.set_simd(0)
+    try:
+        want = [pq.phi_table(m, n) for m, n in shapes]
+    finally:
+        _testing.set_simd(-1)
+    _testing.set_simd(level)
+    try:
+        got = [pq.phi_table(m, n, threads=2) for m, n in shapes]
+    finally:
+        _testing.set_simd(-1)
+    for w, g in zip(want, got):
+        assert w._hi.tobytes() == g._hi.tobytes() and w._lo.tobytes() == g._lo.tobytes()
+    # and the words are phi 2^126 (phi at frac 64 is within 2^61 of it)
+    t = got[-1]
+    i, j = np.divmod(np.arange(5 * 130), 130)
+    phi = pq.modulation(i, j, frac=64, dtype=object)
+    P = [(int(h) << 64 | int(lo)) for h, lo in zip(t._hi, t._lo)]
+    assert all(abs(p - (int(f) << 62)) <= 2**61 + 2**40 for p, f in zip(P, phi))
 
 
 @pytest.mark.parametrize("level", [1, 2, 3])
@@ -248,6 +280,36 @@ def test_out_is_filled_and_returned():
     out = np.zeros((2, 2), dtype=object)
     assert pq.decode_matrix(1 << 63, 1 << 61, 2, 2, dtype=object, out=out) is out
     assert out.tolist() == pq.decode_matrix(1 << 63, 1 << 61, 2, 2, dtype=object).tolist()
+
+
+def test_int64_bound_of_the_plan_agrees_with_g_s_and_phi_max():
+    """decode writes int64 at frac >= 62 straight into out only when the
+    plan's bound says no element can overflow: that bound must hold (never
+    claim room where |g s| 11/10 2^frac passes 2^63) and be tight."""
+    rng = np.random.default_rng(29)
+    seeds = _random_seeds(rng, 150) + HARD_SEEDS
+    seeds += [dict(R=int(r), T=(1 << 62) - int(t), d_r=1, log2_c=int(c))
+              for r, t, c in zip(rng.integers(0, 2**40, 40, dtype=np.uint64),
+                                 rng.integers(0, 2**50, 40, dtype=np.uint64),
+                                 rng.integers(-4, 4, 40))]
+    said = set()
+    for seed in seeds:
+        opts = {k: seed.get(k, 0) for k in OPTIONS}
+        g = float(pq.radial(seed["R"], log2_c=opts["log2_c"], eps=opts["eps"], d_r=opts["d_r"],
+                            dtype=np.float64))
+        s = float(pq.angular(seed["T"], rot=opts["rot"], d_theta=opts["d_theta"],
+                             dtype=np.float64))
+        for frac in (60, 62, 63, 64):
+            est = abs(g * s) * 1.1 * 2.0**frac
+            bounded = _kernels.decode_int64_bounded(seed["R"], seed["T"], opts["log2_c"],
+                                                    opts["eps"], opts["d_r"], opts["rot"],
+                                                    opts["d_theta"], frac)
+            if est > 2.0**63 * (1 + 2**-40):
+                assert not bounded, (seed, frac)
+            elif est < 2.0**63 * (1 - 2**-40):
+                assert bounded, (seed, frac)
+            said.add(bounded)
+    assert said == {True, False}
 
 
 def test_overflow_names_the_first_element_and_the_seed_and_leaves_out_alone():
@@ -375,6 +437,41 @@ def _check_bound(seed, i, j):
         dev = abs(mpmath.ldexp(abs(f), -e) - P)
         assert dev <= err, (seed, i, j, mpmath.nstr(dev, 8), err)
         return float(dev / err)
+
+
+def _check_ifma_bound(seed, i, j, fmt, frac):
+    import mpmath
+    claim = _testing.debug_decode_elem_ifma(seed["R"], seed["T"], i, j, fmt, frac,
+                                            **{k: seed.get(k, 0) for k in OPTIONS})
+    if claim is None:
+        return None
+    neg, Q, scale, errq = claim
+    f = _exact_f(seed, i, j)
+    with mpmath.workprec(400):
+        assert (f < 0) == bool(neg), (seed, i, j)
+        dev = abs(mpmath.ldexp(abs(f), -scale) - Q)
+        assert dev < errq, (seed, i, j, fmt, frac, mpmath.nstr(dev, 8), errq)
+        return float(dev / errq)
+
+
+@pytest.mark.parametrize("fmt,frac", [("int64", 62), ("int64", 64), ("int64", 20),
+                                      ("float64", 0), ("float32", 0)])
+def test_ifma_product_bound_holds_against_mpmath(fmt, frac):
+    """The IFMA form: |f| = V 2^scale with |V - Q| < errq, Q the lanes'
+    integer (docs/spec.md, "The IFMA product"), on random seeds and
+    indices and the hard seeds."""
+    rng = np.random.default_rng(23)
+    seeds = _random_seeds(rng, 12) + [s for s in HARD_SEEDS if s["R"] and s["T"] % 2**63]
+    worst, checked = 0.0, 0
+    for seed in seeds:
+        for _ in range(4):
+            i, j = (int(x) for x in rng.integers(0, 2**32, size=2, dtype=np.uint64))
+            if int(pq.spatial_hash(i, j)) % 2**30 == 0:
+                continue
+            r = _check_ifma_bound(seed, i, j, fmt, frac)
+            if r is not None:
+                worst, checked = max(worst, r), checked + 1
+    assert checked >= 40 and 0 < worst < 1
 
 
 def test_fast_path_bound_holds_against_mpmath():

@@ -35,7 +35,11 @@
  *     never the result.
  * The per-element step runs in SIMD lanes (AVX-512 / AVX2, decode_lanes.h
  * included by decode_avx2.c and decode_avx512.c, chosen by
- * pq_block_level()) on the same integers as the scalar code below.
+ * pq_block_level()) on the same integers as the scalar code below; on a
+ * CPU with AVX-512 IFMA (decode_ifma.c) the product and the test take the
+ * IFMA form of pq_decode.h instead (Q of 52-bit limbs within errq, its
+ * own bound in docs/spec.md): a different integer, the same decisions
+ * wherever it decides, pq_rbe for the rest.
  */
 #include <string.h>
 
@@ -306,6 +310,79 @@ int pq_decode_fallback(const pq_decode_plan *pl, uint32_t i, uint32_t j, uint32_
 #define PQ_DECODE_SIMD 0
 #endif
 
+/* ---- the IFMA form of the product ---------------------------------------- */
+#define M52 ((1ULL << 52) - 1)
+
+int pq_decode_ifma_consts(const pq_decode_plan *pl, pq_decode_ifma *k) {
+    int kind = pl->fmt.kind, c;
+    if (pl->mode != PQ_DECODE_FAST) return 0;
+    if (kind == PQ_KIND_INT64) {
+        /* the rounding bit s of P is bit F = s + 1 - c of Q; c >= 24 keeps
+         * A_l below 2^104, F <= 52 keeps it in Q's low word */
+        int F = pl->s - 23 < 52 ? pl->s - 23 : 52;
+        if (F < 20) return 0;
+        c = pl->s + 1 - F;
+        k->F = F;
+        k->scale = -(int64_t)(pl->fmt.frac + F);
+    } else if (kind == PQ_KIND_FLOAT64 || kind == PQ_KIND_FLOAT32) {
+        /* A_l in [2^103, 2^104) (float64) or [2^75, 2^76) (float32): Q's
+         * leading bit L is 101..103 or 73..75, so F = L - (p - 1) is 49..51
+         * or 50..52; the smallest value 2^(scale + L) must be normal */
+        int f64 = kind == PQ_KIND_FLOAT64;
+        c = f64 ? 24 : 52;
+        k->F = 0;
+        k->scale = pl->e + c - 1;
+        if (k->scale + (f64 ? 101 : 73) < (f64 ? -1022 : -126)) return 0;
+    } else {
+        return 0;
+    }
+    u128 Al = (((u128)pl->A_hi << 64) | pl->A_lo) >> c;
+    k->c = c;
+    k->a1 = (uint64_t)(Al >> 52);
+    k->a0 = (uint64_t)Al & M52;
+    /* |V - Q| < 3 + 0.55 (errA / 2^c + 1) + E_phi / 2^23 + 1, and
+     * errA / 2^c + E_phi / 2^23 <= err / 2^23 (c > 23, errA + E_phi <= err) */
+    k->errq = (pl->err >> 23) + 6;
+    /* the test needs errq well inside half a unit: int64 at bit F; the
+     * floats scale it by 2^(64 - Fmin) <= 2^15 and need that below 2^61 */
+    if (kind == PQ_KIND_INT64 && 2 * k->errq >= 1ULL << (k->F - 1)) return 0;
+    if (kind != PQ_KIND_INT64 && k->errq >= 1ULL << 46) return 0;
+    return 1;
+}
+
+u128 pq_decode_ifma_q(const pq_decode_ifma *k, uint64_t phi_hi, uint64_t phi_lo) {
+    uint64_t p1 = phi_hi >> 11, p0 = ((phi_hi << 41) | (phi_lo >> 23)) & M52;
+    u128 a1p1 = (u128)k->a1 * p1;
+    uint64_t al = ((uint64_t)a1p1 & M52) + (uint64_t)(((u128)k->a1 * p0) >> 52) +
+                  (uint64_t)(((u128)k->a0 * p1) >> 52);
+    return ((a1p1 >> 52) << 52) + al;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PQ_NO_SIMD)
+static int ifma_allowed = 1; /* the test switch; relaxed atomics */
+static int ifma_cpu = -1;    /* -1 = not probed yet */
+
+int pq_decode_ifma_cpu(void) {
+    int c = __atomic_load_n(&ifma_cpu, __ATOMIC_RELAXED);
+    if (c < 0) {
+        __builtin_cpu_init();
+        c = pq_block_cpu_level() == 2 && __builtin_cpu_supports("avx512ifma") &&
+            __builtin_cpu_supports("avx512cd");
+        __atomic_store_n(&ifma_cpu, c, __ATOMIC_RELAXED); /* same value from any thread */
+    }
+    return c;
+}
+void pq_decode_ifma_allow(int on) { __atomic_store_n(&ifma_allowed, on != 0, __ATOMIC_RELAXED); }
+int pq_decode_ifma_on(void) {
+    return pq_block_level() == 2 && __atomic_load_n(&ifma_allowed, __ATOMIC_RELAXED) &&
+           pq_decode_ifma_cpu();
+}
+#else
+int pq_decode_ifma_cpu(void) { return 0; }
+void pq_decode_ifma_allow(int on) { (void)on; }
+int pq_decode_ifma_on(void) { return 0; }
+#endif
+
 int pq_decode_lanes(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols, const uint64_t *phi_hi,
                     const uint64_t *phi_lo, void *row, uint64_t *first_bad, uint64_t *fallbacks,
                     int *st) {
@@ -315,7 +392,9 @@ int pq_decode_lanes(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols, const
     if (pl->fmt.kind == PQ_KIND_INT128) return 0;
     if (pl->fmt.kind != PQ_KIND_INT64 && pl->maxlz < 0) return 0;
     int level = pq_block_level();
-    if (level == 2)
+    if (level == 2 && pq_decode_ifma_on())
+        *st = pq_decode_row_ifma(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks);
+    else if (level == 2)
         *st = pq_decode_row_avx512(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks);
     else if (level == 1)
         *st = pq_decode_row_avx2(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks);
@@ -354,11 +433,41 @@ int pq_decode_seed64(uint64_t word, uint64_t eps, uint32_t n_cols, uint32_t row0
     return pq_decode_rows(&dec, n_cols, row0, row1, phi, out, out_row_stride, first_bad);
 }
 
+/* 1 when no element of the seed's matrix can overflow int64 at frac:
+ * every |f| 2^frac <= (P + err) 2^-s (the plan's bound) with
+ * P <= mA PHI / 2^128 < (A_hi + 1) PHI_max, PHI < 0x4666666666666668 2^64
+ * (phi <= 11/10, PHI within E_phi < 2^64 of phi 2^126); so a sum below
+ * (2^63 - 1) 2^s leaves every rounded result below 2^63.  0 when the plan
+ * cannot tell (or the arguments are bad: the decode reports them). */
+int pq_decode_int64_bounded(uint64_t R, uint64_t T, const pq_params *p, int frac) {
+    pq_decoder dec;
+    pq_decode_plan pl;
+    if (pq_decoder_init(R, T, p, (pq_format){PQ_KIND_INT64, frac}, &dec) != PQ_OK) return 0;
+    memcpy(&pl, &dec, sizeof pl);
+    if (pl.mode == PQ_DECODE_ZERO) return 1;
+    if (pl.mode != PQ_DECODE_FAST || pl.s < 1) return 0;
+    if (pl.s >= 66) return 1; /* (2^63 - 1) 2^s > 2^128 > Pmax + err */
+    u128 Pmax = (u128)(pl.A_hi + 1) * 0x4666666666666668ULL; /* A_hi + 1 <= 2^64: no wrap */
+    return Pmax + pl.err < (((u128)1 << 63) - 1) << pl.s;
+}
+
 /* ---- the phi table ------------------------------------------------------- */
 int pq_phi_table_fill(uint64_t *hi, uint64_t *lo, uint32_t n_cols, uint32_t row0, uint32_t row1) {
     if (!hi || !lo || n_cols == 0) return PQ_EDOM;
     for (uint32_t i = row0; i < row1; i++) {
         size_t k = (size_t)i * n_cols;
+#if PQ_DECODE_SIMD
+        /* the lanes compute the same words as phi_of */
+        int level = pq_block_level();
+        if (level == 2) {
+            pq_phi_fill_row_avx512(hi + k, lo + k, n_cols, i);
+            continue;
+        }
+        if (level == 1) {
+            pq_phi_fill_row_avx2(hi + k, lo + k, n_cols, i);
+            continue;
+        }
+#endif
         for (uint32_t j = 0; j < n_cols; j++) phi_of(pq_hash(i, j), &hi[k + j], &lo[k + j]);
     }
     return PQ_OK;

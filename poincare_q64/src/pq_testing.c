@@ -157,3 +157,32 @@ int pq_debug_decode_elem(uint64_t R, uint64_t T, const pq_params *p, uint32_t i,
     *neg = pl.neg;
     return PQ_OK;
 }
+
+int pq_debug_decode_elem_ifma(uint64_t R, uint64_t T, const pq_params *p, pq_format fmt,
+                              uint32_t i, uint32_t j, uint64_t *Qhi, uint64_t *Qlo,
+                              int64_t *scale, uint64_t *errq, int *neg) {
+    pq_decoder dec;
+    pq_decode_plan pl;
+    pq_decode_ifma k;
+    int st = pq_decoder_init(R, T, p, fmt, &dec);
+    if (st != PQ_OK) return st;
+    memcpy(&pl, &dec, sizeof pl);
+    if (!pq_decode_ifma_consts(&pl, &k)) return PQ_EDOM;
+    uint32_t H = pq_hash(i, j);
+    if ((H << 2) == 0) return PQ_EDOM;
+    pq_w PHI = pq_fast_phi_w((uint64_t)H);
+    u128 Q = pq_decode_ifma_q(&k, PHI.hi, PHI.lo);
+    *Qhi = (uint64_t)(Q >> 64);
+    *Qlo = (uint64_t)Q;
+    *scale = k.scale;
+    *errq = k.errq;
+    *neg = pl.neg;
+    return PQ_OK;
+}
+
+int pq_debug_decode_ifma(int on) {
+    if (on < 0) return pq_decode_ifma_cpu();
+    if (on && !pq_decode_ifma_cpu()) return PQ_EDOM;
+    pq_decode_ifma_allow(on);
+    return PQ_OK;
+}

@@ -79,6 +79,20 @@ int pq_debug_decode_elem(uint64_t R, uint64_t T, const pq_params *p, uint32_t i,
                          uint64_t *Phi, uint64_t *Plo, int64_t *e, uint64_t *err, int *neg,
                          int *mode);
 
+/* The IFMA form of element (i, j) in format fmt (pq_decode.h's
+ * pq_decode_ifma): Q = Qhi:Qlo with |f| = V 2^scale, |V - Q| < errq (the
+ * claim under test), and f's sign.  PQ_EDOM for bad arguments, an exact
+ * phi, a plan that is not in fast mode or has no IFMA form. */
+int pq_debug_decode_elem_ifma(uint64_t R, uint64_t T, const pq_params *p, pq_format fmt,
+                              uint32_t i, uint32_t j, uint64_t *Qhi, uint64_t *Qlo,
+                              int64_t *scale, uint64_t *errq, int *neg);
+
+/* The decoder's IFMA lanes: on = 0 keeps them off, 1 lets them run where the
+ * CPU has AVX-512 IFMA and CD (the default).  PQ_EDOM for on = 1 on a CPU
+ * or build without them (nothing changed).  on < 0 changes nothing and
+ * returns 1 when the CPU and build have them, else 0. */
+int pq_debug_decode_ifma(int on);
+
 /* ---- what the hooks need from the kernels' files ------------------------ */
 /* mpn.c: pq_mpn_divrem counting its add-backs (pq_mpn_divrem itself is the
  * same code with the counting compiled out). */

@@ -231,19 +231,14 @@ def _run(func, cols, K, m, n, dtype, frac, out, threads, table, shape, describe)
 
 
 def _may_overflow(cols, K, frac):
-    """False when no element of the (single) seed's matrix can reach
-    2**63 at frac: |f| <= |g| |s| 1.1 (phi <= 11/10), with g and s
-    correctly rounded float64 (relative error <= 2**-53 each) and three
-    float products (2**-53 each) covered by the factor 1 + 2**-48."""
+    """False when no element of the (single) seed's matrix can reach 2**63
+    at frac: the kernel's plan bounds every |f| 2^frac from |g s| to 128
+    bits and phi <= 11/10 (src/decode.c, pq_decode_int64_bounded)."""
     if K != 1:
         return True
-    opts = {k: int(cols[k][0]) for k in _OPTIONS}
-    g = _api.radial(int(cols["R"][0]), log2_c=opts["log2_c"], eps=opts["eps"],
-                    d_r=opts["d_r"], dtype=np.float64)
-    s = _api.angular(int(cols["T"][0]), rot=opts["rot"], d_theta=opts["d_theta"],
-                     dtype=np.float64)
-    bound = abs(float(g)) * abs(float(s)) * 1.1 * (1 + 2.0**-48)
-    return bound * 2.0**frac >= 2.0**63 - 2.0**12
+    return not _kernels.decode_int64_bounded(
+        int(cols["R"][0]), int(cols["T"][0]), int(cols["log2_c"][0]), int(cols["eps"][0]),
+        int(cols["d_r"][0]), int(cols["rot"][0]), int(cols["d_theta"][0]), int(frac))
 
 
 def _describe_seed(cols, names):
