@@ -74,8 +74,9 @@ def _openmp_flags():
 _check_int128()
 OMP = _openmp_flags()
 CFLAGS = ["-O3", "-std=c11", "-fno-strict-aliasing"] + OMP
-# Floats never take part in the arithmetic, but the build must not let the
-# compiler contract or reassociate anything that might be added later.
+# The kernels' arithmetic is integer; the seed64 search (_search.pyx) relies
+# on each float64 operation being the one written: no contraction (fused
+# multiply-add) and no reassociation.
 CFLAGS += ["-ffp-contract=off", "-fno-fast-math"]
 
 # _capimodule.c adds the module poincare_q64._capi (the C API capsule) to the
@@ -93,9 +94,19 @@ ext = Extension(
     extra_link_args=OMP,
 )
 
+# The seed64 encoder's search loop: plain C on float64 tables, no kernels.
+search_ext = Extension(
+    "poincare_q64._search",
+    sources=[os.path.join("poincare_q64", "_search.pyx")],
+    include_dirs=[numpy.get_include()],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    extra_compile_args=CFLAGS,
+    extra_link_args=OMP,
+)
+
 setup(
     ext_modules=cythonize(
-        [ext],
+        [ext, search_ext],
         compiler_directives={
             "language_level": "3",
             "boundscheck": False,

@@ -529,7 +529,8 @@ def _encode_group(a, block, group, seed_format, pool, bar, encode_options):
         def work(lo, hi):
             A = np.array([optimal_amplitude(stack[t].reshape(pb, qb))
                           for t in range(lo, hi)])
-            seeds = best_seed_for_amplitude(A, seed_format, **searched)
+            # the pool's threads share the chunks: one search thread each
+            seeds = best_seed_for_amplitude(A, seed_format, threads=1, **searched)
             for t, s in zip(range(lo, hi), seeds):
                 out[t] = (s.R, s.T, s.log2_c, s.eps, s.d_r, s.rot, s.d_theta)
             return hi - lo

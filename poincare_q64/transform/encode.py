@@ -33,7 +33,7 @@ import mpmath
 import numpy as np
 from tqdm import tqdm
 
-from poincare_q64 import _api, packing
+from poincare_q64 import _api, _search, packing
 from poincare_q64.transform.decode import decode_matrix
 from poincare_q64.transform.metrics import metrics
 from poincare_q64.transform.seed import (Seed, allowed_options, check_format,
@@ -53,6 +53,8 @@ _RB, _TB = 20, 24                     # seed64 field widths
 _LQ = 1 << (_TB - 2)                  # a quarter turn in theta-field units
 _L_PER_RAD = (1 << _TB) / (2 * math.pi)
 _MAX_PREC = 1 << 14
+# targets per call of the compiled seed64 search (a progress step)
+_SEARCH_BATCH = 256
 
 #: The multi-start generator's seed when ``rng`` is None.
 DEFAULT_RNG_SEED = 20240800
@@ -539,9 +541,12 @@ def _sine_table():
     return s
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=16)
 def _g_table(log2_c, d_r):
-    """g(k << 44) for every r field k, correctly rounded (radial)."""
+    """g(k << 44) for every r field k, correctly rounded (radial).
+
+    8 MB each; all 16 option pairs are kept, since building one costs
+    more than searching it for a few targets."""
     R = np.arange(1 << _RB, dtype=np.uint64) << np.uint64(64 - _RB)
     g = _api.radial(R, log2_c=log2_c, d_r=d_r, dtype=np.float64)
     g.flags.writeable = False
@@ -646,9 +651,81 @@ def _resolve(y, cands, bits):
         prec *= 2
 
 
-def _best_seed64_many(targets, opts, progress):
+def _clamp_targets(targets, combos):
+    """The targets clamped to [-top, top], top a float above every |g|.
+
+    Every amplitude lies in [-M, M], M = max |g| reached (at s = +-1), so a
+    target beyond top >= M has the same nearest seeds as top (those of
+    amplitude +-M).  Far beyond M every float distance would round to |a|
+    and all 2**21 candidates of an option pair would tie.
+    """
+    top = float(np.nextafter(max(float(_peak(c, 0, d)[1]) for c, d in combos),
+                             np.inf))
+    return [min(max(v, -top), top) for v in targets]
+
+
+def _seed64_seed(log2_c, d_r, k, l, shifts):
+    """The seed of r field k and signed sine index l, with the smallest T."""
+    T, rot, d_theta = _smallest_T((l % (1 << _TB), ((1 << (_TB - 1)) - l) % (1 << _TB)),
+                                  shifts, _TB)
+    return Seed(k << 44, T << 40, log2_c=log2_c, d_r=d_r, rot=rot, d_theta=d_theta)
+
+
+def _best_seed64_many(targets, opts, progress, threads=1):
+    """The nearest seed64 seed to each target (docs/transform.md, *The
+    seed64 optimum*): the compiled search (poincare_q64._search) gives the
+    candidates within the window of each target's smallest float distance,
+    over all option pairs; they are decided exactly."""
     combos = [(c, d) for c in opts["log2_c"] for d in opts["d_r"]]
     S = _sine_table()
+    targets = _clamp_targets(targets, combos)
+    a = np.array(targets, dtype=np.float64)
+    # amplitude 0 (the zero seed) is at distance |a| exactly: the windows
+    # start there
+    dmins = np.abs(a)
+    found = [[] for _ in targets]      # per target: (d~, log2_c, d_r, k, l)
+    work = len(combos) * len(targets) * (1 << _RB)
+    bar = tqdm(total=len(combos) * len(targets), desc="seed64 search",
+               disable=not _show_progress(progress, work), leave=False)
+    with bar:
+        for log2_c, d_r in combos:
+            g = _g_table(log2_c, d_r)
+            for lo in range(0, len(targets), _SEARCH_BATCH):
+                hi = min(len(targets), lo + _SEARCH_BATCH)
+                dm, cands = _search.seed64_candidates(a[lo:hi], g, S, dmins[lo:hi],
+                                                      threads)
+                dmins[lo:hi] = dm
+                for t, (k, l, d) in enumerate(cands, lo):
+                    found[t].extend((dd, log2_c, d_r, kk, ll) for kk, ll, dd in
+                                    zip(k.tolist(), l.tolist(), d.tolist()))
+                bar.update(hi - lo)
+    shifts = _shift_choices(opts, _TB)
+    zero = _zero_seed(opts, [(c, 0, d) for c, d in combos], _TB, 1 << 40)
+    out = []
+    for t, av in enumerate(targets):
+        lim = _window(float(dmins[t]), av)
+        cands = [c for c in found[t] if c[0] <= lim]
+        exact, seeds = [], []
+        if abs(av) <= lim:
+            # else a candidate is strictly nearer than 0 (the window's proof)
+            exact.append((Fraction(0), 0))
+            seeds.append(zero)
+        for _, log2_c, d_r, k, l in cands:
+            exact.append((_g_fraction(k << 44, log2_c, 0, d_r), l))
+            seeds.append(_seed64_seed(log2_c, d_r, k, l, shifts))
+        best = _resolve(Fraction(av), exact, _TB)
+        out.append(min((seeds[i] for i in best), key=_key))
+    return out
+
+
+def _best_seed64_many_numpy(targets, opts, progress):
+    """The numpy search (arcsin and three theta candidates per r field, one
+    target at a time), kept as the reference that tests and
+    benchmarks/bench_encode.py hold :func:`_best_seed64_many` to: the same
+    seeds, by a different candidate rule."""
+    combos = [(c, d) for c in opts["log2_c"] for d in opts["d_r"]]
+    S = _sine_table()
+    targets = _clamp_targets(targets, combos)
     found = [[] for _ in targets]      # per target: (d~, log2_c, d_r, k, l)
     dmins = [math.inf] * len(targets)
     work = len(combos) * len(targets) * (1 << _RB)
@@ -686,7 +763,7 @@ def _best_seed64_many(targets, opts, progress):
 
 
 def best_seed_for_amplitude(A, seed_format="seed64", *, log2_c=0, eps=0, d_r=0,
-                            rot=0, d_theta=0, progress=None):
+                            rot=0, d_theta=0, progress=None, threads=None):
     """The seed whose exact amplitude ``g * s`` is nearest each target A.
 
     The loss of ``A * Phi`` against a matrix is a convex quadratic in A
@@ -695,10 +772,11 @@ def best_seed_for_amplitude(A, seed_format="seed64", *, log2_c=0, eps=0, d_r=0,
     to the smallest ``(R, T, log2_c, eps, d_r, rot, d_theta)``.
 
     * ``"seed64"``: among every representable word with the allowed
-      options: exact (a float64 search over all 2**20 r fields with three
-      theta fields each, then an exact decision among the candidates its
-      rounding cannot separate).  About 40 ms per target and option
-      combination (log2_c, d_r) on one core, plus 0.2 s once for the tables.
+      options: exact (a compiled float64 search over all 2**20 r fields
+      with the two theta fields around each, then an exact decision among
+      the candidates its rounding cannot separate).  A few ms per target
+      and option combination (log2_c, d_r) on one core, targets in
+      parallel, plus 0.2 s once for the tables.
     * ``"q64"``: among the q64 seeds at a quarter turn (s = +-1 or 0:
       rational arithmetic and bisection on g's monotone pieces) and those
       at the R of largest ``|g|`` with any T, exactly; every amplitude
@@ -717,6 +795,9 @@ def best_seed_for_amplitude(A, seed_format="seed64", *, log2_c=0, eps=0, d_r=0,
     progress : bool or None, optional
         A tqdm progress bar on stderr; None: on for long searches when
         stderr is a terminal.
+    threads : int or None, optional
+        Threads of the seed64 search, >= 1; None uses all cores.  The seeds
+        do not depend on it.
 
     Returns
     -------
@@ -726,9 +807,11 @@ def best_seed_for_amplitude(A, seed_format="seed64", *, log2_c=0, eps=0, d_r=0,
     Raises
     ------
     TypeError
-        A is not real; an option is not an int, iterable of int or "all".
+        A is not real; an option is not an int, iterable of int or "all";
+        threads is not an int.
     ValueError
-        A holds NaN or inf; bad seed_format or options; eps != 0 for seed64.
+        A holds NaN or inf; bad seed_format or options; eps != 0 for seed64;
+        threads < 1.
 
     Examples
     --------
@@ -748,9 +831,10 @@ def best_seed_for_amplitude(A, seed_format="seed64", *, log2_c=0, eps=0, d_r=0,
                            d_theta=d_theta)
     check_format(func, seed_format, opts)
     a = _check_amplitudes(func, A)
+    nthreads = _api.resolve_threads(func, threads)
     flat = [float(v) for v in a.ravel()]
     if seed_format == "seed64":
-        seeds = _best_seed64_many(flat, opts, progress)
+        seeds = _best_seed64_many(flat, opts, progress, nthreads)
     else:
         seeds = [_best_q64(v, opts) for v in flat]
     if a.ndim == 0:
@@ -930,7 +1014,8 @@ def encode_matrix(W, *, seed_format="seed64", method="optimal", log2_c=0, eps=0,
         A tqdm progress bar on stderr; None means on for large searches
         when stderr is a terminal.
     threads : int or None, optional
-        Threads of the decode (the results do not depend on it).
+        Threads of the seed64 search and of the decode (the results do not
+        depend on it).
 
     Returns
     -------
@@ -966,13 +1051,14 @@ def encode_matrix(W, *, seed_format="seed64", method="optimal", log2_c=0, eps=0,
                            d_theta=d_theta)
     check_format(func, seed_format, opts)
     _check_method(func, method)
+    nthreads = _api.resolve_threads(func, threads)
     m, n = a.shape
     phi, norm = _phi_and_norm(m, n)
     trace, evaluations = (), 0
     if method == "optimal":
         target = _exact_dot(a, phi) / norm
         if seed_format == "seed64":
-            seed = _best_seed64_many([target], opts, progress)[0]
+            seed = _best_seed64_many([target], opts, progress, nthreads)[0]
         else:
             seed = _best_q64(target, opts)
     else:
@@ -994,7 +1080,7 @@ def encode_matrix(W, *, seed_format="seed64", method="optimal", log2_c=0, eps=0,
         target = g * math.sin(best[3])
         seed = _round_source(best, opts, seed_format)
     w_hat = decode_matrix(seed.R, seed.T, m, n, dtype=np.float64,
-                          threads=threads, **seed.options())
+                          threads=nthreads, **seed.options())
     bits = seed_bits(seed_format, **opts)
     met = metrics(a, w_hat, stored_bits=bits)
     return EncodeResult(seed, seed.word, (m, n), met["mse"], met,
