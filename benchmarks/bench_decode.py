@@ -26,21 +26,13 @@ numpy A*phi; two threads >= 1.8x one.
 """
 import argparse
 import platform
-import time
 
 import numpy as np
+from timing import best_of
 
 import poincare_q64 as pq
 
 
-def best_of(fn, repeats):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main(argv=None):

@@ -24,22 +24,15 @@ as the numpy one.
 """
 import argparse
 import platform
-import time
 
 import numpy as np
+from timing import best_of
 
 from poincare_q64.transform import encode as enc
 from poincare_q64.transform import encode_blocks
 from poincare_q64.transform.seed import allowed_options
 
 
-def best_of(fn, repeats):
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main(argv=None):

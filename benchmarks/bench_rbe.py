@@ -25,22 +25,13 @@ per element as the numpy line (numpy/rbe >= 1), and two threads at least
 """
 import argparse
 import platform
-import time
 
 import numpy as np
+from timing import best_of
 
 import poincare_q64 as pq
 
 
-def best_of(fn, repeats):
-    """Smallest wall time of ``repeats`` calls of fn (after one warm-up)."""
-    fn()  # first call: page faults, OpenMP thread start-up, caches
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main(argv=None):
