@@ -23,6 +23,7 @@
 #include "pq_decode.h"
 #include "pq_fast.h"
 #include "pq_hash.h"
+#include "pq_lane_round.h"
 
 PQ_INLINE pq_u dl_load(const uint64_t *p) {
     pq_u v;
@@ -46,42 +47,13 @@ PQ_INLINE void dl_group(pq_w PHI, pq_u exact, const pq_decode_plan *pl, int kind
     pq_w F = w_mulhi3(A, PHI);
     pq_u err = PQ_K(pl->err);
     if (kind == PQ_KIND_INT64) {
-        pq_w f = w_make(F.hi & mask.hi, F.lo & mask.lo);
-        pq_u gt = w_gt(f, half);
-        pq_w d = w_sel(gt, w_sub(f, half), w_sub(half, f));
-        pq_u decided = PQ_NE(d.hi, 0) | PQ_GT(d.lo, err);
-        pq_w X = w_add(w_shr128(F, pl->s), w_from64(gt & 1));
-        pq_u fits = PQ_EQ(X.hi, 0) & (PQ_LT(X.lo, 1ULL << 63) | (negm & PQ_EQ(X.lo, 1ULL << 63)));
-        *x = sel64(negm, 0 - X.lo, X.lo);
-        *ok = ~exact & decided & fits;
+        *ok = ~exact & pq_lane_round_int64(F, negm, half, mask, pl->s, err, x);
         return;
     }
+    /* the leading bit of the result has exponent e + 127 - lz */
     int f64 = kind == PQ_KIND_FLOAT64;
-    pq_u y = F.hi, lz = PQ_K(0), m;
-    m = PQ_LT(y, 1ULL << 32); y = sel64(m, y << 32, y); lz += m & 32;
-    m = PQ_LT(y, 1ULL << 48); y = sel64(m, y << 16, y); lz += m & 16;
-    m = PQ_LT(y, 1ULL << 56); y = sel64(m, y << 8, y); lz += m & 8;
-    m = PQ_LT(y, 1ULL << 60); y = sel64(m, y << 4, y); lz += m & 4;
-    m = PQ_LT(y, 1ULL << 62); y = sel64(m, y << 2, y); lz += m & 2;
-    m = PQ_LT(y, 1ULL << 63); lz += m & 1;
-    pq_u usable = PQ_LE(lz, (uint64_t)pl->maxlz) & PQ_NE(F.hi, 0);
-    lz &= usable; /* keep the shifts in range in the other lanes */
-    pq_w mm = w_shlv(F, lz);
-    pq_u errs = err << lz;
-    int fb = f64 ? 11 : 40; /* bits of mm.hi below the last bit */
-    pq_w f = w_make(mm.hi & ((1ULL << fb) - 1), mm.lo);
-    pq_w h = w_make(PQ_K(1ULL << (fb - 1)), PQ_K(0));
-    pq_u gt = w_gt(f, h);
-    pq_w d = w_sel(gt, w_sub(f, h), w_sub(h, f));
-    pq_u decided = PQ_NE(d.hi, 0) | PQ_GT(d.lo, errs);
-    pq_u X = (mm.hi >> fb) + (gt & 1); /* 2^(p-1) <= X <= 2^p */
-    /* bits = (biased exponent - 1) << (p - 1) + X, the exponent of the
-     * leading bit being e + 127 - lz; X = 2^p carries into the exponent */
-    if (f64)
-        *x = (((PQ_K((uint64_t)(pl->e + 1149)) - lz) << 52) + X) | (negm << 63);
-    else
-        *x = (((PQ_K((uint64_t)(pl->e + 253)) - lz) << 23) + X) | ((negm & 1) << 31);
-    *ok = ~exact & usable & decided;
+    pq_u ebias = PQ_K((uint64_t)(pl->e + (f64 ? 1149 : 253)));
+    *ok = ~exact & pq_lane_round_float(F, negm, err, (uint64_t)pl->maxlz, f64, ebias, x);
 }
 
 #if defined(PQ_DECODE_IFMA)

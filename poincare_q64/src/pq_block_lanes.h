@@ -10,6 +10,7 @@
 #include "pq_internal.h"
 #include "pq_fast.h"
 #include "pq_hash.h"
+#include "pq_lane_round.h"
 
 PQ_INLINE pq_u load_u(const uint64_t *p) {
     pq_u v;
@@ -34,50 +35,14 @@ PQ_INLINE void lanes_body(pq_block *b, size_t k, const uint64_t *H, const pq_fas
     store_u(&b->ok[k], ok & 1);
     pq_u x = PQ_K(0), x_ok = PQ_K(0); /* int128: F only, the caller rounds */
     if (rp->kind == PQ_KIND_INT64) {
-        /* Ziv's test at bit s (pq_round.h's ziv_round); a tie needs err = 0,
-         * so it fails here too and the scalar path decides */
         pq_w half = w_make(PQ_K(rp->half_hi), PQ_K(rp->half_lo));
-        pq_w f = w_make(F.hi & rp->mask_hi, F.lo & rp->mask_lo);
-        pq_u gt = w_gt(f, half);
-        pq_w d = w_sel(gt, w_sub(f, half), w_sub(half, f));
-        pq_u decided = PQ_NE(d.hi, 0) | PQ_GT(d.lo, rp->err);
-        pq_w X = w_add(w_shr128(F, rp->s), w_from64(gt & 1));
-        pq_u fits = PQ_EQ(X.hi, 0) & (PQ_LT(X.lo, 1ULL << 63) | (neg & PQ_EQ(X.lo, 1ULL << 63)));
-        x = sel64(neg, 0 - X.lo, X.lo);
-        x_ok = ok & decided & fits;
+        pq_w mask = w_make(PQ_K(rp->mask_hi), PQ_K(rp->mask_lo));
+        x_ok = ok & pq_lane_round_int64(F, neg, half, mask, rp->s, PQ_K(rp->err), &x);
     } else if (rp->kind == PQ_KIND_FLOAT64 || rp->kind == PQ_KIND_FLOAT32) {
-        /* float64 / float32 (pq_round.h's pq_round_u128): normalise F by
-         * lz = clz(F) (lanes with lz > maxlz, where the shifted bound would
-         * not fit 63 bits, and F < 2^64 go to the scalar path), test at the
-         * format's last bit, and assemble the bits of the normal result
-         * X 2^ulp, ulp = -123 - lz + 128 - p, directly: the value is
-         * exactly representable, so this is the conversion emit_float does. */
+        /* F = |f| 2^123: the result's ulp is -123 - lz + 128 - p */
         int f64 = rp->kind == PQ_KIND_FLOAT64;
-        pq_u y = F.hi, lz = PQ_K(0), m;
-        m = PQ_LT(y, 1ULL << 32); y = sel64(m, y << 32, y); lz += m & 32;
-        m = PQ_LT(y, 1ULL << 48); y = sel64(m, y << 16, y); lz += m & 16;
-        m = PQ_LT(y, 1ULL << 56); y = sel64(m, y << 8, y); lz += m & 8;
-        m = PQ_LT(y, 1ULL << 60); y = sel64(m, y << 4, y); lz += m & 4;
-        m = PQ_LT(y, 1ULL << 62); y = sel64(m, y << 2, y); lz += m & 2;
-        m = PQ_LT(y, 1ULL << 63); lz += m & 1;
-        pq_u usable = PQ_LE(lz, rp->maxlz) & PQ_NE(F.hi, 0);
-        lz &= usable; /* keep the shifts in range in the other lanes */
-        pq_w mm = w_shlv(F, lz);
-        pq_u errs = PQ_K(rp->err) << lz;
-        int fb = f64 ? 11 : 40;              /* bits of mm.hi below the last bit */
-        pq_w f = w_make(mm.hi & ((1ULL << fb) - 1), mm.lo);
-        pq_w half = w_make(PQ_K(1ULL << (fb - 1)), PQ_K(0));
-        pq_u gt = w_gt(f, half);
-        pq_w d = w_sel(gt, w_sub(f, half), w_sub(half, f));
-        pq_u decided = PQ_NE(d.hi, 0) | PQ_GT(d.lo, errs);
-        pq_u X = (mm.hi >> fb) + (gt & 1); /* 2^(p-1) <= X <= 2^p */
-        /* bits = (ulp + bias + p - 1) << (p - 1) + X: exponent and mantissa
-         * together, X = 2^p carrying into the exponent */
-        if (f64)
-            x = (((1026 - lz) << 52) + X) | (neg << 63);
-        else
-            x = (((130 - lz) << 23) + X) | ((neg & 1) << 31);
-        x_ok = ok & usable & decided;
+        x_ok = ok & pq_lane_round_float(F, neg, PQ_K(rp->err), rp->maxlz, f64,
+                                        PQ_K(f64 ? 1026 : 130), &x);
     }
     store_u((uint64_t *)&b->x[k], x);
     store_u(&b->x_ok[k], x_ok & 1);

@@ -1,0 +1,62 @@
+/*
+ * pq_lane_round.h -- the final rounding of a group of lanes, shared by
+ * rbe's blocks (pq_block_lanes.h) and the matrix decoder (decode_lanes.h):
+ * Ziv's test on a 128-bit |f| F with the bound err, then the rounded
+ * result, as pq_round.h's ziv_round / pq_round_u128 do for one element.
+ * Included after pq_w.h with PQ_LANES defined.  A tie needs err = 0, so
+ * it fails the test here too and the caller's scalar path decides.
+ */
+#ifndef PQ_LANE_ROUND_H
+#define PQ_LANE_ROUND_H
+
+#include "pq_w.h"
+
+/* int64 at bit s of F (mask = 2^s - 1, half = 2^(s-1)): *x = the signed
+ * rounded value; the mask of lanes that passed the test and fit int64. */
+PQ_INLINE pq_u pq_lane_round_int64(pq_w F, pq_u negm, pq_w half, pq_w mask, int s, pq_u err,
+                                   pq_u *x) {
+    pq_w f = w_make(F.hi & mask.hi, F.lo & mask.lo);
+    pq_u gt = w_gt(f, half);
+    pq_w d = w_sel(gt, w_sub(f, half), w_sub(half, f));
+    pq_u decided = PQ_NE(d.hi, 0) | PQ_GT(d.lo, err);
+    pq_w X = w_add(w_shr128(F, s), w_from64(gt & 1));
+    pq_u fits = PQ_EQ(X.hi, 0) & (PQ_LT(X.lo, 1ULL << 63) | (negm & PQ_EQ(X.lo, 1ULL << 63)));
+    *x = sel64(negm, 0 - X.lo, X.lo);
+    return decided & fits;
+}
+
+/* float64 / float32: normalise F by lz = clz(F) (lanes with lz > maxlz,
+ * where the shifted bound would not fit 63 bits, and F < 2^64 are left to
+ * the scalar path), test at the format's last bit, and assemble the bits
+ * of the normal result directly: the value is exactly representable, so
+ * this is the conversion emit_float does.  ebias - lz is the biased
+ * exponent less one of the result's leading bit (the caller's scale of F);
+ * X = 2^p carries into the exponent.  Returns the mask of lanes decided. */
+PQ_INLINE pq_u pq_lane_round_float(pq_w F, pq_u negm, pq_u err, uint64_t maxlz, int f64,
+                                   pq_u ebias, pq_u *x) {
+    pq_u y = F.hi, lz = PQ_K(0), m;
+    m = PQ_LT(y, 1ULL << 32); y = sel64(m, y << 32, y); lz += m & 32;
+    m = PQ_LT(y, 1ULL << 48); y = sel64(m, y << 16, y); lz += m & 16;
+    m = PQ_LT(y, 1ULL << 56); y = sel64(m, y << 8, y); lz += m & 8;
+    m = PQ_LT(y, 1ULL << 60); y = sel64(m, y << 4, y); lz += m & 4;
+    m = PQ_LT(y, 1ULL << 62); y = sel64(m, y << 2, y); lz += m & 2;
+    m = PQ_LT(y, 1ULL << 63); lz += m & 1;
+    pq_u usable = PQ_LE(lz, maxlz) & PQ_NE(F.hi, 0);
+    lz &= usable; /* keep the shifts in range in the other lanes */
+    pq_w mm = w_shlv(F, lz);
+    pq_u errs = err << lz;
+    int fb = f64 ? 11 : 40; /* bits of mm.hi below the last bit */
+    pq_w f = w_make(mm.hi & ((1ULL << fb) - 1), mm.lo);
+    pq_w half = w_make(PQ_K(1ULL << (fb - 1)), PQ_K(0));
+    pq_u gt = w_gt(f, half);
+    pq_w d = w_sel(gt, w_sub(f, half), w_sub(half, f));
+    pq_u decided = PQ_NE(d.hi, 0) | PQ_GT(d.lo, errs);
+    pq_u X = (mm.hi >> fb) + (gt & 1); /* 2^(p-1) <= X <= 2^p */
+    if (f64)
+        *x = (((ebias - lz) << 52) + X) | (negm << 63);
+    else
+        *x = (((ebias - lz) << 23) + X) | ((negm & 1) << 31);
+    return usable & decided;
+}
+
+#endif /* PQ_LANE_ROUND_H */
