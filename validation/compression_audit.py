@@ -124,9 +124,15 @@ def budget_baselines(sizes, draws, seed):
 # 2. RMSE against bits per weight
 # --------------------------------------------------------------------------
 
-def _powers_of_two_below(n):
+# The RBE curves stop at blocks of MIN_BLOCK x MIN_BLOCK weights (seed64: 4
+# bits per weight, q64: 8): smaller blocks store more than they compress
+# and cost an exact seed search each (thousands per matrix).
+MIN_BLOCK = 4
+
+
+def _powers_of_two_below(n, smallest=2):
     p, out = n, []
-    while p >= 2:
+    while p >= smallest:
         out.append(p)
         p //= 2
     return out
@@ -149,12 +155,12 @@ def curve_study(size, draws, seed, progress=None):
     for d in range(draws):
         W = bl.gaussian_matrix(seed, size, size, d)
         for fmt in SEED_FORMATS:
-            for p in _powers_of_two_below(size):
+            for p in _powers_of_two_below(size, MIN_BLOCK):
                 W_hat, bits = at.encode_blocks(W, (p, p), fmt)
                 add(f"RBE {fmt}", f"{p}x{p}", W, W_hat, bits, fitted=at.n_blocks(W.shape, (p, p)))
             if multires_note is None:
                 try:
-                    for k, W_hat, bits in at.encode_multires(W, int(math.log2(size)) + 1, fmt):
+                    for k, W_hat, bits in at.encode_multires(W, int(math.log2(size // MIN_BLOCK)) + 1, fmt):
                         add(f"RBE {fmt} multi-resolution", f"levels 0..{k}", W, W_hat, bits)
                 except at.NotAvailable as e:
                     multires_note = str(e)
