@@ -40,6 +40,31 @@ PQ_INLINE int dl_all(pq_u v) {
 #endif
 }
 
+/* A chunk's inputs (columns j0 .. j0 + nn - 1, padded to ng, a whole
+ * number of groups): with a table its words, read in place for a whole
+ * chunk, else copied with the padding marked exact (so pq_rbe would take
+ * it, and it is never stored); without a table the hashes of the row's
+ * elements (j0 + k may pass 2^32 - 1 in the padding: wraps, never used). */
+PQ_INLINE void dl_chunk_inputs(const uint64_t *phi_hi, const uint64_t *phi_lo, uint32_t i,
+                               uint32_t j0, uint32_t nn, uint32_t ng, uint64_t *Phh,
+                               uint64_t *Phl, uint64_t *H, const uint64_t **ph,
+                               const uint64_t **plo) {
+    if (!phi_hi) {
+        for (uint32_t k = 0; k < ng; k++) H[k] = pq_hash(i, j0 + k);
+        return;
+    }
+    if (nn == PQ_DECODE_CHUNK) {
+        *ph = phi_hi + j0;
+        *plo = phi_lo + j0;
+        return;
+    }
+    memcpy(Phh, phi_hi + j0, nn * sizeof(uint64_t));
+    memcpy(Phl, phi_lo + j0, nn * sizeof(uint64_t));
+    for (uint32_t k = nn; k < ng; k++) Phh[k] = PQ_PHI_EXACT, Phl[k] = 0;
+    *ph = Phh;
+    *plo = Phl;
+}
+
 /* One group of lanes: PHI (hi, lo), the exact-phi mask, the plan's
  * constants; x = the result (int64 value or float bits), ok = decided. */
 PQ_INLINE void dl_group(pq_w PHI, pq_u exact, const pq_decode_plan *pl, int kind, pq_w A,
@@ -162,20 +187,7 @@ PQ_INLINE int dl_row_ifma(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols,
         uint64_t *dst = direct ? (uint64_t *)row + j0 : X;
         uint64_t bad = 0; /* bit g: group g has an undecided lane */
         const uint64_t *ph = NULL, *plo = NULL;
-        if (phi_hi) {
-            if (nn == PQ_DECODE_CHUNK) {
-                ph = phi_hi + j0;
-                plo = phi_lo + j0;
-            } else {
-                memcpy(Phh, phi_hi + j0, nn * sizeof(uint64_t));
-                memcpy(Phl, phi_lo + j0, nn * sizeof(uint64_t));
-                for (uint32_t k = nn; k < ng; k++) Phh[k] = PQ_PHI_EXACT, Phl[k] = 0;
-                ph = Phh;
-                plo = Phl;
-            }
-        } else {
-            for (uint32_t k = 0; k < ng; k++) H[k] = pq_hash(i, j0 + k);
-        }
+        dl_chunk_inputs(phi_hi, phi_lo, i, j0, nn, ng, Phh, Phl, H, &ph, &plo);
         for (uint32_t k = 0; k < ng; k += 8) {
             __m512i hi, lo, x;
             __mmask8 ex;
@@ -245,21 +257,7 @@ PQ_INLINE int dl_row(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols, cons
         uint64_t *dst = direct ? (uint64_t *)row + j0 : X;
         uint64_t bad = 0; /* bit g: group g has an undecided lane */
         const uint64_t *ph = NULL, *plo = NULL;
-        if (phi_hi) {
-            if (nn == PQ_DECODE_CHUNK) { /* read in place */
-                ph = phi_hi + j0;
-                plo = phi_lo + j0;
-            } else { /* the row's tail, padded to whole groups */
-                memcpy(Phh, phi_hi + j0, nn * sizeof(uint64_t));
-                memcpy(Phl, phi_lo + j0, nn * sizeof(uint64_t));
-                for (uint32_t k = nn; k < ng; k++) Phh[k] = PQ_PHI_EXACT, Phl[k] = 0;
-                ph = Phh;
-                plo = Phl;
-            }
-        } else {
-            /* j0 + k may pass 2^32 - 1 in the padding: wraps, never used */
-            for (uint32_t k = 0; k < ng; k++) H[k] = pq_hash(i, j0 + k);
-        }
+        dl_chunk_inputs(phi_hi, phi_lo, i, j0, nn, ng, Phh, Phl, H, &ph, &plo);
         for (uint32_t k = 0; k < ng; k += PQ_LANES) {
             pq_u x, ok;
             if (phi_hi) {
