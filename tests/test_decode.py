@@ -546,3 +546,43 @@ def test_decoder_matches_the_reference_known_answers():
                 assert got is not OverflowError and _sha256_matrix(got, dtype) == v.result, \
                     (function, fmt, v)
     assert overflows
+
+
+def test_exact_phi_elements_are_rbe_at_every_level():
+    """Elements with H mod 2^30 == 0 (phi exact) or next to it, ties
+    included, come out as rbe's, and so do their neighbours.  Such indices
+    lie far from a small grid's origin, so one far row i is decoded through
+    the C entry (rows [i, i + 1), out_row_stride 0: the row lands at out)
+    and compared with rbe on that row, in the lanes and the scalar loop."""
+    import ctypes as C
+
+    from poincare_q64 import capi, inputs
+    pairs = inputs.quarter_hash_pairs()
+    n = max(j for _, j in pairs.values()) + 2
+    formats = [(capi.PQ_KIND_INT64, 62, np.int64), (capi.PQ_KIND_INT64, 0, np.int64),
+               (capi.PQ_KIND_FLOAT64, 0, np.float64), (capi.PQ_KIND_FLOAT32, 0, np.float32)]
+    # (R, T, rot, log2_c): an irrational f; g = 4/5, s = 1; and g = 1/2,
+    # s = 1, so that f = phi / 2 is exactly 1/2 at H = 0: a tie at frac 0,
+    # which only the exact path rounds (to even, 0)
+    seeds = [(0x7000000000000123, 0x1234567890ABCDEF, 3, 0), (1 << 63, 1 << 62, 0, 0),
+             (1 << 63, 1 << 62, 0, 2)]
+    for level in SIMD_LEVELS:
+        _testing.set_simd(level)
+        try:
+            for H, (i, j) in sorted(pairs.items()):
+                for R, T, rot, log2_c in seeds:
+                    params = capi.pq_params()
+                    params.rot, params.log2_c = rot, log2_c
+                    for kind, frac, dtype in formats:
+                        out = np.zeros(n, dtype=dtype)
+                        bad = C.c_uint64(0)
+                        st = capi.ctypes.decode_matrix(
+                            R, T, C.byref(params), n, i, i + 1, None,
+                            capi.pq_format(kind, frac), out.ctypes.data, 0, C.byref(bad))
+                        assert st == capi.PQ_OK, (H, level, kind)
+                        want = pq.rbe(R, T, i, np.arange(n), rot=rot, log2_c=log2_c,
+                                      dtype=dtype,
+                                      frac=frac if dtype == np.int64 else None)
+                        assert out.tobytes() == want.tobytes(), (H, i, j, level, kind)
+        finally:
+            _testing.set_simd(-1)
