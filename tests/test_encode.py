@@ -392,3 +392,21 @@ def test_optimal_amplitude_is_the_rounded_exact_projection():
                                                             Phi.ravel().tolist()))
         den = sum(Fraction(p) ** 2 for p in Phi.ravel().tolist())
         assert optimal_amplitude(W) == float(num) / float(den)
+
+
+@pytest.mark.parametrize("field, value, exc", [
+    ("R", -1, ValueError), ("R", 1 << 64, ValueError), ("T", 1 << 64, ValueError),
+    ("log2_c", 4, ValueError), ("log2_c", -5, ValueError), ("d_r", 2, ValueError),
+    ("rot", 16, ValueError), ("d_theta", 4, ValueError), ("eps", -1, ValueError),
+    ("R", 0.5, TypeError), ("T", True, TypeError), ("rot", "1", TypeError)])
+def test_seed_refuses_a_field_out_of_range_naming_it(field, value, exc):
+    kw = dict(R=0, T=0)
+    kw[field] = value
+    with pytest.raises(exc, match=f"Seed: {field} must be"):
+        pq.Seed(**kw)
+
+
+def test_seed_stores_numpy_integers_as_ints():
+    s = pq.Seed(np.uint64(1 << 63), np.int64(5), log2_c=np.int8(-4))
+    assert (type(s.R), type(s.T), type(s.log2_c)) == (int, int, int)
+    assert s == pq.Seed(1 << 63, 5, log2_c=-4)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poincare_q64 import packing, registry
+from poincare_q64 import _api, packing, registry
 
 SEED_FORMATS = ("seed64", "q64")
 _R_SHIFT, _T_SHIFT = 44, 40
@@ -36,7 +36,30 @@ SHAPE_BITS = 64
 class Seed:
     """The seed of one matrix (or block): R, T and the options, as ints.
 
-    The fields have the ranges of :func:`poincare_q64.rbe`'s inputs.
+    Parameters
+    ----------
+    R, T : int
+        Radius and angle, Q0.64, ``[0, 2**64)``.
+    log2_c, eps, d_r, rot, d_theta : int, optional
+        The options of :func:`poincare_q64.rbe`, in its ranges (default 0).
+        numpy integers are stored as Python ints.
+
+    Raises
+    ------
+    TypeError
+        A field that is not an integer (bool included).
+    ValueError
+        A field outside its range.
+
+    Examples
+    --------
+    >>> s = Seed(1 << 63, 1 << 62)
+    >>> s.fits_seed64, hex(s.word)
+    (True, '0x8000040000000000')
+    >>> Seed(1 << 64, 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: Seed: R must be in [0, 2**64), got 18446744073709551616
     """
     R: int
     T: int
@@ -45,6 +68,20 @@ class Seed:
     d_r: int = 0
     rot: int = 0
     d_theta: int = 0
+
+    def __post_init__(self):
+        # checked here, not at the first decode, so that a bad seed in a file
+        # or a block array is named where it is made
+        for name in ("R", "T", *OPTION_NAMES):
+            v = getattr(self, name)
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+                raise TypeError(f"Seed: {name} must be an integer, got "
+                                f"{type(v).__name__}")
+            x = registry.INPUTS[name]
+            v = int(v)
+            if not x.lo <= v < x.hi:
+                raise _api._range_error("Seed", name, v, x.lo, x.hi)
+            object.__setattr__(self, name, v)
 
     def options(self):
         """The options as keyword arguments of :func:`poincare_q64.rbe`."""
