@@ -494,6 +494,24 @@ class BlockSeeds:
 def decode_blocks(bs, dtype=np.float64, frac=None, threads=None, progress=None):
     """The restored matrix of a :class:`BlockSeeds` (its :meth:`~BlockSeeds.decode`).
 
+    Parameters
+    ----------
+    bs : BlockSeeds
+    dtype, frac, threads, progress : optional
+        As for :meth:`BlockSeeds.decode` (default float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        The m x n matrix, each block rbe on its own local grid.
+
+    Raises
+    ------
+    TypeError
+        bs is not a BlockSeeds, or as for :meth:`BlockSeeds.decode`.
+    ValueError, OverflowError
+        As for :meth:`BlockSeeds.decode`.
+
     Examples
     --------
     >>> W = np.arange(12.0).reshape(3, 4) / 12
