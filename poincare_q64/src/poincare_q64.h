@@ -119,7 +119,9 @@ int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
            pq_format fmt, pq_value *out);
 
 /* Input columns for the array entry points: element k of a column is
- * base[k * stride], so stride 0 repeats one value for every element. */
+ * base[k * stride], the product signed, so stride 0 repeats one value for
+ * every element and a negative stride reads backwards from base (a numpy
+ * reversed view: base is the element k = 0 reads, the column's last). */
 typedef struct pq_columns {
     const uint64_t *R;
     const uint64_t *T;
@@ -137,6 +139,7 @@ typedef struct pq_columns {
  * out[k], an array of the format's C type (int64_t, pq_int128, double or
  * float), only when status[k] = PQ_OK; status[k] receives the code pq_rbe
  * would return.  Returns the number of elements whose status is not PQ_OK.
+ * Any stride is accepted, negative ones included (pq_columns).
  * An empty range (k1 <= k0) writes nothing and returns 0.  If a, out or
  * status is NULL, nothing is written and k1 - k0 is returned.
  * The nine column pointers must be valid for the range (they are not

@@ -216,13 +216,19 @@ size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, vo
     size_t bad = 0;
     if (k1 <= k0) return 0;
     if (!a || !out || !status) return k1 - k0;
-    int fmt_ok = pq_format_check(fmt) == PQ_OK;
+    if (pq_format_check(fmt) != PQ_OK) { /* before its plan, which shifts by 122 - frac */
+        memset(status + k0, PQ_EDOM, k1 - k0);
+        return k1 - k0;
+    }
     f123_plan rp = plan_f123(fmt);
     /* the usual call has scalar options: read and check them once */
     int same = !(a->s_eps | a->s_log2_c | a->s_d_r | a->s_rot | a->s_d_theta);
     pq_params p0 = {a->eps[0], a->log2_c[0], a->d_r[0], a->rot[0], a->d_theta[0]};
-    int ok0 = fmt_ok && pq_params_ok(&p0);
-    if (same && ok0 && !pq_force_slow && pq_block_level() > 0) {
+    int ok0 = pq_params_ok(&p0);
+    /* the block's copies index with unsigned k: columns read backwards go
+     * element by element below (the same results) */
+    int forward = (a->s_R | a->s_T | a->s_i | a->s_j) >= 0;
+    if (same && ok0 && forward && !pq_force_slow && pq_block_level() > 0) {
         pq_block b;
         for (size_t k = k0; k < k1; k += PQ_BLOCK) {
             size_t n = k1 - k < PQ_BLOCK ? k1 - k : PQ_BLOCK;
@@ -231,21 +237,23 @@ size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, vo
         return bad;
     }
     for (size_t k = k0; k < k1; k++) {
+        /* signed: a negative stride reads backwards from the base */
+        ptrdiff_t sk = (ptrdiff_t)k;
         pq_params p = p0;
         int ok = ok0;
         if (!same) {
-            p.eps = a->eps[k * a->s_eps];
-            p.log2_c = a->log2_c[k * a->s_log2_c];
-            p.d_r = a->d_r[k * a->s_d_r];
-            p.rot = a->rot[k * a->s_rot];
-            p.d_theta = a->d_theta[k * a->s_d_theta];
-            ok = fmt_ok && pq_params_ok(&p);
+            p.eps = a->eps[sk * a->s_eps];
+            p.log2_c = a->log2_c[sk * a->s_log2_c];
+            p.d_r = a->d_r[sk * a->s_d_r];
+            p.rot = a->rot[sk * a->s_rot];
+            p.d_theta = a->d_theta[sk * a->s_d_theta];
+            ok = pq_params_ok(&p);
         }
         pq_value v;
         int st = PQ_EDOM;
         if (ok)
-            st = rbe_core(a->R[k * a->s_R], a->T[k * a->s_T], a->i[k * a->s_i], a->j[k * a->s_j],
-                          &p, &rp, fmt, &v);
+            st = rbe_core(a->R[sk * a->s_R], a->T[sk * a->s_T], a->i[sk * a->s_i],
+                          a->j[sk * a->s_j], &p, &rp, fmt, &v);
         bad += put(fmt, out, status, k, st, &v);
     }
     return bad;
