@@ -24,8 +24,11 @@ Usage::
 ``compress`` and ``decompress`` are :mod:`poincare_q64.transform.cli`.
 """
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 
 from poincare_q64 import registry, vectors
 from poincare_q64.selfcheck import GROUPS, run_selfcheck
@@ -222,8 +225,9 @@ def _add_gen(sub):
                         "1024 x 1024 at level 2")
     p.add_argument("-o", dest="output", metavar="FILE", default=None,
                    help="output file, written atomically (a temporary file "
-                        "renamed into place: never half-written); default "
-                        "or '-': standard output")
+                        "renamed into place: never half-written; a symlink's "
+                        "target is written, a FIFO or device is written to "
+                        "in place); default or '-': standard output")
     p.add_argument("--worst-cases", metavar="DIR", default=None,
                    help="directory of the worst-case files for --level 2 "
                         "(default: tests/data/worst_cases of the source "
@@ -305,23 +309,63 @@ def _add_eval(sub):
         fp.set_defaults(parser=fp)
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like KeyboardInterrupt, so the
+    temporary file of an atomic write is removed."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _terminate_as_exception():
+    """Within the block, SIGTERM and SIGHUP raise :class:`_Terminated`
+    instead of killing the process outright (which skips all clean-up)."""
+    def handler(signum, frame):
+        raise _Terminated(signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+              if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        wanted = []  # handlers can only be set from the main thread
+    saved = {}
+    try:
+        for signum in wanted:
+            previous = signal.getsignal(signum)
+            if previous is signal.SIG_IGN:
+                continue  # nohup: the caller asked to ignore it
+            saved[signum] = previous
+            signal.signal(signum, handler)
+        yield
+    finally:
+        for signum, previous in saved.items():
+            signal.signal(signum, previous)
+
+
 def _run_gen(args):
     from poincare_q64 import conformance
 
     function = _function(args)
     fmt = _resolve_format(args.parser, function, args)
+    where = f"; {args.output} was not written" if args.output not in (
+        None, "-") else ""
     try:
-        return conformance.run_gen(
-            function, fmt, args.count, args.seed, args.level,
-            args.output, args.worst_cases, progress=not args.no_progress)
+        with _terminate_as_exception():
+            return conformance.run_gen(
+                function, fmt, args.count, args.seed, args.level,
+                args.output, args.worst_cases, progress=not args.no_progress)
     except (OSError, ValueError) as exc:  # also VectorSyntaxError
         print(f"poincare-q64 gen: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        where = f"; {args.output} was not written" if args.output not in (
-            None, "-") else ""
         print(f"poincare-q64 gen: interrupted{where}", file=sys.stderr)
         return 130
+    except _Terminated as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"poincare-q64 gen: terminated by {name}{where}",
+              file=sys.stderr)
+        return 128 + exc.signum
 
 
 def _run_eval(args):

@@ -54,6 +54,12 @@ from poincare_q64.vector_files import worst_case_inputs, write_atomic
 # Vectors evaluated per call of the compiled kernels (and per progress step).
 CHUNK = 8192
 
+#: Longest line ``verify`` reads (characters, without the newline).  The
+#: longest vector line is a few hundred characters; a longer line means the
+#: file is not a vector file (``verify /dev/zero``), and reading it whole
+#: could exhaust the memory.
+MAX_LINE = 1 << 16
+
 
 
 
@@ -391,6 +397,29 @@ def _metered(fh, bar):
     bar.update(pending)
 
 
+def _bounded_lines(stream, limit=None):
+    """The lines of a text stream, each read with at most ``limit``
+    characters (default :data:`MAX_LINE`) besides its newline.
+
+    Raises
+    ------
+    poincare_q64.vectors.VectorSyntaxError
+        A line is longer (named by its number), before more of it is read.
+    """
+    limit = MAX_LINE if limit is None else limit
+    for lineno in itertools.count(1):
+        # limit + 2 leaves room for the line's newline and one character
+        # more, which tells a line at the limit from a longer one.
+        line = stream.readline(limit + 2)
+        if not line:
+            return
+        if len(line.rstrip("\n")) > limit:
+            raise V.VectorSyntaxError(
+                lineno, f"longer than {limit} characters (not a vector "
+                "file?)")
+        yield line
+
+
 def verify(lines, max_errors=20, out=None, threads=None):
     """Compare another implementation's vector lines with our results.
 
@@ -535,7 +564,8 @@ def run_verify(path, max_errors=20, threads=None, progress=True, out=None,
     """``poincare-q64 verify``: returns the exit status (0, 1 or 2).
 
     0: every vector matches; 1: at least one mismatch; 2: the file cannot
-    be read or a line is malformed (the message names the line).
+    be read or a line is malformed (the message names the line), which
+    includes a line longer than :data:`MAX_LINE` characters.
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -551,12 +581,12 @@ def run_verify(path, max_errors=20, threads=None, progress=True, out=None,
         print(f"poincare-q64 verify: {exc}", file=err)
         return 2
     with fh as stream:
-        lines = stream
+        lines = _bounded_lines(stream)
         if progress:
             from tqdm import tqdm
             bar = tqdm(total=size, unit="B", unit_scale=True, file=sys.stderr,
                        disable=None, leave=False, desc="verify")
-            lines = _metered(stream, bar)
+            lines = _metered(lines, bar)
         try:
             report = verify(lines, max_errors, out, threads)
         except V.VectorSyntaxError as exc:

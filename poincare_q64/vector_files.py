@@ -13,7 +13,9 @@ closest to a rounding midpoint.  ``gen --level 2`` reads them
 (:func:`merge_worst_cases`).
 """
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -34,6 +36,13 @@ def atomic_file(path, mode="w"):
     file is removed and ``path`` is left as it was: never a half-written
     file.
 
+    A symlink is followed: its target is written (atomically, if it is a
+    regular file or does not exist yet) and the link stays.  A path that
+    exists and is not a regular file (a FIFO, a device such as /dev/null)
+    is written through, in place, as ``open(path, "w")`` would: a rename
+    would replace it with a regular file.  A directory is refused before
+    anything is written.
+
     Parameters
     ----------
     path : path-like
@@ -51,13 +60,29 @@ def atomic_file(path, mode="w"):
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}")
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
+    # The target of a symlink is what gets written; renaming over the link
+    # would replace it.
+    given = os.fspath(path)
+    path = os.path.realpath(given)
+    text = dict(encoding="ascii", newline="\n") if mode == "w" else {}
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory, not a file",
+                                given)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        # No O_CREAT: if the special file has gone meanwhile, fail rather
+        # than create a regular file non-atomically.
+        with os.fdopen(os.open(path, os.O_WRONLY), mode, **text) as fh:
+            yield fh
+        return
+    directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(dir=directory,
                                prefix=f".{os.path.basename(path)}.",
                                suffix=".tmp")
     try:
-        text = dict(encoding="ascii", newline="\n") if mode == "w" else {}
         with os.fdopen(fd, mode, **text) as fh:
             yield fh
             fh.flush()
