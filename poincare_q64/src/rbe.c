@@ -225,10 +225,7 @@ size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, vo
     int same = !(a->s_eps | a->s_log2_c | a->s_d_r | a->s_rot | a->s_d_theta);
     pq_params p0 = {a->eps[0], a->log2_c[0], a->d_r[0], a->rot[0], a->d_theta[0]};
     int ok0 = pq_params_ok(&p0);
-    /* the block's copies index with unsigned k: columns read backwards go
-     * element by element below (the same results) */
-    int forward = (a->s_R | a->s_T | a->s_i | a->s_j) >= 0;
-    if (same && ok0 && forward && !pq_force_slow && pq_block_level() > 0) {
+    if (same && ok0 && !pq_force_slow && pq_block_level() > 0) {
         pq_block b;
         for (size_t k = k0; k < k1; k += PQ_BLOCK) {
             size_t n = k1 - k < PQ_BLOCK ? k1 - k : PQ_BLOCK;

@@ -76,7 +76,7 @@ void pq_block_inputs(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
         b->j = a->j + k0;
     } else {
         for (size_t m = 0; m < n; m++) {
-            size_t k = k0 + m;
+            ptrdiff_t k = (ptrdiff_t)(k0 + m); /* signed: a negative stride reads backwards */
             b->Rc[m] = a->R[k * a->s_R];
             b->Tc[m] = a->T[k * a->s_T];
             b->ic[m] = a->i[k * a->s_i];
