@@ -20,6 +20,7 @@ Scalars in, scalars out: a call whose numeric arguments are all scalars
 array-like -- a 0-d ndarray included -- the result is an ndarray of the
 broadcast shape (so ``radial(np.array(5))`` has shape ``()``).
 """
+import contextlib
 import numbers
 
 import numpy as np
@@ -117,7 +118,8 @@ def as_int_array(func, name, value, lo, hi, dtype):
     (0-d for a scalar) and the kernel dtype; every element lies in
     ``[lo, hi)``, checked on the original values before any narrowing.
     Raises TypeError for anything that is not an integer (bool, float,
-    complex, str, other objects) and ValueError for a value out of range.
+    complex, str, other objects) or for a masked array, and ValueError for
+    a value out of range.
     """
     if isinstance(value, np.ndarray):
         return _check_array(func, name, value, lo, hi, dtype), False
@@ -149,7 +151,18 @@ def as_int_array(func, name, value, lo, hi, dtype):
     return _check_array(func, name, arr, lo, hi, dtype), False
 
 
+def masked_error(func, name):
+    """The TypeError for a numpy masked array: its mask cannot be honoured
+    (every element is evaluated), and its hidden values would escape the
+    checks that see only the visible ones."""
+    return TypeError(f"{func}: {name} must not be a masked array "
+                     "(numpy.ma.MaskedArray); pass the values to use, e.g. "
+                     "a.filled(v) or a.compressed()")
+
+
 def _check_array(func, name, arr, lo, hi, dtype):
+    if isinstance(arr, np.ma.MaskedArray):
+        raise masked_error(func, name)
     kind = arr.dtype.kind
     if kind in "iu":
         info = np.iinfo(arr.dtype)
@@ -196,8 +209,42 @@ def broadcast_shape(func, arrays):
     except ValueError:
         shapes = ", ".join(f"{k} {a.shape}" for k, a in arrays.items()
                            if a.ndim)
+        shape = _broadcast_exact(a.shape for a in arrays.values())
+        if shape is not None:  # numpy refused only the size
+            n = int(np.prod(shape, dtype=object))
+            raise ValueError(f"{func}: the arguments broadcast to shape "
+                             f"{shape}, {n} elements, too large for an "
+                             f"array: {shapes}") from None
         raise ValueError(f"{func}: the shapes of the arguments do not "
                          f"broadcast together: {shapes}") from None
+
+
+def _broadcast_exact(shapes):
+    """numpy's broadcasting rule without its size limit; None if the shapes
+    do not broadcast."""
+    shapes = list(shapes)
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        for k, d in enumerate(s, ndim - len(s)):
+            if d != 1:
+                if out[k] not in (1, d):
+                    return None
+                out[k] = d
+    return tuple(out)
+
+
+@contextlib.contextmanager
+def allocating(func, shape):
+    """Turn a failed allocation for a result of ``shape`` into a
+    MemoryError that says what was too large."""
+    try:
+        yield
+    except MemoryError:
+        n = int(np.prod(shape, dtype=object))
+        raise MemoryError(f"{func}: cannot allocate the result of shape "
+                          f"{tuple(shape)} ({n} elements) and its work "
+                          "arrays") from None
 
 
 def flat_input(a, shape):
@@ -378,14 +425,15 @@ def evaluate(name, args, dtype, frac, out=None, threads=None):
 
     n = int(np.prod(shape, dtype=np.int64)) if shape else 1
     names = list(arrays)
-    flats = [flat_input(arrays[k], shape) for k in names]
+    with allocating(func, shape):
+        flats = [flat_input(arrays[k], shape) for k in names]
+        buf_dtype = _FORMATS[dt][2]
+        buf = np.empty(2 * n if kind == _kernels.KIND_INT128 else n,
+                       dtype=buf_dtype)
+        status = np.empty(n, dtype=np.uint8)
     slots = dict(_UNUSED)
     for name, a in zip(names, flats):
         slots[_SLOT_OF[name]] = a
-    buf_dtype = _FORMATS[dt][2]
-    buf = np.empty(2 * n if kind == _kernels.KIND_INT128 else n,
-                   dtype=buf_dtype)
-    status = np.empty(n, dtype=np.uint8)
     bad = _kernels.evaluate(fn.kernel, *(slots[s] for s in _SLOTS), n, kind, frac,
                             buf, status, nthreads)
     if bad:
@@ -594,10 +642,11 @@ def spatial_hash(i, j):
         scalar = scalar and is_scalar
     shape = broadcast_shape(func, arrays)
     n = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    out = np.empty(n, dtype=np.uint32)
-    _kernels.spatial_hash(flat_input(arrays["i"], shape),
-                          flat_input(arrays["j"], shape), n, out,
-                          _kernels.max_threads())
+    with allocating(func, shape):
+        out = np.empty(n, dtype=np.uint32)
+        fi = flat_input(arrays["i"], shape)
+        fj = flat_input(arrays["j"], shape)
+    _kernels.spatial_hash(fi, fj, n, out, _kernels.max_threads())
     return out[0] if scalar else out.reshape(shape)
 
 

@@ -36,7 +36,8 @@ import mpmath
 import numpy as np
 
 from poincare_q64 import _kernels, registry
-from poincare_q64._api import as_int_array, broadcast_shape, flat_input
+from poincare_q64._api import (allocating, as_int_array, broadcast_shape,
+                               flat_input, masked_error)
 
 __all__ = ["Seed64Fields", "pack_seed64", "unpack_seed64", "seed64_from_float",
            "to_q64", "turns"]
@@ -80,11 +81,11 @@ def _pack(func, values):
         scalar = scalar and is_scalar
     shape = broadcast_shape(func, arrays)
     n = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    out = np.empty(n, dtype=np.uint64)
-    status = np.empty(n, dtype=np.uint8)
-    bad = _kernels.seed64_pack(
-        *(flat_input(arrays[name], shape) for name, _, _ in _FIELDS), n, out,
-        status)
+    with allocating(func, shape):
+        out = np.empty(n, dtype=np.uint64)
+        status = np.empty(n, dtype=np.uint8)
+        flats = [flat_input(arrays[name], shape) for name, _, _ in _FIELDS]
+    bad = _kernels.seed64_pack(*flats, n, out, status)
     if bad:  # every field was range-checked above: a kernel/API mismatch
         raise RuntimeError(f"{func}: the seed kernel rejected fields that "
                            "passed the range checks")
@@ -182,7 +183,8 @@ def unpack_seed64(word):
     words, scalar = as_int_array("unpack_seed64", "word", word, 0, TWO64,
                                  _U64)
     n = words.size
-    cols = _kernels.seed64_unpack(np.ascontiguousarray(words).ravel(), n)
+    with allocating("unpack_seed64", words.shape):
+        cols = _kernels.seed64_unpack(np.ascontiguousarray(words).ravel(), n)
     if scalar:
         return Seed64Fields(*(int(c[0]) for c in cols))
     return Seed64Fields(*(c.reshape(words.shape) for c in cols))
@@ -210,9 +212,26 @@ def _exact(func, name, x):
     if isinstance(x, decimal.Decimal):
         if not x.is_finite():
             raise ValueError(f"{func}: {name} must be finite, got {x!r}")
+        # Its exact value holds 10**|exponent|: bounded before it is built.
+        if x and abs(x.as_tuple().exponent) > _DECIMAL_EXPONENT_LIMIT:
+            raise ValueError(
+                f"{func}: {name} is a Decimal with exponent "
+                f"{x.as_tuple().exponent}; the exponent must be within "
+                f"+-{_DECIMAL_EXPONENT_LIMIT}")
         return Fraction(x)
     raise TypeError(f"{func}: {name} must be a real number (float, int, "
                     f"Fraction), got {type(x).__name__} ({x!r:.60})")
+
+
+# A nonzero Decimal's exponent is at most this in magnitude, so that its exact
+# value (a Fraction holding 10**|exponent|) takes bounded work to build.
+_DECIMAL_EXPONENT_LIMIT = 100000
+
+# |theta| < 2**_THETA_LIMIT_BITS in turns and seed64_from_float: pi is needed
+# to about log2|theta| + 64 bits, so the work grows with the magnitude.  The
+# bound exceeds every finite float of every numpy type (the largest
+# longdouble is below 2**16384).
+_THETA_LIMIT_BITS = 16384
 
 
 def _is_array_like(x):
@@ -224,6 +243,8 @@ def _elementwise(func, name, x, convert):
     element of an array-like (uint64 array of its shape)."""
     if not _is_array_like(x):
         return convert(_exact(func, name, x), x)
+    if isinstance(x, np.ma.MaskedArray):
+        raise masked_error(func, name)
     arr = np.asarray(x) if isinstance(x, np.ndarray) else np.array(
         x, dtype=object)
     res = np.empty(arr.shape, dtype=np.uint64)
@@ -264,10 +285,12 @@ def to_q64(x):
     Raises
     ------
     TypeError
-        x is not a real number (bool, complex, str, ...).
+        x is not a real number (bool, complex, str, ...), or is a masked
+        array.
     ValueError
         x is NaN, infinite, outside ``[0, 1)``, or within ``2**-65`` of 1 so
-        that it rounds to ``2**64``.
+        that it rounds to ``2**64``; a nonzero Decimal with an exponent
+        beyond +-100000.
 
     Examples
     --------
@@ -311,7 +334,10 @@ def turns(theta):
     Parameters
     ----------
     theta : float, int, fractions.Fraction or array_like of them
-        The angle in radians, any finite value, taken exactly.
+        The angle in radians, taken exactly: finite, with ``|theta| <
+        2**16384`` (which every finite float of every numpy type satisfies;
+        the work grows with the magnitude, pi being needed to about
+        ``log2|theta| + 64`` bits).
 
     Returns
     -------
@@ -324,9 +350,10 @@ def turns(theta):
     Raises
     ------
     TypeError
-        theta is not a real number.
+        theta is not a real number, or is a masked array.
     ValueError
-        theta is NaN or infinite.
+        theta is NaN, infinite or ``|theta| >= 2**16384``; a nonzero
+        Decimal with an exponent beyond +-100000.
     ArithmeticError
         The rounding was not decided at the precision cap (a safeguard; it
         would need an astronomically close approach of theta / (2 pi) to a
@@ -389,6 +416,11 @@ def _turns_field(func, q, bits, x):
     """
     if q == 0:
         return 0
+    if abs(q.numerator) >= q.denominator << _THETA_LIMIT_BITS:
+        raise ValueError(
+            f"{func}: theta must satisfy |theta| < 2**{_THETA_LIMIT_BITS}, "
+            f"got a value of about 2**"
+            f"{abs(q.numerator).bit_length() - q.denominator.bit_length()}")
     num = q.numerator << (bits - 1)
     den = q.denominator
     # |z| < 2**zbits; the working precision starts 64 bits below z's ulp
@@ -422,7 +454,8 @@ def seed64_from_float(r, theta, *, basis=0, d_theta=0, d_r=0, rot=0,
         clamped to ``2**20 - 1`` (so ``r >= 1``, or a value rounding up to
         ``2**20``, gives the top field value, as in the source).
     theta : float, int, fractions.Fraction or array_like of them
-        Angle in radians, any finite value.  theta field =
+        Angle in radians, finite, ``|theta| < 2**16384`` (as for
+        :func:`turns`).  theta field =
         ``round(frac(theta / (2 pi)) * 2**24) mod 2**24``, correctly rounded
         from the exact value (once: not through :func:`turns`).
     basis, d_theta, d_r, rot, log2_c, reserved : int or array_like of int, optional
@@ -437,10 +470,13 @@ def seed64_from_float(r, theta, *, basis=0, d_theta=0, d_r=0, rot=0,
     Raises
     ------
     TypeError
-        r or theta is not a real number, or a field is not an integer.
+        r or theta is not a real number, a field is not an integer, or an
+        argument is a masked array.
     ValueError
-        r is negative, NaN or infinite; theta is NaN or infinite; a field
-        is out of range; shapes do not broadcast.
+        r is negative, NaN or infinite; theta is NaN, infinite or
+        ``|theta| >= 2**16384``; a nonzero Decimal r or theta has an
+        exponent beyond +-100000; a field is out of range; shapes do not
+        broadcast.
     ArithmeticError
         As for :func:`turns`.
 
