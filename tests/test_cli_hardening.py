@@ -215,6 +215,13 @@ def test_gen_directory_is_refused_before_writing(tmp_path, capsys):
 # gen -o: SIGTERM and SIGHUP clean up the temporary file
 # --------------------------------------------------------------------------
 
+def _default_signal(signum):
+    """For the child: signum at its default disposition, whatever this
+    process inherited (under nohup SIGHUP is ignored, and gen rightly keeps
+    an ignored signal ignored)."""
+    return lambda: signal.signal(signum, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_gen_signal_removes_temporary_file(tmp_path, signum):
     out = tmp_path / "big.txt"
@@ -222,7 +229,7 @@ def test_gen_signal_removes_temporary_file(tmp_path, signum):
         [sys.executable, "-m", "poincare_q64.cli", "gen", "rbe",
          "-n", "100000000", "--no-progress", "-o", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=cli_env())
+        env=cli_env(), preexec_fn=_default_signal(signum))
     try:
         deadline = time.monotonic() + 60
         # Wait until the temporary file holds something: gen is mid-write.
