@@ -359,3 +359,13 @@ def test_dask_path_reports_bad_values_of_a_chunk():
     W[7, 7] = np.inf
     with pytest.raises(ValueError, match="NaN or inf"):
         D.encode_blocks_dask(da.from_array(W, chunks=4), (4, 4))
+
+
+@pytest.mark.parametrize("words, exc", [
+    (np.array([[-1]]), ValueError),                         # would wrap to 2**64 - 1
+    ([[1 << 64]], ValueError),
+    (np.ma.masked_array([[5]], mask=[[1]]), TypeError),     # the mask cannot be honoured
+    ([[1.5]], TypeError)])
+def test_from_words_checks_every_word_as_a_seed_word(words, exc):
+    with pytest.raises(exc, match="from_words: words must"):
+        BlockSeeds.from_words((2, 2), (2, 2), words)

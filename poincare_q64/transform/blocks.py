@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from poincare_q64 import _api, packing
+from poincare_q64 import _api, packing, registry
 from poincare_q64.transform.decode import check_shape, decode_batch
 from poincare_q64.transform.encode import (best_seed_for_amplitude,
                                            check_matrix, encode_matrix,
@@ -276,7 +276,11 @@ class BlockSeeds:
         >>> bs.fields["R"][0, 0] == 1 << 63, bs.words[0, 0] == 0x8000040000000000
         (np.True_, np.True_)
         """
-        words = np.asarray(words, dtype=np.uint64)
+        # checked as every seed word is (integers in [0, 2**64), no floats,
+        # no masked arrays), not converted blindly
+        x = registry.INPUTS["word"]
+        words, _ = _api.as_int_array("BlockSeeds.from_words", "words", words, x.lo,
+                                     x.hi, np.dtype(np.uint64))
         if words.ndim != 2:
             raise ValueError(f"BlockSeeds.from_words: words must be 2-d, got "
                              f"{words.ndim}-d")
