@@ -1,7 +1,8 @@
 # cython: language_level=3
 """Array loops over the C kernels (internal; see _kernels.pyi for the contract).
 
-Each loop runs without the GIL under OpenMP ``prange`` (static schedule).
+Each loop runs without the GIL under OpenMP ``prange`` (a static schedule;
+the decoder's row tasks a dynamic one).
 Every element is computed independently by the same integer code, so the
 results do not depend on the thread count.  Inputs of length 1 are used for
 every element (stride 0), so scalar options cost no broadcasting copy.

@@ -65,6 +65,22 @@ PQ_INLINE void dl_chunk_inputs(const uint64_t *phi_hi, const uint64_t *phi_lo, u
     *plo = Phl;
 }
 
+/* A chunk's results, computed into X unless they went straight into the
+ * row (direct): float32 bits narrowed to 4 bytes, int64 or double bits
+ * copied.  The undecided lanes are overwritten afterwards. */
+PQ_INLINE void dl_chunk_store(int kind, int direct, void *row, uint32_t j0, const uint64_t *X,
+                              uint32_t nn) {
+    if (kind == PQ_KIND_FLOAT32) {
+        float *r = (float *)row + j0;
+        for (uint32_t k = 0; k < nn; k++) {
+            uint32_t b = (uint32_t)X[k];
+            memcpy(r + k, &b, sizeof b);
+        }
+    } else if (!direct) {
+        memcpy((uint64_t *)row + j0, X, nn * sizeof(uint64_t));
+    }
+}
+
 /* One group of lanes: PHI (hi, lo), the exact-phi mask, the plan's
  * constants; x = the result (int64 value or float bits), ok = decided. */
 PQ_INLINE void dl_group(pq_w PHI, pq_u exact, const pq_decode_plan *pl, int kind, pq_w A,
@@ -210,15 +226,7 @@ PQ_INLINE int dl_row_ifma(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols,
                 bad |= 1ULL << (k / 8);
             }
         }
-        if (kind == PQ_KIND_FLOAT32) {
-            float *r = (float *)row + j0;
-            for (uint32_t k = 0; k < nn; k++) {
-                uint32_t b = (uint32_t)X[k];
-                memcpy(r + k, &b, sizeof b);
-            }
-        } else if (!direct) {
-            memcpy((uint64_t *)row + j0, X, nn * sizeof(uint64_t));
-        }
+        dl_chunk_store(kind, direct, row, j0, X, nn);
         for (; bad; bad &= bad - 1) {
             uint32_t g = (uint32_t)__builtin_ctzll(bad);
             for (uint32_t k = g * 8; k < g * 8 + 8 && k < nn; k++) {
@@ -273,15 +281,7 @@ PQ_INLINE int dl_row(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols, cons
                 bad |= 1ULL << (k / PQ_LANES);
             }
         }
-        if (kind == PQ_KIND_FLOAT32) {
-            float *r = (float *)row + j0;
-            for (uint32_t k = 0; k < nn; k++) {
-                uint32_t b = (uint32_t)X[k];
-                memcpy(r + k, &b, sizeof b);
-            }
-        } else if (!direct) {
-            memcpy((uint64_t *)row + j0, X, nn * sizeof(uint64_t)); /* int64 or double bits */
-        }
+        dl_chunk_store(kind, direct, row, j0, X, nn);
         for (; bad; bad &= bad - 1) {
             uint32_t k0 = (uint32_t)__builtin_ctzll(bad) * PQ_LANES;
             for (uint32_t k = k0; k < k0 + PQ_LANES && k < nn; k++) {
