@@ -6,8 +6,8 @@ package and its scripts generate goes through :func:`atomic_file` (or
 :func:`write_atomic`, for lines), so an interrupted ``gen`` or campaign never
 leaves half a file behind.
 
-The worst-case files, ``<directory>/<function>.txt`` (the repository's are
-``tests/data/worst_cases``, :func:`default_worst_case_dir`), hold the inputs
+The worst-case files, ``<directory>/<function>.txt`` (the package's are
+``poincare_q64/data/worst_cases``, :func:`default_worst_case_dir`), hold the inputs
 closest to a rounding midpoint.  ``gen --level 2`` reads them
 (:func:`worst_case_inputs`); the validation campaign adds the cases it finds
 (:func:`merge_worst_cases`).
@@ -79,9 +79,13 @@ def atomic_file(path, mode="w"):
             yield fh
         return
     directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(dir=directory,
-                               prefix=f".{os.path.basename(path)}.",
-                               suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory,
+                                   prefix=f".{os.path.basename(path)}.",
+                                   suffix=".tmp")
+    except OSError as exc:
+        # The temporary file is ours; the user asked for ``given``.
+        raise type(exc)(exc.errno, exc.strerror, given) from None
     try:
         with os.fdopen(fd, mode, **text) as fh:
             yield fh
@@ -92,7 +96,10 @@ def atomic_file(path, mode="w"):
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise type(exc)(exc.errno, exc.strerror, given) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -125,11 +132,9 @@ def write_atomic(path, lines):
 
 
 def default_worst_case_dir():
-    """``tests/data/worst_cases`` of the source tree this package is in.
-
-    The worst-case files are test data of the repository; a package
-    installed from a wheel does not carry them, so ``gen --level 2`` then
-    needs ``--worst-cases DIR``.
+    """``data/worst_cases`` of this package: the worst-case files that
+    ship with it (package data), so ``gen --level 2`` works in an installed
+    package as in a checkout.
 
     Returns
     -------
@@ -139,10 +144,9 @@ def default_worst_case_dir():
     Examples
     --------
     >>> default_worst_case_dir().parts[-3:]
-    ('tests', 'data', 'worst_cases')
+    ('poincare_q64', 'data', 'worst_cases')
     """
-    return Path(__file__).resolve().parent.parent / "tests" / "data" \
-        / "worst_cases"
+    return Path(__file__).resolve().parent / "data" / "worst_cases"
 
 
 def _read_worst_case_file(path, function):
@@ -204,8 +208,8 @@ def worst_case_inputs(function, directory=None):
     if not directory.is_dir():
         raise FileNotFoundError(
             f"level 2 needs the worst-case files, and {directory} is not a "
-            "directory (they are tests/data/worst_cases in the source tree; "
-            "pass --worst-cases DIR)")
+            "directory (they ship as poincare_q64/data/worst_cases; pass "
+            "--worst-cases DIR)")
     path = directory / f"{function}.txt"
     if not path.exists():
         return []

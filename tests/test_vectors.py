@@ -2,7 +2,7 @@
 
 The golden files (tests/data/vectors, written by tests/data/make_vectors.py)
 hold results of the independent reference; the compiled kernels must agree
-with every vector.  The worst-case files (tests/data/worst_cases, written by
+with every vector.  The worst-case files (poincare_q64/data/worst_cases, written by
 tests/data/find_worst_cases.py) hold inputs whose exact value lies very close
 to a rounding midpoint; the kernels must agree with the reference on each,
 and each must really be that close (checked here with mpmath, independently
@@ -31,7 +31,9 @@ from poincare_q64 import vectors as V
 
 DATA = Path(__file__).resolve().parent / "data"
 VECTOR_DIR = DATA / "vectors"
-WORST_DIR = DATA / "worst_cases"
+# The worst-case files ship with the package (gen --level 2 reads them);
+# this is the repository's copy, the one find_worst_cases.py writes.
+WORST_DIR = DATA.parent.parent / "poincare_q64" / "data" / "worst_cases"
 
 
 def _load_script(name):

@@ -1,4 +1,4 @@
-"""Search for hard-to-round inputs and write tests/data/worst_cases/*.txt.
+"""Search for hard-to-round inputs and write poincare_q64/data/worst_cases/*.txt.
 
 Usage (from anywhere; about 80 seconds)::
 
@@ -65,7 +65,9 @@ PREC = 200
 FORMATS = (V.VectorFormat("object", 64), V.VectorFormat("int64", 62),
            V.VectorFormat("float64"), V.VectorFormat("float32"))
 _FLOAT = {"float64": (53, -1022), "float32": (24, -126)}
-OUT_DIR = Path(__file__).resolve().parent / "worst_cases"
+# package data: gen --level 2 of an installed package reads them
+OUT_DIR = (Path(__file__).resolve().parent.parent.parent / "poincare_q64"
+           / "data" / "worst_cases")
 _PI = libmp.mpf_pi(PREC + 40)
 
 
