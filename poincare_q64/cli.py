@@ -55,6 +55,27 @@ def run_info(out=None):
     return 0
 
 
+def _version():
+    import poincare_q64
+    return poincare_q64.__version__
+
+
+def spellings(name):
+    """The option strings of a multi-word option: its name and the same
+    with ``-`` and ``_`` exchanged, so that ``--log2-c`` and ``--log2_c``,
+    ``--no-progress`` and ``--no_progress`` are the same option (the first
+    is the one ``--help`` names first).
+
+    Examples
+    --------
+    >>> spellings("--log2_c"), spellings("--seed")
+    (['--log2_c', '--log2-c'], ['--seed'])
+    """
+    body = name[2:]
+    other = body.replace("_", "-") if "_" in body else body.replace("-", "_")
+    return [name] if other == body else [name, "--" + other]
+
+
 def _positive_int(text):
     value = int(text)
     if value < 1:
@@ -78,6 +99,8 @@ def build_parser():
         prog="poincare-q64",
         description="Tools of poincare_q64, the bit-exact golden reference "
                     "for the RBE function.")
+    parser.add_argument("--version", action="version",
+                        version=f"poincare_q64 {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     sc = sub.add_parser(
@@ -106,7 +129,7 @@ def build_parser():
                     help="check only this group (repeatable): "
                          + ", ".join(GROUPS) + "; the random inputs stay "
                          "those of a full run with the same --seed")
-    sc.add_argument("--no-progress", action="store_true",
+    sc.add_argument(*spellings("--no-progress"), action="store_true",
                     help="no progress bar (it is shown only if tqdm is "
                          "installed and stderr is a terminal)")
     sub.add_parser(
@@ -147,13 +170,88 @@ def _frac(text):
     return value
 
 
-def _int_literal(text):
-    """An integer written in decimal or with a 0x / 0o / 0b prefix."""
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def parse_eval_input(text, field):
+    """The value of one ``eval`` input, read so that no text has two
+    meanings.
+
+    * ``0x...`` (``0o``, ``0b``) is hex (octal, binary); a sign may lead.
+    * A field as a vector line writes it, exactly the field's width in hex
+      digits (16 for R, T, eps and word, 8 for i, j, m and n, one hex digit
+      for rot), is hex: a field copied from a vector line means what it
+      meant there.  ``log2_c`` is a signed decimal in both.
+    * Anything else is decimal, without leading zeros.
+
+    A token of the field's width made of decimal digits only and not
+    starting with 0 (``8000000000000000`` for R, ``12345678`` for i) reads
+    as a vector field and as a decimal with different values: it is
+    refused, with the two ways to write each meaning.
+
+    Parameters
+    ----------
+    text : str
+    field : poincare_q64.registry.Input
+
+    Raises
+    ------
+    ValueError
+        Not an integer in any of these forms, or ambiguous.
+
+    Examples
+    --------
+    >>> from poincare_q64.registry import INPUTS
+    >>> parse_eval_input("0000000000000010", INPUTS["R"])   # a vector field
+    16
+    >>> parse_eval_input("16", INPUTS["R"]), parse_eval_input("0x10", INPUTS["R"])
+    (16, 16)
+    >>> parse_eval_input("a", INPUTS["rot"]), parse_eval_input("-4", INPUTS["log2_c"])
+    (10, -4)
+    >>> parse_eval_input("8000000000000000", INPUTS["R"])
+    Traceback (most recent call last):
+    ...
+    ValueError: R: '8000000000000000' is ambiguous: 16 digits is the width of R in a vector line (hex) but reads as a decimal too; write 0x8000000000000000 for the hex field, or 8_000_000_000_000_000 for the decimal
+    """
+    name = field.name
+    if field.signed:
+        hexfield = False
+    elif len(text) == field.width and set(text) <= _HEX_DIGITS:
+        hexfield = True
+        if text.isdigit() and (text[0] != "0" or field.width == 1):
+            if field.width > 1:
+                grouped = f"{int(text):_d}"
+                raise ValueError(
+                    f"{name}: {text!r} is ambiguous: {field.width} digits is "
+                    f"the width of {name} in a vector line (hex) but reads as "
+                    f"a decimal too; write 0x{text} for the hex field, or "
+                    f"{grouped} for the decimal")
+            hexfield = False  # one digit: the same value either way
+    else:
+        hexfield = False
+    if hexfield:
+        return int(text, 16)
     try:
         return int(text, 0)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not an integer: {text!r} (decimal, or hex with 0x)") from None
+        pass
+    hint = ("a sign and a decimal digit, e.g. -4 or +3" if field.signed
+            else f"decimal without leading zeros, 0x for hex, or {field.width}"
+                 f" hex digit{'s' * (field.width > 1)} as in a vector line")
+    raise ValueError(f"{name}: not an integer: {text!r} ({hint})")
+
+
+def _eval_input(field):
+    """The argparse type of an eval input (:func:`parse_eval_input`)."""
+    def convert(text):
+        try:
+            return parse_eval_input(text, field)
+        except ValueError as exc:
+            # argparse names the argument already
+            raise argparse.ArgumentTypeError(
+                str(exc).removeprefix(f"{field.name}: ")) from None
+    convert.__name__ = field.name
+    return convert
 
 
 def _format_options():
@@ -220,7 +318,7 @@ def _add_gen(sub):
                    help="1: random inputs and the hard cases (boundaries, "
                         "quarter turns and neighbours, every option value); "
                         "2: also the hardest-to-round cases of "
-                        "tests/data/worst_cases (default 1). Matrix "
+                        "--worst-cases (default 1). Matrix "
                         "functions: shapes up to 64 x 64 at level 1, up to "
                         "1024 x 1024 at level 2")
     p.add_argument("-o", dest="output", metavar="FILE", default=None,
@@ -228,11 +326,12 @@ def _add_gen(sub):
                         "renamed into place: never half-written; a symlink's "
                         "target is written, a FIFO or device is written to "
                         "in place); default or '-': standard output")
-    p.add_argument("--worst-cases", metavar="DIR", default=None,
+    p.add_argument(*spellings("--worst-cases"), dest="worst_cases",
+                   metavar="DIR", default=None,
                    help="directory of the worst-case files for --level 2 "
-                        "(default: tests/data/worst_cases of the source "
-                        "tree)")
-    p.add_argument("--no-progress", action="store_true",
+                        "(default: those that ship with the package, "
+                        "poincare_q64/data/worst_cases)")
+    p.add_argument(*spellings("--no-progress"), action="store_true",
                    help="no progress bar (shown on stderr only when it is a "
                         "terminal)")
     p.set_defaults(parser=p)
@@ -261,7 +360,11 @@ def _add_verify(sub):
     p.add_argument("--threads", type=_positive_int, default=None,
                    metavar="K",
                    help="threads of the kernels (default: all cores)")
-    p.add_argument("--no-progress", action="store_true",
+    p.add_argument(*spellings("--allow-empty"), action="store_true",
+                   help="a file without vectors passes (by default it is an "
+                        "error, exit status 2: a harness that wrote no "
+                        "results should not look green)")
+    p.add_argument(*spellings("--no-progress"), action="store_true",
                    help="no progress bar (shown on stderr only when it is a "
                         "terminal)")
 
@@ -274,7 +377,14 @@ def _add_eval(sub):
                     "correctly rounded result: its field as in a vector "
                     "line (docs/vectors.md), then its decimal value (for "
                     "int64 and object, X and X / 2^frac). "
-                    "Integers may be decimal or 0x hex. "
+                    "An integer is decimal (no leading zeros), hex with 0x, "
+                    "or a field copied from a vector line: exactly the "
+                    "field's width in hex digits (16 for R, T, eps, word; 8 "
+                    "for i, j, m, n; one for rot) is hex, as there. A field "
+                    "width of decimal digits that reads both ways "
+                    "(8000000000000000 for R) is refused: write "
+                    "0x8000000000000000, or 8_000_000_000_000_000 for the "
+                    "decimal. "
                     + _FUNCTION_HELP + ".")
     fsub = p.add_subparsers(dest="function", metavar="FUNCTION")
     fsub.required = True
@@ -289,11 +399,12 @@ def _add_eval(sub):
             description=f"Print {fn.name} at one input, "
                         "correctly rounded.")
         for name in names[:npos]:
-            fp.add_argument(name, type=_int_literal,
+            fp.add_argument(name, type=_eval_input(registry.INPUTS[name]),
                             help=registry.INPUTS[name].doc)
         for name in names[npos:]:
             x = registry.INPUTS[name]
-            fp.add_argument(f"--{name}", type=_int_literal, default=x.default,
+            fp.add_argument(*spellings(f"--{name}"), dest=name,
+                            type=_eval_input(x), default=x.default,
                             metavar="K", help=f"{x.doc} (default {x.default})")
         fp.add_argument("--reference", action="store_true",
                         help="evaluate with poincare_q64.reference (slower, "
@@ -355,7 +466,17 @@ def _run_gen(args):
             return conformance.run_gen(
                 function, fmt, args.count, args.seed, args.level,
                 args.output, args.worst_cases, progress=not args.no_progress)
-    except (OSError, ValueError) as exc:  # also VectorSyntaxError
+    except BrokenPipeError:
+        raise  # the reader of stdout went away: main() ends quietly
+    except OSError as exc:
+        # The path the user gave, never the temporary file next to it.
+        if args.output not in (None, "-") and exc.filename is not None:
+            print(f"poincare-q64 gen: error: {args.output}: cannot write "
+                  f"({exc.strerror or exc})", file=sys.stderr)
+        else:
+            print(f"poincare-q64 gen: error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # also VectorSyntaxError
         print(f"poincare-q64 gen: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -390,31 +511,58 @@ def _run_eval(args):
     return 0
 
 
+#: Exit status after the reader of standard output went away: what a shell
+#: reports for a Unix tool that SIGPIPE ended (128 + 13).
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv=None):
     """Entry point of the ``poincare-q64`` console script."""
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        status = _dispatch(args)
+        # Flushed here, not at exit, so that a reader gone away by now is
+        # noticed where it can be handled.
+        sys.stdout.flush()
+        return status
     except BrokenPipeError:
-        # The reader went away (``poincare-q64 verify f | head``): stop
-        # quietly, as a Unix filter does, and keep the interpreter from
-        # complaining again when it flushes stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        # The reader went away (``poincare-q64 gen rbe | head -1``): normal
+        # in a pipeline, so no message; stdout goes to devnull so that the
+        # interpreter does not complain again when it flushes at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass  # stdout is not a real file (in-process callers)
+        return EXIT_BROKEN_PIPE
+
+
+def _interrupted(command):
+    """Ctrl-C: one line instead of a traceback, and the status a shell
+    gives to a process that SIGINT ended (128 + 2)."""
+    print(f"poincare-q64 {command}: interrupted", file=sys.stderr)
+    return 130
 
 
 def _dispatch(args):
     if args.command == "selfcheck":
-        return run_selfcheck(n=args.n, seed=args.seed, threads=args.threads,
-                             max_errors=args.errors,
-                             progress=not args.no_progress, only=args.only)
+        try:
+            return run_selfcheck(n=args.n, seed=args.seed,
+                                 threads=args.threads, max_errors=args.errors,
+                                 progress=not args.no_progress,
+                                 only=args.only)
+        except KeyboardInterrupt:
+            return _interrupted("selfcheck")
     if args.command == "gen":
         return _run_gen(args)
     if args.command == "verify":
         from poincare_q64 import conformance
-        return conformance.run_verify(args.file, args.errors, args.threads,
-                                      progress=not args.no_progress)
+        try:
+            return conformance.run_verify(
+                args.file, args.errors, args.threads,
+                progress=not args.no_progress, allow_empty=args.allow_empty)
+        except KeyboardInterrupt:
+            return _interrupted("verify")
     if args.command == "eval":
         return _run_eval(args)
     if args.command in ("compress", "decompress"):

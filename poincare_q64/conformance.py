@@ -31,7 +31,7 @@ element per line, which ``verify`` checks element by element
 Inputs
 ------
 :class:`VectorInputs` gives, in this order: the hard cases (every level), the
-worst cases of ``tests/data/worst_cases/<function>.txt`` (level 2), then
+worst cases of ``poincare_q64/data/worst_cases/<function>.txt`` (level 2), then
 ``count`` random inputs.  The random inputs come from :class:`RandomBits`,
 which uses only :meth:`random.Random.random`, the one method whose sequence
 Python guarantees for a given seed across versions; so the same seed gives
@@ -293,7 +293,11 @@ def generate_lines(function, fmt, inputs, evaluator=None, comments=(),
     fmt = V.parse_format(fmt.name, function)  # refuses a wrong pairing
     evaluator = evaluator or evaluate
     chunk = chunk or CHUNK
-    yield V.header_line(function, fmt, poincare_q64.__version__)
+    # The count goes in the header whenever it is known before the first
+    # vector (a sized sequence such as VectorInputs): verify compares it
+    # with the vectors it reads, so a truncated results file fails.
+    count = len(inputs) if hasattr(inputs, "__len__") else None
+    yield V.header_line(function, fmt, poincare_q64.__version__, count)
     yield V.column_line(function, fmt)
     for c in comments:
         yield f"# {c}"
@@ -383,6 +387,41 @@ class VerifyReport:
         self.no_distance = 0       # mismatches without an ulp distance
         self.stopped = False
         self.first_mismatch = None  # (lineno, inputs) of the first mismatch
+        self.header_count = None   # the header's count=N, if it has one
+
+    @property
+    def checked(self):
+        """The vectors compared so far."""
+        return self.passed + self.failed
+
+    def count_problem(self, allow_empty=False):
+        """Why the number of vectors read is wrong, or None.
+
+        A results file with fewer vectors than its header's ``count=N`` is
+        what a harness that crashed halfway leaves behind, and a file with
+        no vectors at all checks nothing: either would otherwise pass.
+        Not judged after a stop at ``--errors`` (the rest was not read).
+
+        Examples
+        --------
+        >>> r = VerifyReport("rbe", V.VectorFormat("int64", 62))
+        >>> r.passed, r.header_count = 46, 10108
+        >>> r.count_problem()
+        'the header says count=10108 but the file holds 46 vectors: it looks truncated'
+        """
+        if self.stopped:
+            return None
+        n = self.checked
+        if self.header_count is not None and n != self.header_count:
+            how = ("it looks truncated" if n < self.header_count else
+                   "more than the header announces (files joined, or a "
+                   "vector written twice?)")
+            return (f"the header says count={self.header_count} but the "
+                    f"file holds {n} vector{'s' * (n != 1)}: {how}")
+        if n == 0 and not allow_empty:
+            return ("the file holds no vectors, so nothing was checked "
+                    "(--allow-empty accepts such a file)")
+        return None
 
 
 def _metered(fh, bar):
@@ -460,6 +499,7 @@ def verify(lines, max_errors=20, out=None, threads=None):
     header, vecs = V.read_vectors(lines)
     function, fmt = header.function, header.format
     report = VerifyReport(function, fmt)
+    report.header_count = header.count
     for part in _chunks(vecs, CHUNK):
         expected = evaluate(function, fmt, [v.inputs for v in part], threads)
         for v, exp in zip(part, expected):
@@ -560,12 +600,14 @@ def print_summary(report, out=None, max_errors=20):
 
 
 def run_verify(path, max_errors=20, threads=None, progress=True, out=None,
-               err=None):
+               err=None, allow_empty=False):
     """``poincare-q64 verify``: returns the exit status (0, 1 or 2).
 
     0: every vector matches; 1: at least one mismatch; 2: the file cannot
     be read or a line is malformed (the message names the line), which
-    includes a line longer than :data:`MAX_LINE` characters.
+    includes a line longer than :data:`MAX_LINE` characters, or the file
+    holds another number of vectors than its header's ``count=N`` says, or
+    none at all (unless ``allow_empty``).
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -600,6 +642,10 @@ def run_verify(path, max_errors=20, threads=None, progress=True, out=None,
             if bar is not None:
                 bar.close()
     print_summary(report, out, max_errors)
+    problem = report.count_problem(allow_empty)
+    if problem is not None:
+        print(f"poincare-q64 verify: {path}: {problem}", file=err)
+        return 2
     return 1 if report.failed else 0
 
 
@@ -726,7 +772,11 @@ def eval_command(function, fmt, inputs):
     fn = registry.function(function)
     parts = ["eval", fn.name]
     for name, v in zip(fn.inputs, inputs):
-        text = f"{v:#x}" if registry.INPUTS[name].width == 16 else str(v)
+        # Decimal unless it would be as long as the vector field, which eval
+        # reads as hex (or refuses as ambiguous): then 0x.
+        x = registry.INPUTS[name]
+        text = f"{v:#x}" if x.width == 16 or (
+            not x.signed and len(str(v)) >= x.width > 1) else str(v)
         parts.append(text if name in fn.positional_inputs
                      else f"--{name} {text}")
     flags = format_flags(fmt)
@@ -834,7 +884,7 @@ def element_lines(function, fmt, inputs, use_reference=False, threads=None):
         if use_reference else evaluate(fn.vector_name, fmt, [inputs],
                                        threads)[0]
     m, n = (inputs[fn.inputs.index(k)] for k in fn.shape_inputs)
-    yield V.header_line(el, fmt, poincare_q64.__version__)
+    yield V.header_line(el, fmt, poincare_q64.__version__, len(elements))
     yield V.column_line(el, fmt)
     yield (f"# the {m} x {n} matrix of: poincare-q64 "
            + eval_command(function, fmt, inputs))

@@ -12,8 +12,10 @@ A vector file is plain ASCII text::
     # R log2_c eps d_r => X
     8000000000000000 +0 0000000000000000 0 => 3fe999999999999a
 
-* Line 1 is the header: the function, the output format and the version of
-  poincare_q64 that wrote the file.  It is required, exactly in this shape.
+* Line 1 is the header: the function, the output format, the version of
+  poincare_q64 that wrote the file and, optionally, ``count=N``: the number
+  of vector lines (``gen`` writes it; ``verify`` checks it, so that a
+  truncated file fails).  It is required, exactly in this shape.
 * Every later line is a vector, a comment (first non-blank character ``#``)
   or blank.  Vectors are the input fields, the token ``=>`` and the result
   field, separated by spaces or tabs.
@@ -278,27 +280,50 @@ def parse_format(text, function=None, lineno=None):
 # --------------------------------------------------------------------------
 
 class Header(NamedTuple):
-    """The header line's contents."""
+    """The header line's contents.
+
+    ``count`` is the number of vectors the file holds, or None for a file
+    whose header does not say (it is optional: files written before it
+    existed stay readable).
+    """
     function: str
     format: VectorFormat
     version: str
+    count: object = None
 
 
 _HEADER_RE = re.compile(re.escape(HEADER_PREFIX)
-                        + r" function=(\S+) format=(\S+) version=(\S+)")
+                        + r" function=(\S+) format=(\S+) version=(\S+)"
+                        r"(?: count=(\S+))?")
 
 
-def header_line(function, fmt, version):
+def header_line(function, fmt, version, count=None):
     """The header line of a vector file.
+
+    Parameters
+    ----------
+    function : str
+    fmt : VectorFormat
+    version : str
+    count : int, optional
+        The number of vector lines that follow; ``verify`` checks it, so
+        that a truncated file is not taken for a passing one.
 
     Examples
     --------
     >>> header_line("rbe", VectorFormat("float64"), "0.1.0")
     '# poincare_q64 test vectors: function=rbe format=float64 version=0.1.0'
+    >>> header_line("rbe", VectorFormat("float64"), "0.1.0", 172)
+    '# poincare_q64 test vectors: function=rbe format=float64 version=0.1.0 count=172'
     """
     _check_function(function)
-    return (f"{HEADER_PREFIX} function={function} format={fmt.name} "
+    line = (f"{HEADER_PREFIX} function={function} format={fmt.name} "
             f"version={version}")
+    if count is None:
+        return line
+    if not isinstance(count, numbers.Integral) or count < 0:
+        raise ValueError(f"count must be an integer >= 0, got {count!r}")
+    return f"{line} count={int(count)}"
 
 
 def parse_header(line, lineno=1):
@@ -314,19 +339,30 @@ def parse_header(line, lineno=1):
     --------
     >>> parse_header("# poincare_q64 test vectors: function=angular "
     ...              "format=object/64 version=0.1.0")
-    Header(function='angular', format=VectorFormat(kind='object', frac=64), version='0.1.0')
+    Header(function='angular', format=VectorFormat(kind='object', frac=64), version='0.1.0', count=None)
+    >>> parse_header("# poincare_q64 test vectors: function=angular "
+    ...              "format=float64 version=0.2.0 count=96").count
+    96
     """
     m = _HEADER_RE.fullmatch(line.strip())
     if not m:
         raise VectorSyntaxError(
             lineno, "not a vector file header (expected '" + HEADER_PREFIX
-            + " function=F format=FMT version=V')")
-    function, fmt, version = m.groups()
+            + " function=F format=FMT version=V', optionally followed by "
+            "' count=N')")
+    function, fmt, version, count = m.groups()
     if function not in INPUTS:
         raise VectorSyntaxError(
             lineno, f"unknown function {function!r} (expected one of "
             + ", ".join(FUNCTIONS) + ")")
-    return Header(function, parse_format(fmt, function, lineno), version)
+    if count is not None:
+        if not re.fullmatch(r"0|[1-9][0-9]{0,18}", count):
+            raise VectorSyntaxError(
+                lineno, f"count must be a decimal integer >= 0 without "
+                f"leading zeros, got {count!r:.40}")
+        count = int(count)
+    return Header(function, parse_format(fmt, function, lineno), version,
+                  count)
 
 
 def column_line(function, fmt):
@@ -745,7 +781,7 @@ def read_vectors(lines):
 
 
 # --------------------------------------------------------------------------
-# Worst-case files (tests/data/worst_cases/<function>.txt)
+# Worst-case files (poincare_q64/data/worst_cases/<function>.txt)
 # --------------------------------------------------------------------------
 
 class WorstCase(NamedTuple):

@@ -10,9 +10,11 @@
  * Vector files: the project's vector grammar (docs/vectors.md, the grammar of
  * `poincare-q64 gen`): a header line naming the function and the format,
  *
- *   # poincare_q64 test vectors: function=rbe format=float64 version=0.1.0
+ *   # poincare_q64 test vectors: function=rbe format=float64 version=0.1.0 count=172
  *
- * then one vector per line, fixed-width fields separated by blanks, '#'
+ * (count=N, the number of vectors, is optional; when it is there a file
+ * holding another number of vectors is malformed: a truncated file must not
+ * pass), then one vector per line, fixed-width fields separated by blanks, '#'
  * comment lines allowed:
  *
  *   8000000000000000 4000000000000000 00000005 00000007 +0 0000000000000000 0 0 0 => 3fe70b4e027ac1ab
@@ -303,13 +305,24 @@ static int check_file(const char *path) {
     char line[512], func_s[32], fmt_s[32], version[32];
     int rc = 0, func = -1, hash_format = 0;
     pq_format fmt = {0, 0};
-    long lineno = 1;
+    long lineno = 1, count = -1, vectors = 0; /* count -1: the header has none */
+    int after_version = 0;
     if (!fgets(line, sizeof line, in) ||
-        sscanf(line, "# poincare_q64 test vectors: function=%31s format=%31s version=%31s",
-               func_s, fmt_s, version) != 3) {
+        sscanf(line, "# poincare_q64 test vectors: function=%31s format=%31s version=%31s%n",
+               func_s, fmt_s, version, &after_version) != 3) {
         fclose(in);
         return malformed(path, 1, "not a vector file header (# poincare_q64 test vectors: "
-                                  "function=F format=FMT version=V)");
+                                  "function=F format=FMT version=V [count=N])");
+    }
+    {
+        const char *rest = line + after_version;
+        int used_count = 0;
+        if (sscanf(rest, " count=%9ld%n", &count, &used_count) == 1) rest += used_count;
+        else count = -1;
+        if (rest[strspn(rest, " \t\r\n")] != '\0' || (used_count && count < 0)) {
+            fclose(in);
+            return malformed(path, 1, "header: after version=V only count=N may follow");
+        }
     }
     for (int f = 0; f < NFUNCTIONS; f++)
         if (strcmp(func_s, FUNCTION[f].name) == 0) func = f;
@@ -383,6 +396,7 @@ static int check_file(const char *path) {
             break;
         }
 
+        vectors++;
         char result[128];
         evaluate(func, fmt, v, result, sizeof result);
         if (verbose) printf("%s => %s\n", inputs, result);
@@ -394,6 +408,12 @@ static int check_file(const char *path) {
         }
     }
     fclose(in);
+    if (rc == 0 && count >= 0 && vectors != count) {
+        char why[160];
+        snprintf(why, sizeof why, "the header says count=%ld but the file holds %ld vectors%s",
+                 count, vectors, vectors < count ? " (truncated?)" : "");
+        rc = malformed(path, lineno, why);
+    }
     return rc;
 }
 

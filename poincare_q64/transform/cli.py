@@ -16,6 +16,7 @@ as it was).  The file format is docs/rbe-file-format.md.
 import argparse
 import math
 import os
+import re
 import sys
 import zipfile
 
@@ -69,7 +70,8 @@ def add_parsers(sub):
     shape.add_argument("--levels", type=_positive_int, metavar="K",
                        help="K multi-resolution levels, each fitted to the "
                             "residual of the ones before it")
-    c.add_argument("--seed-format", choices=SEED_FORMATS, default="seed64",
+    c.add_argument("--seed-format", "--seed_format", dest="seed_format",
+                   choices=SEED_FORMATS, default="seed64",
                    help="seed64: one 64-bit word per seed (default); q64: "
                         "R and T as 64-bit words, plus the options")
     _common(c)
@@ -101,7 +103,8 @@ def _common(p):
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="a dask.distributed scheduler to run on (implies "
                         "--dask; the workers must see the files)")
-    p.add_argument("--no-progress", action="store_true",
+    p.add_argument("--no-progress", "--no_progress", dest="no_progress",
+                   action="store_true",
                    help="no progress bars (shown on stderr only when it is a "
                         "terminal)")
 
@@ -116,6 +119,18 @@ def _write(path, writer, *a, **kw):
         writer(path, *a, **kw)
     except OSError as exc:
         raise _Failure(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def _api_message(exc):
+    """An API error's message without the function name it starts with
+    (``compress: W holds NaN or inf``): the command already names itself.
+
+    Examples
+    --------
+    >>> _api_message(ValueError("encode_blocks_dask: W is empty (shape (0, 3))"))
+    'W is empty (shape (0, 3))'
+    """
+    return re.sub(r"^[a-z][a-z0-9_]*: ", "", str(exc), count=1)
 
 
 class _Failure(Exception):
@@ -174,7 +189,7 @@ def _run_compress(args):
                              levels=args.levels, seed_format=args.seed_format,
                              threads=args.threads, progress=progress)
     except (ValueError, TypeError) as exc:
-        raise _Failure(f"{args.input}: {exc}") from None
+        raise _Failure(f"{args.input}: {_api_message(exc)}") from None
     _write(args.output, save_seeds, seeds)
     m, n = seeds.shape
     bits = seeds.stored_bits
@@ -240,6 +255,8 @@ def run(args):
     except (_Failure, RbeFileError) as exc:
         print(f"poincare-q64 {name}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise  # the reader of stdout went away: the main command ends quietly
     except OSError as exc:
         print(f"poincare-q64 {name}: error: {exc}", file=sys.stderr)
         return 2
