@@ -130,8 +130,8 @@ def build_parser():
                          + ", ".join(GROUPS) + "; the random inputs stay "
                          "those of a full run with the same --seed")
     sc.add_argument(*spellings("--no-progress"), action="store_true",
-                    help="no progress bar (it is shown only if tqdm is "
-                         "installed and stderr is a terminal)")
+                    help="no progress bar (shown on stderr only when it is a "
+                         "terminal)")
     sub.add_parser(
         "info", help="print the version and whether OpenMP is in the build",
         description="Print the package version, its location, whether the "
