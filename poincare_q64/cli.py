@@ -298,7 +298,8 @@ def _add_gen(sub):
         "gen", parents=[_format_options()],
         help="write test vectors (inputs and correctly rounded results)",
         description="Write test vectors of FUNCTION, one per line, in the "
-                    "grammar of docs/vectors.md: a header line, then "
+                    "grammar of docs/vectors.md: a header line (function, "
+                    "format, version and the number of vectors), then "
                     "'<inputs> => <result>' in fixed-width hex. The inputs "
                     "are the hard cases, the worst cases (level 2) and COUNT "
                     "random inputs; results come from the compiled kernels. "
@@ -349,8 +350,11 @@ def _add_verify(sub):
                     "worst error in ulps, the mismatches counted by the size "
                     "of their error and, last, 'N tests passed, M "
                     "failure(s)'. Exit status: 0 no mismatch, 1 mismatches, "
-                    "2 an unreadable file or a malformed line (the message "
-                    "names the line).")
+                    "2 an unreadable file, a malformed line (the message "
+                    "names the line), a file holding another number of "
+                    "vectors than its header's count=N (a harness that "
+                    "stopped halfway: copy gen's header line unchanged) or "
+                    "none at all (see --allow-empty); 130 on Ctrl-C.")
     p.add_argument("file", metavar="FILE",
                    help="the vector file ('-': standard input)")
     p.add_argument("--errors", type=_nonnegative_int, default=20,
