@@ -94,8 +94,22 @@ _THREADED = ", ".join(f.name for f in registry.FUNCTIONS.values() if f.threads)
 _THREADED = " and ".join(_THREADED.rsplit(", ", 1))
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser for which the two spellings of an option
+    (:func:`spellings`) are one option when abbreviated: ``--log2`` is
+    ``--log2_c``, not ambiguous between it and ``--log2-c``."""
+
+    def _get_option_tuples(self, option_string):
+        seen, unique = set(), []
+        for t in super()._get_option_tuples(option_string):
+            if t[0] not in seen:  # t[0] is the action
+                seen.add(t[0])
+                unique.append(t)
+        return unique
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="poincare-q64",
         description="Tools of poincare_q64, the bit-exact golden reference "
                     "for the RBE function.")
@@ -214,22 +228,16 @@ def parse_eval_input(text, field):
     ValueError: R: '8000000000000000' is ambiguous: 16 digits is the width of R in a vector line (hex) but reads as a decimal too; write 0x8000000000000000 for the hex field, or 8_000_000_000_000_000 for the decimal
     """
     name = field.name
-    if field.signed:
-        hexfield = False
-    elif len(text) == field.width and set(text) <= _HEX_DIGITS:
-        hexfield = True
-        if text.isdigit() and (text[0] != "0" or field.width == 1):
-            if field.width > 1:
-                grouped = f"{int(text):_d}"
-                raise ValueError(
-                    f"{name}: {text!r} is ambiguous: {field.width} digits is "
-                    f"the width of {name} in a vector line (hex) but reads as "
-                    f"a decimal too; write 0x{text} for the hex field, or "
-                    f"{grouped} for the decimal")
-            hexfield = False  # one digit: the same value either way
-    else:
-        hexfield = False
-    if hexfield:
+    if not field.signed and len(text) == field.width \
+            and set(text) <= _HEX_DIGITS:
+        # A decimal is written without leading zeros, so a leading 0 or a
+        # letter leaves one reading; one digit means the same in both.
+        if field.width > 1 and text.isdigit() and text[0] != "0":
+            raise ValueError(
+                f"{name}: {text!r} is ambiguous: {field.width} digits is "
+                f"the width of {name} in a vector line (hex) but reads as "
+                f"a decimal too; write 0x{text} for the hex field, or "
+                f"{int(text):_d} for the decimal")
         return int(text, 16)
     try:
         return int(text, 0)

@@ -430,3 +430,11 @@ def test_readme_does_not_make_the_progress_bar_optional():
     help_text = cli.build_parser()._subparsers._group_actions[0].choices[
         "selfcheck"].format_help()
     assert "if tqdm is" not in " ".join(help_text.split())
+
+
+def test_an_abbreviation_of_both_spellings_is_one_option():
+    parser = cli.build_parser()
+    base = ["eval", "rbe", "0x1", "0x2", "3", "4"]
+    a = parser.parse_args(base + ["--log2", "2"])
+    b = parser.parse_args(base + ["--log2-c", "2"])
+    assert a.log2_c == b.log2_c == 2
