@@ -191,21 +191,17 @@ class Tally:
 
 
 class _Progress:
-    """tqdm on stderr when installed (and wanted), else nothing."""
+    """A tqdm bar on stderr when wanted and stderr is a terminal, else
+    nothing."""
 
     def __init__(self, total, enabled, stream):
         self.stream = stream
         self.bar = None
         if enabled:
-            try:
-                from tqdm import tqdm
-            except ImportError:
-                tqdm = None
-            if tqdm is not None:
-                # disable=None: no bar when stderr is not a terminal.
-                self.bar = tqdm(total=total, file=sys.stderr, unit="ref",
-                                disable=None, leave=False,
-                                desc="selfcheck")
+            from tqdm import tqdm
+            # disable=None: no bar when stderr is not a terminal.
+            self.bar = tqdm(total=total, file=sys.stderr, unit="ref",
+                            disable=None, leave=False, desc="selfcheck")
 
     def update(self, n=1):
         if self.bar is not None:
@@ -510,7 +506,7 @@ def run_selfcheck(n=3000, seed=None, threads=None, max_errors=20,
     max_errors : int
         Mismatch lines printed at most (all are counted).
     progress : bool
-        Show a tqdm bar on stderr if tqdm is installed.
+        Show a tqdm bar on stderr (when it is a terminal).
     only : iterable of str or None
         Run only these groups (names from ``GROUPS``).  The random inputs are
         drawn as in a full run, so a seed reproduces the same inputs.
