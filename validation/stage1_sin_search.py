@@ -149,7 +149,8 @@ def main(argv=None):
         T = (i << 51) + d  # quadrant 0; 2^63 - T, 2^63 + T, 2^64 - T give the same error
         r = measured_ratio(T)
         assert abs(r - abs(E) / 9) < 1e-6, (T, r, E)
-        print(f"  row {i}, tau = {d / 2**50:+.5f}: T = {T:#x}, error {E:+.4f}, ratio {r:.4f} (mpmath)")
+        print(f"  row {i}, tau = {d / 2**50:+.5f}: T = {T:#x}, error {E:+.4f}, "
+              f"ratio {r:.4f} (mpmath)")
     return 0
 
 
