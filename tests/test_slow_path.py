@@ -243,6 +243,40 @@ def test_debug_approx_radial_stage1_regularised_extremes(log2_c, d_r):
     assert worst <= 1
 
 
+# The largest stage-1 errors known, as fractions of their bounds
+# (docs/error-analysis.md, "How close stage 1 comes to its bounds").  Each
+# input comes with its three mirrors in the other quadrants, which reduce to
+# the same table point and offset.  The ratio must stay below 1 (the bound
+# holds there) and above a floor: a bound constant loosened far past what the
+# kernel needs, or a kernel change that moves these errors, shows up here.
+STAGE1_SIN_WORST_T = [
+    0x1D6401161A931D7D,  # 0.7655 of PQ_FAST_ERR_S (validation/stage1_sin_search.py)
+    0x1D6406DB5523070C,  # 0.7451
+]
+STAGE1_PHI_WORST_H = 0x25440110  # 0.7201 of PQ_FAST_ERR_PHI, the largest of every H
+                                 # (validation/stage1_phi_search.py)
+# floors a little under the measured ratios; random inputs average 0.09 (sin) and
+# 0.12 (phi) of their bounds
+SIN_RATIO_FLOOR = 0.74
+PHI_RATIO_FLOOR = 0.71
+
+
+@pytest.mark.parametrize("T", [t for T0 in STAGE1_SIN_WORST_T
+                               for t in (T0, 2**63 - T0, 2**63 + T0, TWO64 - T0)],
+                         ids=[f"{n}q{q}" for n in range(2) for q in range(4)])
+def test_stage1_sin_error_near_its_bound_at_the_worst_angle(T):
+    ratio = check_approx(0, T, 1)
+    assert SIN_RATIO_FLOOR < ratio <= 1, ratio
+
+
+@pytest.mark.parametrize("H", [STAGE1_PHI_WORST_H, 2**31 - STAGE1_PHI_WORST_H,
+                               2**31 + STAGE1_PHI_WORST_H, 2**32 - STAGE1_PHI_WORST_H],
+                         ids=["q0", "q1", "q2", "q3"])
+def test_stage1_phi_error_near_its_bound_at_the_worst_hash(H):
+    ratio = check_approx(1, H, 1)
+    assert PHI_RATIO_FLOOR < ratio <= 1, ratio
+
+
 @pytest.mark.parametrize("which,x", [(0, 0), (0, TWO62), (0, 2**63), (0, 3 * TWO62),
                                      (1, 0), (1, 2**30), (1, 2**31), (1, 3 * 2**30),
                                      (2, 0)])

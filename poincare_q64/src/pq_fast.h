@@ -194,7 +194,10 @@ PQ_INLINE pq_fast_g pq_fast_radial_g(pq_u R, const pq_fast_d *dp, int has_e, int
         return r;
     }
     /* g' 2^126 = 2 N y'^2 2^(2 sh - 6) 2^126 / 2^124 = N Y2 / 2^(129 - 2 sh),
-     * N = (Q^2 - c r^2) 2^124, Y2 = floor(y'^2 2^126) */
+     * N = (Q^2 - c r^2) 2^124, Y2 = floor(y'^2 2^126).  Y2's floor enters
+     * with the weight |N| / 2^(129 - 2 sh): at most 2 for eps = 0 but up to
+     * 3.96 otherwise (sh = 3 with Q^2 near 2), which PQ_FAST_ERR_G1 covers
+     * (docs/spec.md, "g") */
     r.negm = w_gt(CR, Q2);
     pq_w N = w_sel(r.negm, w_sub(CR, Q2), w_sub(Q2, CR));
     w_mul256(N, w_mulhi(Yp, Yp), &ph, &pl);

@@ -157,9 +157,13 @@ PQ_INLINE pq_w w_shr128(pq_w a, int s) {
 PQ_INLINE pq_u w_gt(pq_w a, pq_w b) { /* mask a > b, unsigned */
     return PQ_GT(a.hi, b.hi) | (PQ_EQ(a.hi, b.hi) & PQ_GT(a.lo, b.lo));
 }
-/* floor(a * b / 2^128) from three of the four partial products, without
- * the carries out of the low halves: at most 3 units below the exact floor
- * (the dropped terms sum to less than 3 * 2^128). */
+/* a * b / 2^128 from three of the four partial products, without the
+ * carries out of the low halves: a1 b1 + floor(a0 b1 / 2^64) +
+ * floor(a1 b0 / 2^64).  The dropped terms (a0 b1 mod 2^64) 2^64,
+ * (a1 b0 mod 2^64) 2^64 and a0 b0 are each below 2^128, so
+ * 0 <= a b / 2^128 - w_mulhi3(a, b) < 3 (0, 1 or 2 units below the floor);
+ * a = b = 2^65 - 1 comes within 2^-62 of 3.  The stage-1 bounds
+ * (docs/spec.md, "f = g s phi") charge 3 units against the real product. */
 PQ_INLINE pq_w w_mulhi3(pq_w a, pq_w b) {
     pq_w p11 = w_mul(a.hi, b.hi);
     return w_add(w_add(p11, w_from64(w_mul(a.lo, b.hi).hi)), w_from64(w_mul(a.hi, b.lo).hi));
