@@ -129,7 +129,8 @@ run_vectors() { # compiler-dir label args...
     printf '   %-6s %-32s %s\n' "$label" "$*" "${line:-no result line (exit $rc)}"
     if [ "$rc" != 0 ] || [ -z "$line" ]; then
         failed=1
-        sed -n '1,40p' "$log" | sed 's/^/     | /'
+        grep -vE '^ +(0x[0-9a-f]+:|Shadow|Addressable|Partially|Heap|Freed|Stack|Global|Poisoned|Container|Array|Intra|ASan|Left|Right)' "$log" |
+            sed -n '1,30p' | sed 's/^/     | /'
     fi
 }
 
@@ -165,8 +166,10 @@ for label in gcc clang; do
     rc=$gcc_rc; [ "$label" = clang ] && rc=$clang_rc
     if [ "$rc" != 0 ] || [ -z "$line" ]; then
         failed=1
-        grep -v '^fuzz_kernels:' "$log" | sed -n '1,40p' | sed 's/^/     | /'
-        echo "     replay: build tests/sanitize/fuzz_kernels.c as above and run it with the --seed and --iteration of the first FAIL line"
+        # the report's first lines and innermost frames, the FAIL lines, the replay
+        grep -E 'ERROR|SUMMARY|runtime error|^ +#[0-5] |^FAIL|report above came from' "$log" |
+            sed -n '1,30p' | sed 's/^/     | /'
+        echo "     replay: the program above (tests/sanitize/fuzz_kernels.c, built with the same flags) with the --seed and --iteration printed"
     fi
 done
 [ "$clang_rc" = 0 ] || failed=1

@@ -64,6 +64,15 @@ static long calls, failures;
         }                                                                                \
     } while (0)
 
+/* A sanitizer report ends the program before any FAIL line: name the
+ * iteration to replay from the sanitizers' death callback (weak, so that a
+ * build without sanitizers links too). */
+void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+static void on_sanitizer_report(void) {
+    fprintf(stderr, "fuzz_kernels: the report above came from --seed %llu --iteration %ld\n", seed,
+            iteration);
+}
+
 /* ---- random arguments -------------------------------------------------- */
 
 static uint64_t rng;
@@ -497,7 +506,7 @@ static void fuzz_range(void) {
         set_best();
         if (bad != bad0 || memcmp(out, out0, nel * size) != 0 || memcmp(st, st0, nel) != 0)
             FAIL("pq_rbe_range (%zu..%zu, kind %d frac %d, strides R %td T %td i %td j %td, "
-                 "options %s): SIMD level %d slow-path level %d differs from the default", k0, k1,
+                 "options %s): SIMD level %d slow-path level %d and the default (the CPU's best SIMD level, slow-path level 0) differ", k0, k1,
                  fmt.kind, fmt.frac, a.s_R, a.s_T, a.s_i, a.s_j, shared ? "shared" : "per element",
                  slow ? -1 : simd_level[cfg], slow);
     }
@@ -728,7 +737,7 @@ static void fuzz_decode(void) {
         set_best();
         if (st != st0 || memcmp(out, out0, nel * size) != 0)
             FAIL("decode (way %d, kind %d frac %d, %u x %u): SIMD level %d IFMA %d slow-path "
-                 "level %d differs from the default", d.how, d.fmt.kind, d.fmt.frac, d.row1,
+                 "level %d and the default (the CPU's best, slow-path level 0) differ", d.how, d.fmt.kind, d.fmt.frac, d.row1,
                  d.n_cols, slow ? -1 : simd_level[cfg], slow ? -1 : simd_ifma[cfg], slow);
     }
 done:
@@ -764,6 +773,7 @@ int main(int argc, char **argv) {
     }
     if (iterations < 0 && seconds <= 0) iterations = 1000;
 
+    if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(on_sanitizer_report);
     int top = pq_block_cpu_level(), ifma = pq_debug_decode_ifma(-1);
     for (int l = 0; l <= top; l++) {
         simd_level[n_simd] = l, simd_ifma[n_simd++] = 0;
