@@ -578,9 +578,14 @@ static int decode(const decode_args *d, void *out, uint64_t *first_bad) {
                                 d->stride, fb);
     case D_ROWS: {
         int st;
+        pq_decoder before;
+        memset(&dec, 0x3C, sizeof dec);
+        before = dec;
         calls++;
         if (d->word) st = pq_decoder_init_seed64(d->word, d->eps, d->fmt, &dec);
         else st = pq_decoder_init(d->R, d->T, &d->p, d->fmt, &dec);
+        if (st != PQ_OK && memcmp(&dec, &before, sizeof dec) != 0)
+            FAIL("pq_decoder_init%s: status %d but the decoder was written", d->word ? "_seed64" : "", st);
         if (st != PQ_OK) return st;
         /* the rows in two calls, in order: the same as one */
         uint32_t mid = d->whole ? d->row1 : d->row0 + below(d->row1 - d->row0 + 1);
