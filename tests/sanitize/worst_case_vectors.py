@@ -24,7 +24,8 @@ WORST_DIR = Path(__file__).resolve().parents[1] / "data" / "worst_cases"
 
 def main(argv):
     if not argv or argv[0].startswith("-"):
-        print(__doc__.strip().splitlines()[-3], file=sys.stderr)
+        print("usage: python tests/sanitize/worst_case_vectors.py OUT_DIR [WORST_CASE_FILE...]",
+              file=sys.stderr)
         return 2
     out_dir = Path(argv[0])
     out_dir.mkdir(parents=True, exist_ok=True)
