@@ -21,6 +21,8 @@ must check their arguments before computing anything from them.
   against the reference.  An unsigned index that wraps (``k * stride``
   with an unsigned k) is seen by clang's pointer-overflow check only:
   gcc's build computes the same address and reports nothing.
+- a range's own elements: ``pq_rbe_range`` on [k0, k1) reads no element
+  outside it (gcc's build adds AddressSanitizer and poisons the rest).
 """
 import os
 import shutil
@@ -264,9 +266,73 @@ static int strides(void) {
     return fails;
 }
 
+/* ---- a range reads only its own elements ---------------------------- */
+/* AddressSanitizer's poisoning, where the build has it: a read of a
+ * poisoned element is reported and ends the program */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+static int window(void) {
+    /* columns of 2W elements with per-element options; elements [0, W) are
+     * poisoned while pq_rbe_range evaluates [W, 2W), as a caller's columns
+     * may be valid for its range only */
+    enum { W = 160 };
+    static uint64_t R[2 * W], T[2 * W], E[2 * W];
+    static uint32_t I[2 * W], J[2 * W];
+    static int32_t LC[2 * W], DR[2 * W], ROT[2 * W], DT[2 * W];
+    for (int k = 0; k < 2 * W; k++) {
+        R[k] = next();
+        T[k] = next();
+        I[k] = (uint32_t)next();
+        J[k] = (uint32_t)next();
+        E[k] = k % 3 ? 0 : next() >> 4;
+        LC[k] = (int32_t)(next() % 8) - 4;
+        DR[k] = (int32_t)(next() % 2);
+        ROT[k] = (int32_t)(next() % 16);
+        DT[k] = (int32_t)(next() % 4);
+    }
+    pq_format fmt = {PQ_KIND_INT64, 62};
+    int64_t want[2 * W], got[2 * W];
+    uint8_t want_st[2 * W], st[2 * W];
+    for (int k = W; k < 2 * W; k++) {
+        pq_params p = {E[k], LC[k], DR[k], ROT[k], DT[k]};
+        pq_value v;
+        want_st[k] = (uint8_t)pq_rbe(R[k], T[k], I[k], J[k], &p, fmt, &v);
+        want[k] = want_st[k] == PQ_OK ? v.i64 : 0;
+    }
+    pq_columns a = {R, T, I, J, E, LC, DR, ROT, DT, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    void *cols[] = {R, T, E, I, J, LC, DR, ROT, DT};
+    size_t sizes[] = {8, 8, 8, 4, 4, 4, 4, 4, 4};
+    int top = pq_block_cpu_level();
+    for (int level = 0; level <= top; level++) {
+        pq_block_set_level(level);
+        for (int c = 0; c < 9; c++) POISON(cols[c], W * sizes[c]);
+        size_t bad = pq_rbe_range(&a, W, 2 * W, fmt, got, st);
+        for (int c = 0; c < 9; c++) UNPOISON(cols[c], W * sizes[c]);
+        size_t want_bad = 0;
+        for (int k = W; k < 2 * W; k++) {
+            want_bad += want_st[k] != PQ_OK;
+            if (st[k] != PQ_OK) got[k] = 0;
+        }
+        CHECK(bad == want_bad && !memcmp(st + W, want_st + W, W) &&
+              !memcmp(got + W, want + W, W * sizeof *got), "window level %d", level);
+    }
+    pq_block_set_level(-1);
+    return fails;
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) return 2;
-    int bad = !strcmp(argv[1], "frac") ? bad_frac() : !strcmp(argv[1], "strides") ? strides() : -1;
+    int bad = !strcmp(argv[1], "frac")      ? bad_frac()
+              : !strcmp(argv[1], "strides") ? strides()
+              : !strcmp(argv[1], "window")  ? window()
+                                            : -1;
     if (bad < 0) return 2;
     printf(bad ? "hardening: %d FAILED\n" : "hardening: OK\n", bad);
     return bad != 0;
@@ -307,8 +373,10 @@ def program(request, tmp_path_factory):
     d = tmp_path_factory.mktemp("c_hardening_" + request.param)
     (d / "hardening.c").write_text(PROGRAM)
     exe = d / "hardening"
+    # gcc's build adds AddressSanitizer, for the reads outside a range
+    sanitize = "-fsanitize=address,undefined" if request.param == "gcc" else "-fsanitize=undefined"
     build = subprocess.run(
-        [cc, "-fsanitize=undefined", "-fno-sanitize-recover=all", "-O1", "-g", "-std=c11",
+        [cc, sanitize, "-fno-sanitize-recover=all", "-O1", "-g", "-std=c11",
          "-fno-strict-aliasing", "-I", include, str(d / "hardening.c"), *sources, "-o", str(exe)],
         capture_output=True, text=True, timeout=300)
     if build.returncode != 0 and "ubsan" in build.stderr:
@@ -319,9 +387,11 @@ def program(request, tmp_path_factory):
 
 
 def _run(exe, what):
-    env = dict(os.environ, UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
+    env = dict(os.environ, UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1",
+               ASAN_OPTIONS="detect_leaks=0")
     run = subprocess.run([str(exe), what], capture_output=True, text=True, timeout=120, env=env)
     assert "runtime error" not in run.stderr, run.stderr
+    assert "AddressSanitizer" not in run.stderr, run.stderr
     assert run.returncode == 0, run.stdout + run.stderr
     assert "hardening: OK" in run.stdout, run.stdout
     return run.stdout
@@ -350,3 +420,10 @@ def test_negative_strides_read_base_k_times_stride(program):
                        d_r=int(d_r), rot=int(rot), d_theta=int(d_theta), frac=62,
                        dtype=np.int64)
         assert int(want) == int(x), (case, R, T, i, j)
+
+
+def test_a_range_reads_only_its_own_elements(program):
+    """pq_rbe_range on [W, 2W) of columns whose elements [0, W) are poisoned
+    (AddressSanitizer, gcc's build), options per element, at every SIMD
+    level: no read outside the range, and pq_rbe's results."""
+    _run(program, "window")

@@ -13,7 +13,7 @@
 #  1. tests/sanitize/check_levels.c: examples/c/check_vectors.c over every
 #     golden file (tests/data/vectors, examples/c/vectors, the matrix
 #     decoder's digest files included) and every worst case
-#     (tests/data/worst_cases, results from the reference), at slow-path
+#     (poincare_q64/data/worst_cases, results from the reference), at slow-path
 #     levels 0, 1, 2, 3, and at level 0 at every SIMD level of this CPU
 #     (and with the decoder's AVX-512 IFMA lanes off and on) with pq_rbe
 #     routed through pq_rbe_range;
@@ -103,7 +103,7 @@ step_done
 
 # ---- the vector files -------------------------------------------------------
 step "worst cases: expected results from poincare_q64.reference"
-python tests/sanitize/worst_case_vectors.py "$build/worst" tests/data/worst_cases/*.txt
+python tests/sanitize/worst_case_vectors.py "$build/worst" poincare_q64/data/worst_cases/*.txt
 step_done
 # Every file the checker reads; none is left out (the decoder's digest
 # files are check_levels' own).

@@ -204,8 +204,9 @@ int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps,
  * fit) and PQ_EUNDECIDED (never observed): *first_bad (if not NULL)
  * receives the row-major index i * n_cols + j of the first such element of
  * the range; rows are done in order, and the range's elements may be
- * partly written.  An empty range (row1 <= row0) writes nothing, PQ_OK.
- * Thread-safe; no allocation. */
+ * partly written.  The arguments are checked first, for an empty range
+ * too: an empty range (row1 <= row0) with valid arguments writes nothing
+ * and returns PQ_OK.  Thread-safe; no allocation. */
 
 /* A decoder: one seed and one output format, prepared once (opaque; copy
  * it freely, share it read-only across threads). */

@@ -223,7 +223,11 @@ size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, vo
     f123_plan rp = plan_f123(fmt);
     /* the usual call has scalar options: read and check them once */
     int same = !(a->s_eps | a->s_log2_c | a->s_d_r | a->s_rot | a->s_d_theta);
-    pq_params p0 = {a->eps[0], a->log2_c[0], a->d_r[0], a->rot[0], a->d_theta[0]};
+    /* element k0's options, not element 0's: a caller may hand over
+     * columns that are valid for [k0, k1) only */
+    ptrdiff_t s0 = (ptrdiff_t)k0;
+    pq_params p0 = {a->eps[s0 * a->s_eps], a->log2_c[s0 * a->s_log2_c], a->d_r[s0 * a->s_d_r],
+                     a->rot[s0 * a->s_rot], a->d_theta[s0 * a->s_d_theta]};
     int ok0 = pq_params_ok(&p0);
     if (same && ok0 && !pq_force_slow && pq_block_level() > 0) {
         pq_block b;

@@ -1,4 +1,4 @@
-"""Write the worst cases of tests/data/worst_cases as vector files.
+"""Write the worst cases of poincare_q64/data/worst_cases as vector files.
 
 The worst-case files hold inputs only (docs/vectors.md); a C program that
 checks vectors needs the results too.  This script computes them with
@@ -9,7 +9,7 @@ into OUT_DIR, named FUNCTION_worst_FORMAT.txt, so that examples/c/check_vectors.
 
     python tests/sanitize/worst_case_vectors.py OUT_DIR [WORST_CASE_FILE...]
 
-Without files it reads every tests/data/worst_cases/*.txt.  Prints the
+Without files it reads every poincare_q64/data/worst_cases/*.txt.  Prints the
 number of vectors written.
 """
 import sys
@@ -19,7 +19,7 @@ import poincare_q64
 from poincare_q64 import conformance as C
 from poincare_q64 import vectors as V
 
-WORST_DIR = Path(__file__).resolve().parents[1] / "data" / "worst_cases"
+WORST_DIR = Path(__file__).resolve().parents[2] / "poincare_q64" / "data" / "worst_cases"
 
 
 def main(argv):
