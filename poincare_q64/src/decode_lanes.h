@@ -339,7 +339,8 @@ int PQ_DECODE_FN(DL_ARGS) {
 #define DL_IFMA(NAME) NAME(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks, &k)
         switch (pl->fmt.kind) {
         case PQ_KIND_INT64:
-            if (k.F < 41) return pl->neg ? DL_IFMA(dl_ifma_int64_w1_n1) : DL_IFMA(dl_ifma_int64_w1_n0);
+            if (k.F < 41)
+                return pl->neg ? DL_IFMA(dl_ifma_int64_w1_n1) : DL_IFMA(dl_ifma_int64_w1_n0);
             return pl->neg ? DL_IFMA(dl_ifma_int64_w0_n1) : DL_IFMA(dl_ifma_int64_w0_n0);
         case PQ_KIND_FLOAT64:
             return DL_IFMA(dl_ifma_float64);
