@@ -33,8 +33,8 @@ in a 64 KB stack for the caller's own frames and the thread's descriptor.
   pq_ziv; library functions (memcpy, memset, libgcc's 128-bit division, the
   CPU probe) count LIBRARY_FRAME each; recursion would have no bound and
   fails.
-- ``test_small_stack_thread``: a C program built at -O0 from the same
-  objects runs rbe's array path (the block path at every SIMD level of the
+- ``test_small_stack_thread``: a C program built at -O0 (by gcc from the
+  same objects, and by clang) runs rbe's array path (the block path at every SIMD level of the
   CPU, also with stage 1's bounds widened so that blocks hand elements to
   the scalar paths), pq_rbe on the multi-precision path (slow-path level
   2) and the matrix decoder (with and without a phi table, from a seed and
@@ -44,8 +44,9 @@ in a 64 KB stack for the caller's own frames and the thread's descriptor.
   with the same calls on the main thread; some of the thread's results are
   checked against poincare_q64.reference.
 
-gcc is needed; without it (or without -fcallgraph-info, gcc >= 10) the tests
-fail when POINCARE_Q64_CI is set and are skipped, saying why, otherwise.
+gcc (and clang for its build) is needed; without it (or without
+-fcallgraph-info, gcc >= 10) the tests fail when POINCARE_Q64_CI is set and
+are skipped, saying why, otherwise.
 """
 import os
 import re
@@ -461,17 +462,29 @@ def _spot_value(kind, word):
     return x  # float bits
 
 
-def test_small_stack_thread(tmp_path_factory, tmp_path):
+@pytest.mark.parametrize("cc", ["gcc", "clang"])
+def test_small_stack_thread(cc, tmp_path_factory, tmp_path):
     """The kernels on a THREAD_STACK-byte thread stack, built at -O0 (where
-    frames are largest): the same bytes as on the main thread, and some of
-    them the reference's."""
-    level, d, sources = _compile("-O0", tmp_path_factory)
+    frames are largest) by gcc (with the SIMD lanes) and by clang (which
+    builds the scalar paths only): the same bytes as on the main thread,
+    and some of them the reference's."""
+    level = "-O0"
     (tmp_path / "stack_thread.c").write_text(PROGRAM)
     exe = tmp_path / "stack_thread"
-    objs = sorted(str(o) for o in d.glob("*.o"))
+    if cc == "gcc":
+        level, d, sources = _compile(level, tmp_path_factory)
+        inputs = sorted(str(o) for o in d.glob("*.o"))
+    else:
+        if shutil.which("clang") is None:
+            _need("clang is not installed; the small-stack check of a clang build needs it "
+                  "(apt-get install -y clang)")
+        inputs = _sources()[1]
+    # the kernel sources have no OpenMP pragmas (the extension's threads are
+    # _kernels.pyx's), and clang's OpenMP runtime is often not installed
+    flags = CFLAGS if cc == "gcc" else [f for f in CFLAGS if f != "-fopenmp"]
     link = subprocess.run(
-        [shutil.which("gcc"), level, *CFLAGS, "-pthread", "-I", pq.get_include(),
-         str(tmp_path / "stack_thread.c"), *objs, "-o", str(exe)],
+        [shutil.which(cc), level, *flags, "-pthread", "-I", pq.get_include(),
+         str(tmp_path / "stack_thread.c"), *inputs, "-o", str(exe)],
         capture_output=True, text=True, timeout=300)
     assert link.returncode == 0, link.stderr
     run = subprocess.run([str(exe), str(THREAD_STACK)], capture_output=True, text=True,
