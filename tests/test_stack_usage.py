@@ -13,7 +13,7 @@ The bound is checked per frame and per call chain.  The deepest chains run
 from an entry point through the block or decoder lanes (pq_rbe_range ->
 pq_block_stage1 -> the AVX-512 lanes -> stage 1's radial kernel -> the
 256-bit product) or through Ziv's ladder into the multi-precision path;
-they are a dozen frames at most, a few of them large (the block's 9 KB of
+they are about a dozen frames, a few of them large (the block's 9 KB of
 columns, its 11 KB of per-group reciprocals).  A per-frame limit of
 FRAME_LIMIT = 16 KB keeps any one of them from growing unnoticed, and the
 sum along every chain, measured from gcc's call graph, must stay below
@@ -34,10 +34,10 @@ in a 64 KB stack for the caller's own frames and the thread's descriptor.
   CPU probe) count LIBRARY_FRAME each; recursion would have no bound and
   fails.
 - ``test_small_stack_thread``: a C program built at -O0 (by gcc from the
-  same objects, and by clang) runs rbe's array path (the block path at every SIMD level of the
-  CPU, also with stage 1's bounds widened so that blocks hand elements to
-  the scalar paths), pq_rbe on the multi-precision path (slow-path level
-  2) and the matrix decoder (with and without a phi table, from a seed and
+  same objects, and by clang) runs rbe's array path (the block path at
+  every SIMD level of the CPU, also with stage 1's bounds widened so that
+  blocks hand elements to the scalar paths), pq_rbe on the multi-precision
+  path (slow-path level 2) and the matrix decoder (with and without a phi table, from a seed and
   from a seed64 word, at every SIMD level, IFMA lanes off and on) on a
   thread whose stack is THREAD_STACK bytes above a 1 MB inaccessible guard
   (a frame too large for the stack faults there), and compares every byte
