@@ -296,36 +296,70 @@ PQ_INLINE int dl_row(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols, cons
 #undef DL_GROUP
 }
 
-int PQ_DECODE_FN(const pq_decode_plan *pl, uint32_t i, uint32_t n_cols, const uint64_t *phi_hi,
-                 const uint64_t *phi_lo, void *row, uint64_t *first_bad, uint64_t *fallbacks) {
+/* Each combination of the constants (kind; for IFMA also wrap and the
+ * sign) as its own function, never inlined into PQ_DECODE_FN: a frame then
+ * holds the temporaries of one expansion of the row, not nine.  Compilers
+ * share few stack slots between inlined bodies when they optimise little
+ * (-Og: 30 KB for the IFMA rows as one function; -O0 with forced
+ * inlining: 370 KB), and worker threads may have 64 KB stacks (docs/spec.md,
+ * "Stack use").  One call per row costs nothing measurable. */
+#define DL_ARGS                                                                                \
+    const pq_decode_plan *pl, uint32_t i, uint32_t n_cols, const uint64_t *phi_hi,             \
+        const uint64_t *phi_lo, void *row, uint64_t *first_bad, uint64_t *fallbacks
+#define DL_ROW_FN(NAME, KIND)                                                                  \
+    static __attribute__((noinline)) int NAME(DL_ARGS) {                                       \
+        return dl_row(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks, KIND);        \
+    }
+DL_ROW_FN(dl_row_int64, PQ_KIND_INT64)
+DL_ROW_FN(dl_row_float64, PQ_KIND_FLOAT64)
+DL_ROW_FN(dl_row_float32, PQ_KIND_FLOAT32)
+#undef DL_ROW_FN
+
+#if defined(PQ_DECODE_IFMA)
+#define DL_IFMA_FN(NAME, KIND, WRAP, NEG)                                                      \
+    static __attribute__((noinline)) int NAME(DL_ARGS, const pq_decode_ifma *k) {             \
+        return dl_row_ifma(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks, KIND,    \
+                           WRAP, NEG, k);                                                      \
+    }
+DL_IFMA_FN(dl_ifma_int64_w1_n1, PQ_KIND_INT64, 1, 1)
+DL_IFMA_FN(dl_ifma_int64_w1_n0, PQ_KIND_INT64, 1, 0)
+DL_IFMA_FN(dl_ifma_int64_w0_n1, PQ_KIND_INT64, 0, 1)
+DL_IFMA_FN(dl_ifma_int64_w0_n0, PQ_KIND_INT64, 0, 0)
+DL_IFMA_FN(dl_ifma_float64, PQ_KIND_FLOAT64, 0, 0)
+DL_IFMA_FN(dl_ifma_float32, PQ_KIND_FLOAT32, 0, 0)
+#undef DL_IFMA_FN
+#endif
+
+int PQ_DECODE_FN(DL_ARGS) {
 #if defined(PQ_DECODE_IFMA)
     /* a plan without an IFMA form runs the 32-bit products here too */
     pq_decode_ifma k;
     if (pq_decode_ifma_consts(pl, &k)) {
         /* the sign and the int64 wrap check as constants of each copy */
-#define DL_IFMA(KIND, WRAP, NEG) \
-    dl_row_ifma(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks, KIND, WRAP, NEG, &k)
+#define DL_IFMA(NAME) NAME(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks, &k)
         switch (pl->fmt.kind) {
         case PQ_KIND_INT64:
-            if (k.F < 41) return pl->neg ? DL_IFMA(PQ_KIND_INT64, 1, 1) : DL_IFMA(PQ_KIND_INT64, 1, 0);
-            return pl->neg ? DL_IFMA(PQ_KIND_INT64, 0, 1) : DL_IFMA(PQ_KIND_INT64, 0, 0);
+            if (k.F < 41)
+                return pl->neg ? DL_IFMA(dl_ifma_int64_w1_n1) : DL_IFMA(dl_ifma_int64_w1_n0);
+            return pl->neg ? DL_IFMA(dl_ifma_int64_w0_n1) : DL_IFMA(dl_ifma_int64_w0_n0);
         case PQ_KIND_FLOAT64:
-            return DL_IFMA(PQ_KIND_FLOAT64, 0, 0);
+            return DL_IFMA(dl_ifma_float64);
         default:
-            return DL_IFMA(PQ_KIND_FLOAT32, 0, 0);
+            return DL_IFMA(dl_ifma_float32);
         }
 #undef DL_IFMA
     }
 #endif
     switch (pl->fmt.kind) {
     case PQ_KIND_INT64:
-        return dl_row(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks, PQ_KIND_INT64);
+        return dl_row_int64(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks);
     case PQ_KIND_FLOAT64:
-        return dl_row(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks, PQ_KIND_FLOAT64);
+        return dl_row_float64(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks);
     default:
-        return dl_row(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks, PQ_KIND_FLOAT32);
+        return dl_row_float32(pl, i, n_cols, phi_hi, phi_lo, row, first_bad, fallbacks);
     }
 }
+#undef DL_ARGS
 
 #if defined(PQ_PHI_FILL_FN)
 /* Row i of a phi table (pq_phi_table_fill): stage 1's PHI in the lanes,

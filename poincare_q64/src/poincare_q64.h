@@ -20,7 +20,8 @@
  * reentrant and callable from any number of threads at once, with or without
  * the GIL.  Results depend only on the arguments, never on the thread, the
  * CPU's instruction set (which SIMD code runs is detected once, atomically)
- * or an earlier call.
+ * or an earlier call.  Stack: less than 48 KB per call at any optimisation
+ * level (docs/spec.md, "Stack use"), so 64 KB worker-thread stacks suffice.
  *
  * Errors are returned as status codes (PQ_OK on success); on error *out is
  * left unchanged.  Nothing here aborts, prints or allocates.  An argument

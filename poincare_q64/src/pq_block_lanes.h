@@ -48,25 +48,64 @@ PQ_INLINE void lanes_body(pq_block *b, size_t k, const uint64_t *H, const pq_fas
     store_u(&b->x_ok[k], x_ok & 1);
 }
 
+/* The block's steps as separate functions, never inlined into PQ_BLOCK_FN
+ * and each with its options as constants (four copies of the groups' loop,
+ * two of the reciprocal's): a frame then holds the temporaries of one
+ * expansion of the lane code, not six.  Compilers share few stack slots
+ * between inlined bodies when they optimise little (-Og: 52 KB for the
+ * AVX-512 lanes as one function; -O0 with forced inlining: 600 KB), and
+ * worker threads may have 64 KB stacks (docs/spec.md, "Stack use").  A few
+ * calls per block of PQ_BLOCK elements cost nothing measurable. */
+#define PQ_LANES_STEP static __attribute__((noinline)) void
+
+/* first the table reads of the reciprocal for every group, so that their
+ * latencies overlap */
+PQ_INLINE void lanes_recip(const pq_block *b, size_t n, uint64_t E, int has_e, int lc,
+                           pq_fast_d *dd) {
+    for (size_t k = 0; k < n; k += PQ_LANES)
+        dd[k / PQ_LANES] = pq_fast_radial_d(load_u(&b->R[k]), E, has_e, lc);
+}
+PQ_LANES_STEP lanes_recip_e1(const pq_block *b, size_t n, uint64_t E, int lc, pq_fast_d *dd) {
+    lanes_recip(b, n, E, 1, lc, dd);
+}
+PQ_LANES_STEP lanes_recip_e0(const pq_block *b, size_t n, int lc, pq_fast_d *dd) {
+    lanes_recip(b, n, 0, 0, lc, dd);
+}
+
+PQ_INLINE void lanes_loop(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,
+                          int has_e, int d_r, uint64_t Toff, const pq_round_plan *rp) {
+    for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, dd, has_e, d_r, Toff, rp);
+}
+#define PQ_LANES_LOOP(NAME, HAS_E, D_R)                                                       \
+    PQ_LANES_STEP NAME(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,         \
+                       uint64_t Toff, const pq_round_plan *rp) {                             \
+        lanes_loop(b, n, H, dd, HAS_E, D_R, Toff, rp);                                       \
+    }
+PQ_LANES_LOOP(lanes_e1_d1, 1, 1)
+PQ_LANES_LOOP(lanes_e1_d0, 1, 0)
+PQ_LANES_LOOP(lanes_e0_d1, 0, 1)
+PQ_LANES_LOOP(lanes_e0_d0, 0, 0)
+#undef PQ_LANES_LOOP
+#undef PQ_LANES_STEP
+
 void PQ_BLOCK_FN(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp) {
     uint64_t H[PQ_BLOCK];
+    pq_fast_d dd[PQ_BLOCK / PQ_LANES];
     uint64_t Toff = ((uint64_t)p->rot << 60) + ((uint64_t)p->d_theta << 62);
     uint64_t E = p->eps;
-    int lc = p->log2_c;
     n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */
     for (size_t k = 0; k < n; k++) H[k] = pq_hash(b->i[k], b->j[k]);
-    /* the options are the same for the block: one loop per combination;
-     * first the table reads of the reciprocal for every group */
-    pq_fast_d dd[PQ_BLOCK / PQ_LANES];
-    for (size_t k = 0; k < n; k += PQ_LANES)
-        dd[k / PQ_LANES] = E ? pq_fast_radial_d(load_u(&b->R[k]), E, 1, lc)
-                             : pq_fast_radial_d(load_u(&b->R[k]), 0, 0, lc);
-    if (E && p->d_r)
-        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, dd, 1, 1, Toff, rp);
-    else if (E)
-        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, dd, 1, 0, Toff, rp);
-    else if (p->d_r)
-        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, dd, 0, 1, Toff, rp);
+    /* the options are the same for the block: one loop per combination */
+    if (E)
+        lanes_recip_e1(b, n, E, p->log2_c, dd);
     else
-        for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, dd, 0, 0, Toff, rp);
+        lanes_recip_e0(b, n, p->log2_c, dd);
+    if (E && p->d_r)
+        lanes_e1_d1(b, n, H, dd, Toff, rp);
+    else if (E)
+        lanes_e1_d0(b, n, H, dd, Toff, rp);
+    else if (p->d_r)
+        lanes_e0_d1(b, n, H, dd, Toff, rp);
+    else
+        lanes_e0_d0(b, n, H, dd, Toff, rp);
 }

@@ -25,9 +25,14 @@
 
 #include <stdint.h>
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) && defined(__OPTIMIZE__)
 /* every helper inlined, whatever the compiler's heuristics say: the lane
- * code is one straight-line body */
+ * code is one straight-line body.  Only when optimising: at -O0 the
+ * compiler shares no stack slots between inlined bodies, so forcing the
+ * inlining there gives the block and decoder functions frames of hundreds
+ * of KB (one copy of every temporary per expansion), which overflow the
+ * small stacks of worker threads; as real functions each frame stays
+ * small (docs/spec.md, "Stack use"). */
 #define PQ_INLINE static inline __attribute__((always_inline))
 #else
 #define PQ_INLINE static inline
