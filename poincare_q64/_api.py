@@ -176,7 +176,11 @@ def _check_array(func, name, arr, lo, hi, dtype):
                 k = int(np.flatnonzero(bad.ravel())[0])
                 raise _range_error(func, name, int(arr.ravel()[k]), lo, hi,
                                    _index(k, arr.shape))
-        return arr.astype(dtype, copy=False)
+        out = arr.astype(dtype, copy=False)
+        # The kernels read each element as a C integer, and a misaligned
+        # load is undefined behaviour in C: an unaligned view (a field of a
+        # packed structured array, a buffer at an odd offset) is copied.
+        return out if out.flags.aligned else out.copy()
     if kind == "O":
         values = []
         flat = arr.ravel()

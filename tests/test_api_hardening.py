@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import poincare_q64 as pq
-from poincare_q64.transform import decode_matrix, decode_seed64
+from poincare_q64 import reference
+from poincare_q64.transform import decode_batch, decode_matrix, decode_seed64
 
 MASKED_I = np.ma.masked_array([5, -1], mask=[0, 1])
 
@@ -195,3 +196,41 @@ def test_huge_view_reports_what_is_too_large(func, call, dtype):
     v = np.broadcast_to(dtype(0), (HUGE,))
     with pytest.raises(MemoryError, match=rf"^{func}: .*{HUGE}"):
         call(v)
+
+
+# --------------------------------------------------------------------------
+# Unaligned inputs
+# --------------------------------------------------------------------------
+
+def _unaligned(values, dtype):
+    """``values`` in a C-contiguous view at an odd byte offset, as a field of
+    a packed structured array or a buffer read at an offset can be."""
+    raw = np.zeros(np.dtype(dtype).itemsize * len(values) + 1, np.uint8)
+    v = raw[1:].view(dtype)
+    v[...] = values
+    assert not v.flags.aligned and v.flags.c_contiguous
+    return v
+
+
+def test_unaligned_inputs_reach_the_kernels_aligned():
+    """A misaligned load is undefined behaviour in C: the kernels get a copy
+    (the UBSan build of the extension stops on such a load)."""
+    from poincare_q64 import _api
+    R = _unaligned([2**63, 2**62 + 12345, 2**64 - 1], np.uint64)
+    arr, _ = _api.as_int_array("rbe", "R", R, 0, 2**64, np.dtype(np.uint64))
+    assert arr.flags.aligned and arr.tolist() == R.tolist()
+    i = _unaligned([0, 7, 2**32 - 1], np.uint32)
+    got = pq.rbe(R, 2**61 + 3, i, 5)
+    want = [reference.rbe(int(r), 2**61 + 3, int(k), 5) for r, k in zip(R, i)]
+    assert got.tolist() == want
+
+
+def test_decode_with_unaligned_seed_fields_and_out():
+    """One seed read from a packed record (its fields at odd offsets) and an
+    unaligned out: the reference's matrix, bit for bit."""
+    rec = np.zeros(2, np.dtype([("pad", "u1"), ("R", "<u8"), ("T", "<u8")]))[1:]
+    rec["R"], rec["T"] = 2**63 + 99, 2**61 + 7
+    out = _unaligned(np.zeros(6, np.int64), np.int64).reshape(1, 2, 3)
+    decode_batch(rec["R"], rec["T"], 2, 3, out=out)
+    want = reference.decode_matrix(R=2**63 + 99, T=2**61 + 7, m=2, n=3)
+    assert out[0].tolist() == np.asarray(want).tolist()

@@ -204,7 +204,7 @@ def _run(func, cols, K, m, n, dtype, frac, out, threads, table, shape, describe)
     # leave out untouched, so it decodes into a buffer of its own then,
     # unless the seed's bound shows that no element can overflow
     direct = (out is not None and kind != _kernels.KIND_INT128
-              and out.flags.c_contiguous
+              and out.flags.c_contiguous and out.flags.aligned
               and not (kind == _kernels.KIND_INT64 and frac >= 62
                        and _may_overflow(cols, K, frac)))
     if direct:
