@@ -143,8 +143,9 @@ typedef struct pq_columns {
  * Any stride is accepted, negative ones included (pq_columns).
  * An empty range (k1 <= k0) writes nothing and returns 0.  If a, out or
  * status is NULL, nothing is written and k1 - k0 is returned.
- * The nine column pointers must be valid for the range (they are not
- * checked).
+ * The nine column pointers must be valid for the range and aligned for
+ * their types, as C requires of any pointer read (they are not checked);
+ * only the elements of [k0, k1) are read.
  * Every element is computed by the same code as pq_rbe, independently, so
  * any split of a range across threads gives the same results.  Thread-safe. */
 size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
