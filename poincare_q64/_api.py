@@ -94,11 +94,13 @@ def _type_error(func, name, value, where=""):
 
 
 def _is_integer(x):
-    """Python int, numpy integer scalar or another Integral, but not bool."""
+    """Python int, numpy integer scalar or another Integral, but not bool
+    and not a numpy duration (np.timedelta64 subclasses np.integer, but
+    int() of one is its count of some unit, or a datetime.timedelta)."""
     if type(x) is int:  # the common case, without the slower ABC check
         return True
     return (isinstance(x, (numbers.Integral, np.integer))
-            and not isinstance(x, (bool, np.bool_)))
+            and not isinstance(x, (bool, np.bool_, np.timedelta64)))
 
 
 def _range_error(func, name, value, lo, hi, index=None):

@@ -205,7 +205,8 @@ def _exact(func, name, x):
         # as_integer_ratio is exact for every numpy float type, including
         # float32 and longdouble (float(x) would round a longdouble).
         return Fraction(*x.as_integer_ratio())
-    if isinstance(x, (numbers.Integral, np.integer)):
+    if isinstance(x, (numbers.Integral, np.integer)) and not isinstance(
+            x, np.timedelta64):  # a duration is not a number
         return Fraction(int(x))
     if isinstance(x, numbers.Rational):
         return Fraction(x.numerator, x.denominator)

@@ -25,7 +25,7 @@ def check_shape(func, m, n):
     ValueError (worded as for every other input) otherwise."""
     out = []
     for name, v in (("m", m), ("n", n)):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        if not _api._is_integer(v):
             raise TypeError(f"{func}: {name} must be an integer (a scalar), got "
                             f"{type(v).__name__}")
         x = registry.INPUTS[name]
@@ -44,17 +44,6 @@ def _check_size(func, what, elements, itemsize):
                          f"{itemsize} bytes ({nbytes} bytes) exceed what numpy can "
                          f"allocate (2**63 - 1 bytes)")
     return nbytes
-
-
-def _empty(func, what, shape, dtype, itemsize):
-    """np.empty, with a MemoryError that says what was too large."""
-    elements = int(np.prod(shape, dtype=object))
-    nbytes = _check_size(func, what, elements, itemsize)
-    try:
-        return np.empty(shape, dtype=dtype)
-    except (MemoryError, ValueError):
-        raise MemoryError(f"{func}: cannot allocate {what}: {elements} elements, "
-                          f"{nbytes} bytes") from None
 
 
 # --------------------------------------------------------------------------
@@ -142,8 +131,9 @@ def phi_table(m, n, threads=None):
     m, n = check_shape(func, m, n)
     nthreads = _api.resolve_threads(func, threads)
     _check_size(func, f"the {m} x {n} phi table", m * n, 16)
-    hi = _empty(func, f"the {m} x {n} phi table", (m * n,), np.uint64, 8)
-    lo = _empty(func, f"the {m} x {n} phi table", (m * n,), np.uint64, 8)
+    with _api.allocating(func, (m, n)):
+        hi = np.empty(m * n, dtype=np.uint64)
+        lo = np.empty(m * n, dtype=np.uint64)
     _kernels.phi_table_fill(hi, lo, m, n, nthreads)
     return PhiTable(hi, lo, (m, n))
 
@@ -209,10 +199,12 @@ def _run(func, cols, K, m, n, dtype, frac, out, threads, table, shape, describe)
                        and _may_overflow(cols, K, frac)))
     if direct:
         buf = out
-    elif kind == _kernels.KIND_INT128:
-        buf = _empty(func, what, (2 * K * m * n,), np.uint64, 16)
     else:
-        buf = _empty(func, what, shape, dt, dt.itemsize)
+        # _check_size has bounded the bytes, so np.empty can only fail
+        # with a MemoryError here
+        with _api.allocating(func, shape):
+            buf = (np.empty(2 * K * m * n, dtype=np.uint64)
+                   if kind == _kernels.KIND_INT128 else np.empty(shape, dtype=dt))
     status, first = _kernels.decode(
         cols["R"], cols["T"], cols["log2_c"], cols["eps"], cols["d_r"], cols["rot"],
         cols["d_theta"], K, m, n, kind, frac, buf, hi, lo, M, N, nthreads)

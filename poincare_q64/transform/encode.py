@@ -1070,7 +1070,7 @@ def encode_matrix(W, *, seed_format="seed64", method="optimal", log2_c=0, eps=0,
         _check_source_params(func, p)
         if rng is None:
             rng = np.random.default_rng(DEFAULT_RNG_SEED)
-        elif isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        elif _api._is_integer(rng):
             rng = np.random.default_rng(int(rng))
         elif not isinstance(rng, np.random.Generator):
             raise TypeError(f"{func}: rng must be a numpy.random.Generator or "
@@ -1092,7 +1092,7 @@ def encode_matrix(W, *, seed_format="seed64", method="optimal", log2_c=0, eps=0,
 def _check_source_params(func, p):
     for name in ("levels", "starts", "max_iter"):
         v = p[name]
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        if not _api._is_integer(v):
             raise TypeError(f"{func}: {name} must be an int, got {type(v).__name__}")
         if v < 0:
             raise ValueError(f"{func}: {name} = {v} must be >= 0")

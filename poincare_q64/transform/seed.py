@@ -11,7 +11,6 @@ Two storage formats:
   fits it only when ``R % 2**44 == 0``, ``T % 2**40 == 0`` and ``eps == 0``).
 """
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,7 +73,7 @@ class Seed:
         # or a block array is named where it is made
         for name in ("R", "T", *OPTION_NAMES):
             v = getattr(self, name)
-            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+            if not _api._is_integer(v):
                 raise TypeError(f"Seed: {name} must be an integer, got "
                                 f"{type(v).__name__}")
             x = registry.INPUTS[name]
@@ -182,8 +181,7 @@ def allowed_options(func, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0):
 
 
 def _is_int(v):
-    return (isinstance(v, (numbers.Integral, np.integer))
-            and not isinstance(v, (bool, np.bool_)))
+    return _api._is_integer(v)
 
 
 def seed_bits(seed_format, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0):
