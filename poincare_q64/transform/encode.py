@@ -120,8 +120,11 @@ def check_matrix(func, W):
     floats up to float64's width; bools, complex, strings and objects are a
     TypeError (a bool matrix is not a weight matrix).  Entries must be below
     ``2**480`` in magnitude so that the squared norms and the loss are
-    finite.
+    finite.  A masked array is a TypeError: its mask cannot be honoured,
+    and its hidden values would be used.
     """
+    if isinstance(W, np.ma.MaskedArray):
+        raise _api.masked_error(func, "W")
     try:
         a = np.asarray(W)
     except ValueError as exc:           # ragged nesting
@@ -1024,8 +1027,8 @@ def encode_matrix(W, *, seed_format="seed64", method="optimal", log2_c=0, eps=0,
     Raises
     ------
     TypeError
-        W is not real numbers (bool, complex, str, object), an option or
-        rng has a wrong type.
+        W is not real numbers (bool, complex, str, object) or is a masked
+        array, an option or rng has a wrong type.
     ValueError
         W is not 2-d, is empty, holds NaN, inf, or too large entries; an
         unknown seed_format or method; an option out of range; eps != 0
