@@ -157,7 +157,9 @@ def _table_args(func, table, m, n):
 
 def _seed_columns(func, values, batch):
     """The seed inputs (name -> user value, canonical order) as kernel
-    columns: each a 1-d array of length K or 1.  Returns (columns, K)."""
+    columns: each a 1-d array of length K or 1.  Returns (columns, K), K
+    None when every input is a scalar (a length-1 array is a length, K =
+    1, not a scalar)."""
     cols, K = {}, None
     for name, value in values.items():
         x = registry.INPUTS[name]
@@ -176,7 +178,7 @@ def _seed_columns(func, values, batch):
                              "decode_batch takes many), got shape "
                              f"{arr.shape}")
         cols[name] = np.ascontiguousarray(arr.reshape(-1))
-    return cols, (1 if K is None else K)
+    return cols, K
 
 
 def _run(func, cols, K, m, n, dtype, frac, out, threads, table, shape, describe):
@@ -189,6 +191,9 @@ def _run(func, cols, K, m, n, dtype, frac, out, threads, table, shape, describe)
     what = "the result " + " x ".join(str(s) for s in shape)
     _check_size(func, what, K * m * n, _KERNEL_BYTES[kind])
     if K == 0:
+        # numpy refuses a shape whose nonzero extents multiply beyond its
+        # limit even when another extent is 0
+        _check_size(func, f"a stack of {m} x {n} matrices", m * n, dt.itemsize)
         return out if out is not None else np.empty(shape, dtype=dt)
     # int64 at frac >= 62 can overflow (|f| < 2.2): a failing call must
     # leave out untouched, so it decodes into a buffer of its own then,
@@ -408,11 +413,11 @@ def decode_batch(R, T, m, n, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0,
     True
     """
     func = "decode_batch"
-    cols, _ = _seed_columns(func, dict(R=R, T=T), True)
+    cols, K_seed = _seed_columns(func, dict(R=R, T=T), True)
     m, n = check_shape(func, m, n)
-    opts, _ = _seed_columns(func, dict(log2_c=log2_c, eps=eps, d_r=d_r, rot=rot,
-                                        d_theta=d_theta), True)
-    lengths = {c.shape[0] for c in (*cols.values(), *opts.values()) if c.shape[0] != 1}
+    opts, K_opts = _seed_columns(func, dict(log2_c=log2_c, eps=eps, d_r=d_r,
+                                            rot=rot, d_theta=d_theta), True)
+    lengths = {K_seed, K_opts} - {None}
     if len(lengths) > 1:
         raise ValueError(f"{func}: the seeds' inputs have different lengths "
                          f"{sorted(lengths)}")

@@ -153,7 +153,7 @@ def allowed_options(func, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0):
         if isinstance(value, str):
             if value != "all":
                 raise TypeError(f"{func}: {name} must be an int, an iterable of "
-                                f"ints or \"all\", got {value!r}")
+                                f"ints or \"all\", got {_api.show(value)}")
             if name == "eps":
                 raise ValueError(f"{func}: eps='all' would be 2**64 values; "
                                  "give the eps values to try")
@@ -172,9 +172,9 @@ def allowed_options(func, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0):
         for v in values:
             if not _is_int(v):
                 raise TypeError(f"{func}: {name} values must be ints, got "
-                                f"{type(v).__name__} ({v!r})")
+                                f"{type(v).__name__} ({_api.show(v)})")
             if not lo <= int(v) < hi:
-                raise ValueError(f"{func}: {name} = {int(v)} is outside "
+                raise ValueError(f"{func}: {name} = {_api.show(int(v))} is outside "
                                  f"[{lo}, {hi - 1}]")
         out[name] = tuple(sorted({int(v) for v in values}))
     return out
