@@ -300,14 +300,15 @@ def resolve_format(func, dtype, frac):
         dt = np.dtype(dtype)
     except (TypeError, ValueError):
         raise TypeError(f"{func}: dtype must be {_DTYPE_TEXT}, got "
-                        f"{dtype!r}") from None
+                        f"{show(dtype)}") from None
     if dt not in _FORMATS:
-        raise TypeError(f"{func}: dtype must be {_DTYPE_TEXT}, got {dtype!r}")
+        raise TypeError(f"{func}: dtype must be {_DTYPE_TEXT}, got "
+                        f"{show(dtype)}")
     name, kind, _ = _FORMATS[dt]
     if name in ("float64", "float32"):
         if frac is not None:
             raise ValueError(f"{func}: frac applies only to integer dtypes "
-                             f"(got frac={frac!r} with dtype {name})")
+                             f"(got frac={show(frac)} with dtype {name})")
         return dt, kind, 0
     if frac is None:
         return dt, kind, 62

@@ -51,14 +51,19 @@ DATA = Path(__file__).parent / "data"
 #: calibrated so that .ci/jobs/fuzz.sh takes about 90 s on one core;
 #: POINCARE_Q64_FUZZ_SCALE multiplies them (2: twice as long).
 FUZZ_EXAMPLES = {
-    "parse": (60, 6000),
-    "worst": (30, 2000),
-    "verify": (25, 900),
-    "value": (80, 4000),
-    "packing": (60, 2500),
-    "real": (50, 2500),
-    "decode": (40, 1200),
-    "encode": (15, 300),
+    "parse": (60, 1800),
+    "worst": (30, 750),
+    "verify": (25, 480),
+    "value": (80, 1100),
+    "pack": (50, 440),
+    "unpack": (50, 660),
+    "seed": (50, 520),
+    "to_q64": (50, 680),
+    "turns": (40, 370),
+    "seed64_from_float": (40, 450),
+    "decode": (40, 970),
+    "phi_table": (30, 750),
+    "encode": (15, 270),
 }
 
 
@@ -661,7 +666,7 @@ OMIT = object()
 DTYPE_CHOICES = [np.int64, "int64", "i8", np.dtype("int64"), int, object,
                  "object", "O", np.float64, "float64", "f8", float,
                  np.float32, "float32", "f4", None, np.int32, "int32", ">f8",
-                 ">i8", "float16", np.uint64, "u8", "bogus", 5,
+                 ">i8", "float16", np.uint64, "u8", "bogus", 5, 1 << 20000,
                  np.dtype([("a", "i8")]), "S8", np.longdouble, complex]
 FRAC_CHOICES = [None, 0, 1, 31, 61, 62, 63, 64, np.int8(3), np.uint64(64),
                 -1, 65, 1 << 64, 1 << 20000, True, 62.0, "62", Fraction(62), Decimal(62),
@@ -821,6 +826,11 @@ def _element(c, idx):
          None).via("int() of a duration in seconds is a datetime.timedelta")
 @example((registry.FUNCTIONS["radial"], {"R": [1 << 20000]}, {}, {}),
          None).via("an int too long for str()")
+@example((registry.FUNCTIONS["radial"], {"R": 0},
+          {"dtype": np.float64, "frac": 1 << 20000}, {}), None
+         ).via("a frac too long for str() with a float dtype")
+@example((registry.FUNCTIONS["radial"], {"R": 0}, {"dtype": 1 << 20000}, {}),
+         None).via("a dtype too long for str()")
 @example((registry.FUNCTIONS["radial"], {"R": np.timedelta64(5, "ns")}, {},
           {}), None).via("a duration is not an integer")
 @example((registry.FUNCTIONS["angular"], {"T": np.timedelta64(5, "s")}, {},
@@ -899,7 +909,7 @@ def pack_calls(draw):
     return args
 
 
-@examples("packing")
+@examples("pack")
 @given(pack_calls(), st.data())
 def test_fuzz_pack_seed64(args, data):
     """pack_seed64: an error exactly outside the field ranges, else the
@@ -922,7 +932,7 @@ def test_fuzz_pack_seed64(args, data):
         assert int(res[idx]) == ref.pack_seed64(**vals), (idx, vals)
 
 
-@examples("packing")
+@examples("unpack")
 @given(int_args(0, 1 << 64), st.data())
 def test_fuzz_unpack_seed64(word, data):
     """unpack_seed64: an error exactly for a non-word, else the reference's
@@ -954,7 +964,7 @@ def _scalar_args(lo, hi):
                      st.sampled_from(NON_INT_SCALARS))
 
 
-@examples("packing")
+@examples("seed")
 @given(st.fixed_dictionaries({n: _scalar_args(registry.INPUTS[n].lo,
                                               registry.INPUTS[n].hi)
                               for n in SEED_ARGS[:2]},
@@ -1076,7 +1086,7 @@ def _rhe(q):
     return n
 
 
-@examples("real")
+@examples("to_q64")
 @given(real_args(), st.data())
 @example(np.array([5], dtype="m8[s]"), None).via("an array of durations")
 @example(np.timedelta64(0, "ns"), None).via("a duration")
@@ -1102,7 +1112,7 @@ def test_fuzz_to_q64(x, data):
         assert int(res[idx]) == ref.to_q64(qs[idx])
 
 
-@examples("real")
+@examples("turns")
 @given(real_args(), st.data())
 def test_fuzz_turns(theta, data):
     """turns: an error exactly for a non-real, non-finite or too large
@@ -1125,7 +1135,7 @@ def test_fuzz_turns(theta, data):
         assert int(res[idx]) == ref.turns(qs[idx])
 
 
-@examples("real")
+@examples("seed64_from_float")
 @given(real_args(), real_args(), pack_calls(), st.data())
 def test_fuzz_seed64_from_float(r, theta, fields, data):
     """seed64_from_float: an error exactly for arguments outside the
@@ -1314,7 +1324,7 @@ def test_fuzz_decoders(call, data):
         assert _bits(kind, res[idx]) == _bits(kind, expect), (idx, vals)
 
 
-@examples("decode")
+@examples("phi_table")
 @given(shape_args(), shape_args(), st.sampled_from(THREAD_CHOICES))
 def test_fuzz_phi_table(m, n, threads):
     """phi_table: an error exactly outside the contract, else a table of
@@ -1384,8 +1394,9 @@ def _model_matrix(W):
 
 @examples("encode")
 @given(weight_matrices(),
-       st.sampled_from(["seed64", "q64", "Seed64", None, 5]),
-       st.sampled_from(["optimal", "optimal", "source", "best", None]),
+       st.sampled_from(["seed64", "q64", "Seed64", None, 5, 1 << 20000]),
+       st.sampled_from(["optimal", "optimal", "source", "best", None,
+                        1 << 20000]),
        st.fixed_dictionaries({}, optional={
            "log2_c": st.sampled_from([0, 1, -4, "all", [0, 1], 4, 1.0, True]),
            "eps": st.sampled_from([0, 1, -1, "all", 1 << 64]),

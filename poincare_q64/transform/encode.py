@@ -167,7 +167,7 @@ def _check_amplitudes(func, A):
 def _check_method(func, method):
     if not isinstance(method, str) or method not in ("optimal", "source"):
         raise ValueError(f"{func}: method must be 'optimal' or 'source', "
-                         f"got {method!r}")
+                         f"got {_api.show(method)}")
 
 
 def _show_progress(progress, work):
@@ -1104,5 +1104,5 @@ def _check_source_params(func, p):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
             raise TypeError(f"{func}: {name} must be a real number, got {type(v).__name__}")
         if not (v >= 0 and math.isfinite(v)):
-            raise ValueError(f"{func}: {name} = {v!r} must be finite and >= 0")
+            raise ValueError(f"{func}: {name} = {_api.show(v)} must be finite and >= 0")
 

@@ -236,7 +236,7 @@ def check_format(func, seed_format, opts=None):
     """ValueError unless seed_format is known and (for seed64) eps is 0."""
     if not isinstance(seed_format, str) or seed_format not in SEED_FORMATS:
         raise ValueError(f"{func}: seed_format must be one of {SEED_FORMATS}, "
-                         f"got {seed_format!r}")
+                         f"got {_api.show(seed_format)}")
     if seed_format == "seed64" and opts is not None and opts["eps"] != (0,):
         raise ValueError(f"{func}: the seed64 word holds no eps (eps must be "
                          "0); use seed_format='q64' to search eps")
