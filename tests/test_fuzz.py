@@ -22,12 +22,9 @@ In the normal suite (hypothesis profile "ci") each target runs a few dozen
 derandomized examples; ``HYPOTHESIS_PROFILE=fuzz`` (.ci/jobs/fuzz.sh) runs
 many more, from a random seed.
 """
-import contextlib
 import io
-import itertools
 import os
 import re
-import sys
 import tempfile
 import warnings
 from decimal import Decimal
@@ -51,19 +48,19 @@ DATA = Path(__file__).parent / "data"
 #: calibrated so that .ci/jobs/fuzz.sh takes about 90 s on one core;
 #: POINCARE_Q64_FUZZ_SCALE multiplies them (2: twice as long).
 FUZZ_EXAMPLES = {
-    "parse": (60, 1800),
-    "worst": (30, 750),
-    "verify": (25, 480),
-    "value": (80, 1100),
-    "pack": (50, 440),
-    "unpack": (50, 660),
-    "seed": (50, 520),
-    "to_q64": (50, 680),
-    "turns": (40, 370),
-    "seed64_from_float": (40, 450),
-    "decode": (40, 970),
-    "phi_table": (30, 750),
-    "encode": (15, 270),
+    "parse": (60, 2100),
+    "worst": (30, 850),
+    "verify": (25, 550),
+    "value": (80, 1250),
+    "pack": (50, 500),
+    "unpack": (50, 750),
+    "seed": (50, 600),
+    "to_q64": (50, 780),
+    "turns": (40, 420),
+    "seed64_from_float": (40, 520),
+    "decode": (40, 1100),
+    "phi_table": (30, 850),
+    "encode": (15, 310),
 }
 
 
@@ -245,7 +242,8 @@ def _check_result_value(function, fmt, result):
         assert fmt.kind == "int64"
         return
     assert type(result) is int
-    lo, hi = {"int64": (-(1 << 63), 1 << 63), "object": (-(1 << 66) + 1, 1 << 66),
+    lo, hi = {"int64": (-(1 << 63), 1 << 63),
+              "object": (-(1 << 66) + 1, 1 << 66),
               "float64": (0, 1 << 64), "float32": (0, 1 << 32),
               "uint32": (0, 1 << 32)}[fmt.kind]
     assert lo <= result < hi, (fmt, result)
@@ -688,7 +686,8 @@ DTYPE_CHOICES = [np.int64, "int64", "i8", np.dtype("int64"), int, object,
                  ">i8", "float16", np.uint64, "u8", "bogus", 5, 1 << 20000,
                  np.dtype([("a", "i8")]), "S8", np.longdouble, complex]
 FRAC_CHOICES = [None, 0, 1, 31, 61, 62, 63, 64, np.int8(3), np.uint64(64),
-                -1, 65, 1 << 64, 1 << 20000, True, 62.0, "62", Fraction(62), Decimal(62),
+                -1, 65, 1 << 64, 1 << 20000, True, 62.0, "62", Fraction(62),
+                Decimal(62),
                 np.timedelta64(3, "ns")]
 THREAD_CHOICES = [None, 1, 2, 1 << 70, np.int64(2), np.uint8(1), 0, -1,
                   -(1 << 20000),
@@ -995,7 +994,8 @@ def test_fuzz_seed(args):
     range, else the fields as Python ints."""
     try:
         expect = {n: model_int(args.get(n, 0), registry.INPUTS[n].lo,
-                               registry.INPUTS[n].hi)[0][()] for n in SEED_ARGS}
+                               registry.INPUTS[n].hi)[0][()]
+                  for n in SEED_ARGS}
         if not all(_is_int(args.get(n, 0)) for n in SEED_ARGS):
             raise Invalid("not a scalar")
     except Invalid:
@@ -1018,7 +1018,8 @@ REAL_SCALARS = [0, 1, -1, 0.0, -0.0, 0.5, 1.0, 1 - 2.0 ** -53, 1 - 2.0 ** -65,
                 np.float16(0.25), np.float32(0.1), np.float64(0.7),
                 np.longdouble(1) / 3, np.longdouble("1e4000"),
                 np.int8(-3), np.uint64(1 << 63), 1 << 2000, -(1 << 20000),
-                Fraction(1, 3), Fraction(-7, 2), Fraction(2 ** 64 - 1, 2 ** 64),
+                Fraction(1, 3), Fraction(-7, 2),
+                Fraction(2 ** 64 - 1, 2 ** 64),
                 Decimal("0.1"), Decimal("-0"), Decimal("1e-100000"),
                 Decimal("1e-100001"), Decimal("1e100001"), Decimal("NaN"),
                 Decimal("sNaN"), Decimal("-Infinity"), Decimal(7)]
@@ -1174,7 +1175,8 @@ def test_fuzz_seed64_from_float(r, theta, fields, data):
         shape = np.broadcast_shapes(rs.shape, ts.shape,
                                     *(c.shape for c, _ in cols.values()))
     except (Invalid, ValueError):
-        _check_raises("seed64_from_float", lambda: pq.seed64_from_float(r, theta, **fields))
+        _check_raises("seed64_from_float",
+                      lambda: pq.seed64_from_float(r, theta, **fields))
         return
     res = pq.seed64_from_float(r, theta, **fields)
     if r_scalar and t_scalar and all(s for _, s in cols.values()):
@@ -1398,7 +1400,8 @@ def _model_matrix(W):
     if isinstance(W, np.ma.MaskedArray):
         raise Invalid("masked")
     a = np.asarray(W)
-    if a.dtype.kind not in "iuf" or a.dtype.itemsize > 8 and a.dtype.kind == "f":
+    if a.dtype.kind not in "iuf" or (a.dtype.kind == "f"
+                                     and a.dtype.itemsize > 8):
         raise Invalid(a.dtype)
     if a.ndim != 2 or a.size == 0:
         raise Invalid(a.shape)
@@ -1433,8 +1436,8 @@ def test_fuzz_encode_matrix(W, seed_format, method, opts):
             raise Invalid("format or method")
         model_threads(opts.get("threads"))
     except Invalid:
-        _check_raises("encode_matrix", lambda: pq.encode_matrix(W, seed_format=seed_format,
-                                               method=method, **opts))
+        _check_raises("encode_matrix", lambda: pq.encode_matrix(
+            W, seed_format=seed_format, method=method, **opts))
         return
     kwargs = dict(seed_format=seed_format, method=method, **opts)
     if method == "source":
