@@ -82,7 +82,7 @@ def show(x, limit=60):
     """repr(x) for a message, at most ``limit`` characters.  An int with more
     digits than str() converts (4300 by default) appears as its size, never
     as the ValueError that str() would raise instead of our message."""
-    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+    if _is_integer(x):
         v = int(x)
         if v.bit_length() > 256:
             return f"{'-' if v < 0 else ''}<a {v.bit_length()}-bit integer>"

@@ -22,6 +22,7 @@ In the normal suite (hypothesis profile "ci") each target runs a few dozen
 derandomized examples; ``HYPOTHESIS_PROFILE=fuzz`` (.ci/jobs/fuzz.sh) runs
 many more, from a random seed.
 """
+import datetime
 import io
 import os
 import re
@@ -64,7 +65,12 @@ FUZZ_EXAMPLES = {
 }
 
 
-def examples(target, suppress=()):
+#: The parsers' targets fail an example that takes this long (a hang, or
+#: work growing with a line's length beyond reason); typical is 1-30 ms.
+PARSE_DEADLINE = datetime.timedelta(seconds=5)
+
+
+def examples(target, suppress=(), deadline=None):
     """The settings of a target: its example count in the active profile."""
     ci, fuzz = FUZZ_EXAMPLES[target]
     if PROFILE == "fuzz":
@@ -74,7 +80,7 @@ def examples(target, suppress=()):
         n = 10 * ci
     else:
         n = ci
-    return settings(max_examples=n, suppress_health_check=[
+    return settings(max_examples=n, deadline=deadline, suppress_health_check=[
         *settings.default.suppress_health_check, *suppress])
 
 
@@ -296,7 +302,7 @@ def _with_separator(name, sep):
     return name, _join(lines)
 
 
-@examples("parse")
+@examples("parse", deadline=PARSE_DEADLINE)
 @given(mutated(VECTOR_FILES))
 @example(_with_separator("angular_float32.txt", b"\x0b")).via(
     "a vertical tab is not a field separator")
@@ -313,7 +319,7 @@ def test_fuzz_vector_parser_refuses_or_round_trips(case):
     parse_vector_file(_text_lines(data))
 
 
-@examples("worst")
+@examples("worst", deadline=PARSE_DEADLINE)
 @given(mutated(WORST_FILES))
 def test_fuzz_worst_case_parser_refuses_or_round_trips(case):
     """The same for the worst-case files."""
@@ -376,7 +382,8 @@ def _matrix_elements(header, vecs):
                 for v in vecs), default=0)
 
 
-@examples("verify", suppress=[HealthCheck.function_scoped_fixture])
+@examples("verify", suppress=[HealthCheck.function_scoped_fixture],
+          deadline=PARSE_DEADLINE)
 @given(mutated(VECTOR_FILES))
 def test_fuzz_verify_exits_0_1_or_2(capsys, case):
     """verify exits 0 (every result right), 1 (a wrong result) or 2 (a
@@ -952,6 +959,8 @@ def test_fuzz_pack_seed64(args, data):
 
 @examples("unpack")
 @given(int_args(0, 1 << 64), st.data())
+@example(np.array(np.timedelta64(5, "s"), dtype=object), None).via(
+    "a duration in an object array")
 def test_fuzz_unpack_seed64(word, data):
     """unpack_seed64: an error exactly for a non-word, else the reference's
     fields (Python ints for a scalar, int64 arrays of the word's shape)."""
