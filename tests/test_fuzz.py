@@ -44,6 +44,7 @@ from poincare_q64 import vectors as V
 from conftest import PROFILE
 
 DATA = Path(__file__).parent / "data"
+TWO64 = 1 << 64
 
 #: Examples per target: (normal suite, fuzz job).  The fuzz figures are
 #: calibrated so that .ci/jobs/fuzz.sh takes about 80 s on an idle core
@@ -1353,6 +1354,22 @@ def test_fuzz_decoders(call, data):
             expect = ref.rbe(vals["R"], vals["T"], int(i), int(j), **opts,
                              dtype=np.dtype(kind), **fmt)
         assert _bits(kind, res[idx]) == _bits(kind, expect), (idx, vals)
+
+
+@pytest.mark.parametrize("T, d_theta", [(1, 1), (TWO64 - 1, 1),
+                                        ((1 << 62) + 1, 0),
+                                        ((1 << 62) - 1, 0)])
+def test_decode_matrix_overflow_leaves_out_untouched(T, d_theta):
+    """|g s| just below 2 (g' = 2 at R = 0, s within 2**-100 of 1): some
+    element overflows int64 at frac 62, so the call raises and out keeps
+    its values, even though out is a C-contiguous int64 array the decoder
+    could have written directly."""
+    with pytest.raises(OverflowError):
+        ref.rbe(0, T, 0, 0, d_r=1, d_theta=d_theta, frac=62)
+    out = np.full((1, 1), 7, dtype=np.int64)
+    with pytest.raises(OverflowError, match="^decode_matrix: "):
+        pq.decode_matrix(0, T, 1, 1, d_r=1, d_theta=d_theta, out=out)
+    assert out[0, 0] == 7
 
 
 @examples("phi_table")
