@@ -78,33 +78,50 @@ def _range_text(lo, hi):
     return f"[{lo}, {hi - 1}]"
 
 
+def show(x, limit=60):
+    """repr(x) for a message, at most ``limit`` characters.  An int with more
+    digits than str() converts (4300 by default) appears as its size, never
+    as the ValueError that str() would raise instead of our message."""
+    if _is_integer(x):
+        v = int(x)
+        if v.bit_length() > 256:
+            return f"{'-' if v < 0 else ''}<a {v.bit_length()}-bit integer>"
+    try:
+        text = repr(x)
+    except ValueError:  # a Fraction, Decimal, ... of such an int
+        return f"<a {type(x).__name__} too large to print>"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _type_error(func, name, value, where=""):
     """The TypeError for a non-integer element ``value`` of ``name``."""
     if isinstance(value, (bool, np.bool_)):
-        what = f"a bool ({value!r})"
+        what = f"a bool ({show(value)})"
     elif isinstance(value, (float, np.floating)):
-        what = f"a float ({value!r})"
+        what = f"a float ({show(value)})"
         if name not in ("frac", "threads"):  # the hint is about data
             what += f"; {_HINT}"
     elif isinstance(value, (complex, np.complexfloating)):
-        what = f"a complex number ({value!r})"
+        what = f"a complex number ({show(value)})"
     else:
-        what = f"{type(value).__name__} ({value!r:.60})"
+        what = f"{type(value).__name__} ({show(value)})"
     return TypeError(f"{func}: {name} must be an integer{where}, got {what}")
 
 
 def _is_integer(x):
-    """Python int, numpy integer scalar or another Integral, but not bool."""
+    """Python int, numpy integer scalar or another Integral, but not bool
+    and not a numpy duration (np.timedelta64 subclasses np.integer, but
+    int() of one is its count of some unit, or a datetime.timedelta)."""
     if type(x) is int:  # the common case, without the slower ABC check
         return True
     return (isinstance(x, (numbers.Integral, np.integer))
-            and not isinstance(x, (bool, np.bool_)))
+            and not isinstance(x, (bool, np.bool_, np.timedelta64)))
 
 
 def _range_error(func, name, value, lo, hi, index=None):
     where = "" if index is None else f" (at index {index})"
     return ValueError(f"{func}: {name} must be in {_range_text(lo, hi)}, got "
-                      f"{value}{where}")
+                      f"{show(value, 80)}{where}")
 
 
 def _index(flat_k, shape):
@@ -287,21 +304,23 @@ def resolve_format(func, dtype, frac):
         dt = np.dtype(dtype)
     except (TypeError, ValueError):
         raise TypeError(f"{func}: dtype must be {_DTYPE_TEXT}, got "
-                        f"{dtype!r}") from None
+                        f"{show(dtype)}") from None
     if dt not in _FORMATS:
-        raise TypeError(f"{func}: dtype must be {_DTYPE_TEXT}, got {dtype!r}")
+        raise TypeError(f"{func}: dtype must be {_DTYPE_TEXT}, got "
+                        f"{show(dtype)}")
     name, kind, _ = _FORMATS[dt]
     if name in ("float64", "float32"):
         if frac is not None:
             raise ValueError(f"{func}: frac applies only to integer dtypes "
-                             f"(got frac={frac!r} with dtype {name})")
+                             f"(got frac={show(frac)} with dtype {name})")
         return dt, kind, 0
     if frac is None:
         return dt, kind, 62
     if not _is_integer(frac):
         raise _type_error(func, "frac", frac)
     if not 0 <= int(frac) <= 64:
-        raise ValueError(f"{func}: frac must be in [0, 64], got {int(frac)}")
+        raise ValueError(f"{func}: frac must be in [0, 64], got "
+                         f"{show(int(frac))}")
     return dt, kind, int(frac)
 
 
@@ -312,7 +331,7 @@ def resolve_threads(func, threads):
         raise _type_error(func, "threads", threads)
     if int(threads) < 1:
         raise ValueError(f"{func}: threads must be >= 1 (or None for all "
-                         f"cores), got {int(threads)}")
+                         f"cores), got {show(int(threads))}")
     # More threads than elements or cores is harmless; cap it only so that
     # an absurd value cannot ask OpenMP for millions of threads.
     return min(int(threads), 1 << 10)

@@ -37,7 +37,7 @@ import numpy as np
 
 from poincare_q64 import _kernels, registry
 from poincare_q64._api import (allocating, as_int_array, broadcast_shape,
-                               flat_input, masked_error)
+                               flat_input, masked_error, show)
 
 __all__ = ["Seed64Fields", "pack_seed64", "unpack_seed64", "seed64_from_float",
            "to_q64", "turns"]
@@ -199,6 +199,11 @@ def _exact(func, name, x):
     if isinstance(x, (bool, np.bool_)):
         raise TypeError(f"{func}: {name} must be a real number, got a bool "
                         f"({x!r})")
+    if isinstance(x, (np.timedelta64, np.datetime64)):
+        # a duration is registered as an Integral, but its value is a count
+        # of some unit, not a number
+        raise TypeError(f"{func}: {name} must be a real number, got "
+                        f"{type(x).__name__} ({x!r})")
     if isinstance(x, (float, np.floating)):
         if not np.isfinite(x):
             raise ValueError(f"{func}: {name} must be finite, got {x!r}")
@@ -220,7 +225,7 @@ def _exact(func, name, x):
                 f"+-{_DECIMAL_EXPONENT_LIMIT}")
         return Fraction(x)
     raise TypeError(f"{func}: {name} must be a real number (float, int, "
-                    f"Fraction), got {type(x).__name__} ({x!r:.60})")
+                    f"Fraction), got {type(x).__name__} ({show(x)})")
 
 
 # A nonzero Decimal's exponent is at most this in magnitude, so that its exact
@@ -324,8 +329,7 @@ def _to_q64_exact(q, x):
 
 def _show(x):
     """An argument for a message (its repr, shortened)."""
-    text = repr(x)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return show(x, 80)
 
 
 def turns(theta):

@@ -167,7 +167,20 @@ class _Field(NamedTuple):
 
 
 _SIGNED_RE = re.compile(r"[+-][0-9]")
+
 _HEX_RE = {w: re.compile(f"[0-9a-fA-F]{{{w}}}") for w in (1, 8, 16, 17, 64)}
+
+# Fields are separated by spaces or tabs only: str.split() would also take
+# vertical tabs, form feeds, \x1c-\x1f and Unicode spaces, which C readers
+# (scanf) do not all treat alike.  A line may end with CR LF.
+_BLANK = " \t\r\n"
+_SEPARATOR = re.compile(r"[ \t]+")
+
+
+def _fields(text):
+    text = text.strip(_BLANK)
+    return _SEPARATOR.split(text) if text else []
+
 
 _FIELDS = {x.name: _Field(x.name, x.width, x.lo, x.hi - 1, x.signed)
            for x in registry.INPUTS.values()}
@@ -344,7 +357,7 @@ def parse_header(line, lineno=1):
     ...              "format=float64 version=0.2.0 count=96").count
     96
     """
-    m = _HEADER_RE.fullmatch(line.strip())
+    m = _HEADER_RE.fullmatch(line.strip(_BLANK))
     if not m:
         raise VectorSyntaxError(
             lineno, "not a vector file header (expected '" + HEADER_PREFIX
@@ -703,7 +716,7 @@ def parse_line(function, fmt, line, lineno):
     ...
     poincare_q64.vectors.VectorSyntaxError: line 7: input T: expected 16 hex digits, got '4000'
     """
-    tokens = line.split()
+    tokens = _fields(line)
     names = " ".join(INPUTS[function])
     result = "DIGEST" if function in MATRIX else "X"
     if tokens.count(ARROW) != 1:
@@ -731,7 +744,7 @@ class Vector(NamedTuple):
 def _content(lines):
     """(lineno, text) of the lines that are neither blank nor comments."""
     for lineno, line in lines:
-        text = line.strip()
+        text = line.strip(_BLANK)
         if text and not text.startswith("#"):
             yield lineno, text
 
@@ -836,7 +849,7 @@ def read_worst_cases(lines):
     """
     numbered = enumerate(lines, 1)
     first = next(numbered, None)
-    m = _WORST_RE.fullmatch(first[1].strip()) if first else None
+    m = _WORST_RE.fullmatch(first[1].strip(_BLANK)) if first else None
     if not m:
         raise VectorSyntaxError(1, "not a worst-case file header (expected '"
                                 + WORST_PREFIX + " function=F')")
@@ -846,7 +859,7 @@ def read_worst_cases(lines):
     out = []
     for lineno, text in _content(numbered):
         body, _, note = text.partition("#")
-        tokens = body.split()
+        tokens = _fields(body)
         fmt = parse_format(tokens[0], function, lineno)
         out.append(WorstCase(lineno, fmt,
                              parse_inputs(function, tokens[1:], lineno),

@@ -2,8 +2,10 @@
 
 Hypothesis runs derandomized by default so that CI is deterministic (the same
 examples every run); ``HYPOTHESIS_PROFILE=thorough`` draws many more random
-examples for a local validation campaign.  No deadline: the reference module
-takes about a millisecond per irrational evaluation.
+examples for a local validation campaign, and ``HYPOTHESIS_PROFILE=fuzz``
+runs the fuzz tests of tests/test_fuzz.py long and randomly
+(.ci/jobs/fuzz.sh).  No deadline: the reference module takes about a
+millisecond per irrational evaluation.
 
 The strategies mix uniform draws with the hard values the contract names
 (R near 0 and 2^64, quarter turns and their neighbours, indices at 0 and
@@ -33,6 +35,19 @@ settings.register_profile(
     deadline=None,
     max_examples=2000,
     suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+# The fuzz tests' long run (.ci/jobs/fuzz.sh): random, not derandomized, so
+# every run explores new inputs; the job passes a fresh --hypothesis-seed and
+# prints it, so a failure replays with that seed.  tests/test_fuzz.py sizes
+# its own max_examples per target (FUZZ_EXAMPLES) to fit the job's time.
+settings.register_profile(
+    "fuzz",
+    deadline=None,
+    max_examples=1000,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                           HealthCheck.data_too_large],
     print_blob=True,
 )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")

@@ -447,7 +447,7 @@ int pq_decode_int64_bounded(uint64_t R, uint64_t T, const pq_params *p, int frac
     if (pl.mode == PQ_DECODE_ZERO) return 1;
     if (pl.mode != PQ_DECODE_FAST || pl.s < 1) return 0;
     if (pl.s >= 66) return 1; /* (2^63 - 1) 2^s > 2^128 > Pmax + err */
-    u128 Pmax = (u128)(pl.A_hi + 1) * 0x4666666666666668ULL; /* A_hi + 1 <= 2^64: no wrap */
+    u128 Pmax = ((u128)pl.A_hi + 1) * 0x4666666666666668ULL; /* widened first: A_hi + 1 can be 2^64 */
     return Pmax + pl.err < (((u128)1 << 63) - 1) << pl.s;
 }
 

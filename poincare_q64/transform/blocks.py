@@ -59,7 +59,7 @@ def _pair(func, name, value):
                         f"got {value!r}") from None
     out = []
     for v in (a, b):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        if not _api._is_integer(v):
             raise TypeError(f"{func}: {name} must be a pair of ints, got "
                             f"{value!r}")
         if int(v) < 1:
@@ -834,7 +834,7 @@ class MultiresSeeds:
         """
         if k is None:
             k = len(self.levels) - 1
-        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        if not _api._is_integer(k):
             raise TypeError(f"MultiresSeeds.decode: k must be an int, got "
                             f"{type(k).__name__}")
         if not 0 <= k < len(self.levels):
@@ -894,7 +894,7 @@ def encode_multires(W, levels, *, seed_format="seed64", threads=None,
     """
     func = "encode_multires"
     a = check_matrix(func, W)
-    if isinstance(levels, (bool, np.bool_)) or not isinstance(levels, (int, np.integer)):
+    if not _api._is_integer(levels):
         raise TypeError(f"{func}: levels must be an int, got "
                         f"{type(levels).__name__}")
     if not 1 <= levels <= _MAX_LEVELS:

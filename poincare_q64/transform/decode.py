@@ -25,7 +25,7 @@ def check_shape(func, m, n):
     ValueError (worded as for every other input) otherwise."""
     out = []
     for name, v in (("m", m), ("n", n)):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        if not _api._is_integer(v):
             raise TypeError(f"{func}: {name} must be an integer (a scalar), got "
                             f"{type(v).__name__}")
         x = registry.INPUTS[name]
@@ -44,17 +44,6 @@ def _check_size(func, what, elements, itemsize):
                          f"{itemsize} bytes ({nbytes} bytes) exceed what numpy can "
                          f"allocate (2**63 - 1 bytes)")
     return nbytes
-
-
-def _empty(func, what, shape, dtype, itemsize):
-    """np.empty, with a MemoryError that says what was too large."""
-    elements = int(np.prod(shape, dtype=object))
-    nbytes = _check_size(func, what, elements, itemsize)
-    try:
-        return np.empty(shape, dtype=dtype)
-    except (MemoryError, ValueError):
-        raise MemoryError(f"{func}: cannot allocate {what}: {elements} elements, "
-                          f"{nbytes} bytes") from None
 
 
 # --------------------------------------------------------------------------
@@ -142,8 +131,9 @@ def phi_table(m, n, threads=None):
     m, n = check_shape(func, m, n)
     nthreads = _api.resolve_threads(func, threads)
     _check_size(func, f"the {m} x {n} phi table", m * n, 16)
-    hi = _empty(func, f"the {m} x {n} phi table", (m * n,), np.uint64, 8)
-    lo = _empty(func, f"the {m} x {n} phi table", (m * n,), np.uint64, 8)
+    with _api.allocating(func, (m, n)):
+        hi = np.empty(m * n, dtype=np.uint64)
+        lo = np.empty(m * n, dtype=np.uint64)
     _kernels.phi_table_fill(hi, lo, m, n, nthreads)
     return PhiTable(hi, lo, (m, n))
 
@@ -167,7 +157,9 @@ def _table_args(func, table, m, n):
 
 def _seed_columns(func, values, batch):
     """The seed inputs (name -> user value, canonical order) as kernel
-    columns: each a 1-d array of length K or 1.  Returns (columns, K)."""
+    columns: each a 1-d array of length K or 1.  Returns (columns, K), K
+    None when every input is a scalar (a length-1 array is a length, K =
+    1, not a scalar)."""
     cols, K = {}, None
     for name, value in values.items():
         x = registry.INPUTS[name]
@@ -186,7 +178,7 @@ def _seed_columns(func, values, batch):
                              "decode_batch takes many), got shape "
                              f"{arr.shape}")
         cols[name] = np.ascontiguousarray(arr.reshape(-1))
-    return cols, (1 if K is None else K)
+    return cols, K
 
 
 def _run(func, cols, K, m, n, dtype, frac, out, threads, table, shape, describe):
@@ -199,6 +191,9 @@ def _run(func, cols, K, m, n, dtype, frac, out, threads, table, shape, describe)
     what = "the result " + " x ".join(str(s) for s in shape)
     _check_size(func, what, K * m * n, _KERNEL_BYTES[kind])
     if K == 0:
+        # numpy refuses a shape whose nonzero extents multiply beyond its
+        # limit even when another extent is 0
+        _check_size(func, f"a stack of {m} x {n} matrices", m * n, dt.itemsize)
         return out if out is not None else np.empty(shape, dtype=dt)
     # int64 at frac >= 62 can overflow (|f| < 2.2): a failing call must
     # leave out untouched, so it decodes into a buffer of its own then,
@@ -209,10 +204,12 @@ def _run(func, cols, K, m, n, dtype, frac, out, threads, table, shape, describe)
                        and _may_overflow(cols, K, frac)))
     if direct:
         buf = out
-    elif kind == _kernels.KIND_INT128:
-        buf = _empty(func, what, (2 * K * m * n,), np.uint64, 16)
     else:
-        buf = _empty(func, what, shape, dt, dt.itemsize)
+        # _check_size has bounded the bytes, so np.empty can only fail
+        # with a MemoryError here
+        with _api.allocating(func, shape):
+            buf = (np.empty(2 * K * m * n, dtype=np.uint64)
+                   if kind == _kernels.KIND_INT128 else np.empty(shape, dtype=dt))
     status, first = _kernels.decode(
         cols["R"], cols["T"], cols["log2_c"], cols["eps"], cols["d_r"], cols["rot"],
         cols["d_theta"], K, m, n, kind, frac, buf, hi, lo, M, N, nthreads)
@@ -416,11 +413,11 @@ def decode_batch(R, T, m, n, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0,
     True
     """
     func = "decode_batch"
-    cols, _ = _seed_columns(func, dict(R=R, T=T), True)
+    cols, K_seed = _seed_columns(func, dict(R=R, T=T), True)
     m, n = check_shape(func, m, n)
-    opts, _ = _seed_columns(func, dict(log2_c=log2_c, eps=eps, d_r=d_r, rot=rot,
-                                        d_theta=d_theta), True)
-    lengths = {c.shape[0] for c in (*cols.values(), *opts.values()) if c.shape[0] != 1}
+    opts, K_opts = _seed_columns(func, dict(log2_c=log2_c, eps=eps, d_r=d_r,
+                                            rot=rot, d_theta=d_theta), True)
+    lengths = {K_seed, K_opts} - {None}
     if len(lengths) > 1:
         raise ValueError(f"{func}: the seeds' inputs have different lengths "
                          f"{sorted(lengths)}")

@@ -120,8 +120,11 @@ def check_matrix(func, W):
     floats up to float64's width; bools, complex, strings and objects are a
     TypeError (a bool matrix is not a weight matrix).  Entries must be below
     ``2**480`` in magnitude so that the squared norms and the loss are
-    finite.
+    finite.  A masked array is a TypeError: its mask cannot be honoured,
+    and its hidden values would be used.
     """
+    if isinstance(W, np.ma.MaskedArray):
+        raise _api.masked_error(func, "W")
     try:
         a = np.asarray(W)
     except ValueError as exc:           # ragged nesting
@@ -164,7 +167,7 @@ def _check_amplitudes(func, A):
 def _check_method(func, method):
     if not isinstance(method, str) or method not in ("optimal", "source"):
         raise ValueError(f"{func}: method must be 'optimal' or 'source', "
-                         f"got {method!r}")
+                         f"got {_api.show(method)}")
 
 
 def _show_progress(progress, work):
@@ -1024,8 +1027,8 @@ def encode_matrix(W, *, seed_format="seed64", method="optimal", log2_c=0, eps=0,
     Raises
     ------
     TypeError
-        W is not real numbers (bool, complex, str, object), an option or
-        rng has a wrong type.
+        W is not real numbers (bool, complex, str, object) or is a masked
+        array, an option or rng has a wrong type.
     ValueError
         W is not 2-d, is empty, holds NaN, inf, or too large entries; an
         unknown seed_format or method; an option out of range; eps != 0
@@ -1070,7 +1073,7 @@ def encode_matrix(W, *, seed_format="seed64", method="optimal", log2_c=0, eps=0,
         _check_source_params(func, p)
         if rng is None:
             rng = np.random.default_rng(DEFAULT_RNG_SEED)
-        elif isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        elif _api._is_integer(rng):
             rng = np.random.default_rng(int(rng))
         elif not isinstance(rng, np.random.Generator):
             raise TypeError(f"{func}: rng must be a numpy.random.Generator or "
@@ -1092,7 +1095,7 @@ def encode_matrix(W, *, seed_format="seed64", method="optimal", log2_c=0, eps=0,
 def _check_source_params(func, p):
     for name in ("levels", "starts", "max_iter"):
         v = p[name]
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        if not _api._is_integer(v):
             raise TypeError(f"{func}: {name} must be an int, got {type(v).__name__}")
         if v < 0:
             raise ValueError(f"{func}: {name} = {v} must be >= 0")
@@ -1101,5 +1104,5 @@ def _check_source_params(func, p):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
             raise TypeError(f"{func}: {name} must be a real number, got {type(v).__name__}")
         if not (v >= 0 and math.isfinite(v)):
-            raise ValueError(f"{func}: {name} = {v!r} must be finite and >= 0")
+            raise ValueError(f"{func}: {name} = {_api.show(v)} must be finite and >= 0")
 

@@ -15,6 +15,10 @@ __all__ = ["metrics"]
 
 
 def _as_real_matrix(name, x):
+    if isinstance(x, np.ma.MaskedArray):
+        # its hidden values would be measured, as if there were no mask
+        raise TypeError(f"metrics: {name} must not be a masked array "
+                        "(numpy.ma.MaskedArray); pass the values to use")
     a = np.asarray(x)
     if a.dtype.kind == "b" or a.dtype.kind not in "iuf":
         raise TypeError(f"metrics: {name} must be a real numeric array, got "

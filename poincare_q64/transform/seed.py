@@ -11,7 +11,6 @@ Two storage formats:
   fits it only when ``R % 2**44 == 0``, ``T % 2**40 == 0`` and ``eps == 0``).
 """
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,7 +73,7 @@ class Seed:
         # or a block array is named where it is made
         for name in ("R", "T", *OPTION_NAMES):
             v = getattr(self, name)
-            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+            if not _api._is_integer(v):
                 raise TypeError(f"Seed: {name} must be an integer, got "
                                 f"{type(v).__name__}")
             x = registry.INPUTS[name]
@@ -154,7 +153,7 @@ def allowed_options(func, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0):
         if isinstance(value, str):
             if value != "all":
                 raise TypeError(f"{func}: {name} must be an int, an iterable of "
-                                f"ints or \"all\", got {value!r}")
+                                f"ints or \"all\", got {_api.show(value)}")
             if name == "eps":
                 raise ValueError(f"{func}: eps='all' would be 2**64 values; "
                                  "give the eps values to try")
@@ -173,17 +172,16 @@ def allowed_options(func, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0):
         for v in values:
             if not _is_int(v):
                 raise TypeError(f"{func}: {name} values must be ints, got "
-                                f"{type(v).__name__} ({v!r})")
+                                f"{type(v).__name__} ({_api.show(v)})")
             if not lo <= int(v) < hi:
-                raise ValueError(f"{func}: {name} = {int(v)} is outside "
+                raise ValueError(f"{func}: {name} = {_api.show(int(v))} is outside "
                                  f"[{lo}, {hi - 1}]")
         out[name] = tuple(sorted({int(v) for v in values}))
     return out
 
 
 def _is_int(v):
-    return (isinstance(v, (numbers.Integral, np.integer))
-            and not isinstance(v, (bool, np.bool_)))
+    return _api._is_integer(v)
 
 
 def seed_bits(seed_format, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0):
@@ -238,7 +236,7 @@ def check_format(func, seed_format, opts=None):
     """ValueError unless seed_format is known and (for seed64) eps is 0."""
     if not isinstance(seed_format, str) or seed_format not in SEED_FORMATS:
         raise ValueError(f"{func}: seed_format must be one of {SEED_FORMATS}, "
-                         f"got {seed_format!r}")
+                         f"got {_api.show(seed_format)}")
     if seed_format == "seed64" and opts is not None and opts["eps"] != (0,):
         raise ValueError(f"{func}: the seed64 word holds no eps (eps must be "
                          "0); use seed_format='q64' to search eps")
