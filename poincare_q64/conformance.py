@@ -60,6 +60,13 @@ CHUNK = 8192
 #: could exhaust the memory.
 MAX_LINE = 1 << 16
 
+#: Most elements of one matrix vector that ``verify`` decodes (2^24: a
+#: 4096 x 4096 matrix, 128 MiB as int64).  The grammar allows shapes up to
+#: (2^32 - 1) x (2^32 - 1), beyond any memory; ``gen`` writes at most
+#: 1024 x 1024.  A larger matrix is refused as a malformed line (exit 2),
+#: never an allocation failure halfway through the file.
+MAX_MATRIX_ELEMENTS = 1 << 24
+
 
 
 
@@ -500,6 +507,9 @@ def verify(lines, max_errors=20, out=None, threads=None):
     function, fmt = header.function, header.format
     report = VerifyReport(function, fmt)
     report.header_count = header.count
+    fn = registry.function(function)
+    if fn.is_matrix:
+        vecs = _decodable(fn, vecs)
     for part in _chunks(vecs, CHUNK):
         expected = evaluate(function, fmt, [v.inputs for v in part], threads)
         for v, exp in zip(part, expected):
@@ -524,6 +534,20 @@ def verify(lines, max_errors=20, out=None, threads=None):
                 report.stopped = True
                 return report
     return report
+
+
+def _decodable(fn, vectors):
+    """The vectors of a matrix function, refusing a shape of more than
+    :data:`MAX_MATRIX_ELEMENTS` elements as a malformed line."""
+    im, in_ = (fn.inputs.index(name) for name in fn.shape_inputs)
+    for v in vectors:
+        m, n = v.inputs[im], v.inputs[in_]
+        if m * n > MAX_MATRIX_ELEMENTS:
+            raise V.VectorSyntaxError(
+                v.lineno, f"a {m} x {n} matrix ({m * n} elements) is more than "
+                f"verify decodes (2^{MAX_MATRIX_ELEMENTS.bit_length() - 1} "
+                "elements per vector)")
+        yield v
 
 
 def _chunks(vectors, size):
