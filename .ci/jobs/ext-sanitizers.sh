@@ -60,6 +60,8 @@ PY=${PYTHON:-python}
 #   test_reference.py, test_tables.py, test_architecture.py, test_metrics.py:
 #       pure Python (the mpmath reference, the table generator, the import
 #       graph, the transform metrics);
+#   test_stack_usage.py, test_cli_newuser.py: build C programs, or start the
+#       installed console script (this build is not installed);
 #   test_validation_analysis.py, test_compression_audit.py: mostly Python
 #       (error analysis, scikit-learn training) whose kernel calls repeat
 #       the selection's.
@@ -77,6 +79,7 @@ TESTS=(
     tests/test_conformance.py
     tests/test_decode.py
     tests/test_decode_vectors.py
+    tests/test_fuzz.py
     tests/test_encode.py
     tests/test_mpn.py
     tests/test_packing.py
