@@ -739,7 +739,8 @@ def _sample_indices(draw, shape):
     event("returned" if n else "returned (empty)")
     if n == 0:
         return []
-    picks = {0, n - 1, draw(st.integers(0, n - 1))}
+    # draw is None in an explicit @example: the first and last only
+    picks = {0, n - 1} | ({draw(st.integers(0, n - 1))} if draw else set())
     return [np.unravel_index(k, shape) for k in sorted(picks)]
 
 
@@ -1117,6 +1118,30 @@ def _rhe(q):
     return n
 
 
+def _check_real_to_words(name, x, data, in_contract):
+    """A conversion of reals to Q0.64 words (to_q64, turns): an error
+    exactly when x is not real and finite or an element is outside the
+    contract, else a Python int for a scalar or a uint64 array of x's
+    shape, with the reference's words."""
+    func, ref_func = getattr(pq, name), getattr(ref, name)
+    try:
+        qs, scalar = _model_reals(x)
+        for q in qs.ravel():
+            if not in_contract(q):
+                raise Invalid(q)
+    except Invalid:
+        _check_raises(name, lambda: func(x))
+        return
+    res = func(x)
+    if scalar:
+        assert type(res) is int
+        res = np.array(res, dtype=object)
+    else:
+        assert res.dtype == np.uint64 and res.shape == qs.shape
+    for idx in _sample_indices(data and data.draw, qs.shape):
+        assert int(res[idx]) == ref_func(qs[idx])
+
+
 @examples("to_q64")
 @given(real_args(), st.data())
 @example(np.array([5], dtype="m8[s]"), None).via("an array of durations")
@@ -1125,45 +1150,18 @@ def _rhe(q):
 def test_fuzz_to_q64(x, data):
     """to_q64: an error exactly for a non-real, non-finite or out-of-range
     x, else the reference's words."""
-    try:
-        qs, scalar = _model_reals(x)
-        for q in qs.ravel():
-            if not 0 <= q < 1 or _rhe(q * 2 ** 64) == 2 ** 64:
-                raise Invalid(q)
-    except Invalid:
-        _check_raises("to_q64", lambda: pq.to_q64(x))
-        return
-    res = pq.to_q64(x)
-    if scalar:
-        assert type(res) is int
-        res = np.array(res, dtype=object)
-    else:
-        assert res.dtype == np.uint64 and res.shape == qs.shape
-    for idx in _sample_indices(data.draw, qs.shape):
-        assert int(res[idx]) == ref.to_q64(qs[idx])
+    _check_real_to_words("to_q64", x, data,
+                         lambda q: 0 <= q < 1 and _rhe(q * 2 ** 64) < 2 ** 64)
 
 
 @examples("turns")
 @given(real_args(), st.data())
+@example(-(1 << 16384) + 1, None).via("the largest magnitude taken")
+@example(1 << 16384, None).via("the smallest magnitude refused")
 def test_fuzz_turns(theta, data):
     """turns: an error exactly for a non-real, non-finite or too large
     theta, else the reference's words."""
-    try:
-        qs, scalar = _model_reals(theta)
-        for q in qs.ravel():
-            if abs(q) >= 2 ** 16384:
-                raise Invalid(q)
-    except Invalid:
-        _check_raises("turns", lambda: pq.turns(theta))
-        return
-    res = pq.turns(theta)
-    if scalar:
-        assert type(res) is int
-        res = np.array(res, dtype=object)
-    else:
-        assert res.dtype == np.uint64 and res.shape == qs.shape
-    for idx in _sample_indices(data.draw, qs.shape):
-        assert int(res[idx]) == ref.turns(qs[idx])
+    _check_real_to_words("turns", theta, data, lambda q: abs(q) < 2 ** 16384)
 
 
 @examples("seed64_from_float")

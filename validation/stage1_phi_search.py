@@ -39,6 +39,7 @@ import mpmath
 
 import poincare_q64 as pq
 from poincare_q64 import _testing
+from validation.stage1_sin_search import taylor_terms
 
 ERR_PHI = 9 * 2**37 + 1  # PQ_FAST_ERR_PHI (src/pq_internal.h)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -51,14 +52,8 @@ def row_coefficients(prec=256):
     as two 64-bit words), fractional parts, then c7..c10."""
     lines = []
     with mpmath.workprec(prec):
-        two = mpmath.mpf(2)
-        kappa = mpmath.pi / 2 / two**12
-        derivs = [mpmath.sin, mpmath.cos, lambda x: -mpmath.sin(x), lambda x: -mpmath.cos(x)]
         for i in range(N_ROWS):
-            b = mpmath.pi / 2 * i / 2048
-            units = [130, 141] + [89] * 9
-            x = [derivs[k % 4](b) * kappa**k / mpmath.factorial(k) / 10 * two**units[k]
-                 for k in range(11)]
+            x = taylor_terms(i, 10, [130, 141] + [89] * 9)
             F = [int(mpmath.floor(v)) for v in x[:7]]
             fr = [float(x[k] - F[k]) for k in range(7)]
             words = [F[0] >> 64, F[0] & (2**64 - 1), F[1] >> 64, F[1] & (2**64 - 1)] + F[2:]

@@ -49,6 +49,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 N_ROWS = 2049
 
 
+def taylor_terms(i, div, units):
+    """Row i's Taylor coefficients c_k of tau -> sin(b_i + kappa tau) / div,
+    k = 0 .. len(units) - 1, c_k in units 2^-units[k] (mpmath numbers at the
+    working precision): the exact values PQ_FAST_POLY (div = 1) and
+    PQ_FAST_POLY10 (div = 10) round."""
+    two = mpmath.mpf(2)
+    kappa = mpmath.pi / 2 / two**12
+    b = mpmath.pi / 2 * i / 2048
+    derivs = [mpmath.sin, mpmath.cos, lambda x: -mpmath.sin(x), lambda x: -mpmath.cos(x)]
+    return [derivs[k % 4](b) * kappa**k / mpmath.factorial(k) / div * two**units[k]
+            for k in range(len(units))]
+
+
 def row_data(div=1, prec=256):
     """Per row: the rounding errors e_2..e_6 of PQ_FAST_POLY's c_k and the
     exact c_7..c_9, in units 2^-86 (div = 10: PQ_FAST_POLY10's, units
@@ -56,13 +69,8 @@ def row_data(div=1, prec=256):
     unit = 86 if div == 1 else 89
     rows = []
     with mpmath.workprec(prec):
-        two = mpmath.mpf(2)
-        kappa = mpmath.pi / 2 / two**12
-        derivs = [mpmath.sin, mpmath.cos, lambda x: -mpmath.sin(x), lambda x: -mpmath.cos(x)]
         for i in range(N_ROWS):
-            b = mpmath.pi / 2 * i / 2048
-            x = [derivs[k % 4](b) * kappa**k / mpmath.factorial(k) / div * two**unit
-                 for k in range(10)]
+            x = taylor_terms(i, div, [unit] * 10)
             rows.append([float(mpmath.nint(x[k]) - x[k]) for k in range(2, 7)]
                         + [float(v) for v in x[7:]])
     return rows
