@@ -56,7 +56,7 @@ MODES = {
     # n: timed elements; repeats; check: inputs through the reference;
     # slow: inputs of the slow implementations; scalar: Python scalar calls;
     # obj: elements of the object format; matrix: decode_matrix side
-    "full": dict(n=10**6, repeats=5, check=1000, slow=300, scalar=10**4, obj=10**5,
+    "full": dict(n=10**6, repeats=5, check=2000, slow=1000, scalar=10**4, obj=10**5,
                  matrix=1024),
     "quick": dict(n=10**5, repeats=2, check=300, slow=100, scalar=2000, obj=10**4,
                   matrix=512),
@@ -832,7 +832,10 @@ def machine(args, threads_all, levels, best, load0, load1):
         f"poincare_q64 {getattr(pq, '__version__', '?')}, {platform.system()} "
         f"{platform.release()}",
         f"- load average (1 min) at start / end: {load0:.2f} / {load1:.2f}",
-    ]
+    ] + ([f"- **the machine was not idle** (load average {max(load0, load1):.2f} on "
+          f"{os.cpu_count()} cores): other processes shared the cores, so the figures, "
+          "the all-threads ones most, are noisy; rerun on a quiet machine before quoting "
+          "them"] if max(load0, load1) > 0.5 else [])
 
 
 def markdown(rows, mode_name, mode, mach, tgts, c_note):
@@ -887,17 +890,20 @@ def chart(rows, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    # one bar per implementation and function: 1 thread, best SIMD level, the
-    # fastest format of that implementation
+    # one bar per implementation and function: 1 thread (all cores for the
+    # functions without a threads argument), best SIMD level, float64 where
+    # the row has it, so that the bars of one function compare like with like
+    rank = {"float64": 0, "int64/62": 1, "float32": 2}
     pick = {}
     for r in rows:
-        if r["threads"] != 1 or not _is_best(r) or math.isnan(r["ns"]):
+        one = r["threads"] == 1 or ALL_CORES in r["notes"]
+        if not one or not _is_best(r) or math.isnan(r["ns"]):
             continue
         key = (r["function"], r["impl"])
-        if key not in pick or r["ns"] < pick[key]["ns"]:
+        if key not in pick or rank.get(r["fmt"], 3) < rank.get(pick[key]["fmt"], 3):
             pick[key] = r
     sel = sorted(pick.values(), key=lambda r: (r["function"], r["ns"]))
-    fig, ax = plt.subplots(figsize=(10, 0.28 * len(sel) + 1.5))
+    fig, ax = plt.subplots(figsize=(11, 0.28 * len(sel) + 1.5))
     labels = [f"{r['function']}: {r['impl']} ({r['fmt']})" for r in sel]
     colors = ["tab:blue" if r["impl"].startswith(("ours", "C ")) else
               ("tab:red" if r["bad"] else "tab:gray") for r in sel]
@@ -905,7 +911,8 @@ def chart(rows, path):
     ax.set_yticks(range(len(sel)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("ns per element (log scale), 1 thread, best SIMD level, fastest format")
+    ax.set_xlabel("ns per element (log scale); 1 thread (functions without a threads "
+                  "argument: all cores), best SIMD level, float64 where available")
     ax.set_title("poincare_q64 (blue) and alternatives (grey; red: wrong results)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
