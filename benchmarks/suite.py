@@ -911,11 +911,11 @@ def chart(rows, path):
     ax.set_yticks(range(len(sel)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("ns per element (log scale); 1 thread (functions without a threads "
+    ax.set_xlabel("ns per element (log scale)\n1 thread (functions without a threads "
                   "argument: all cores), best SIMD level, float64 where available")
     ax.set_title("poincare_q64 (blue) and alternatives (grey; red: wrong results)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
