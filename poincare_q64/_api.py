@@ -396,6 +396,38 @@ _SCALAR_TYPES = {
 }
 
 
+def _init_scalar_path():
+    """Give the compiled scalar path the usual formats, each resolved here
+    (so the two paths cannot disagree about a format)."""
+    spellings = [object, float, int]  # the builtins numpy maps to a dtype
+    for dt, (name, _, _) in _FORMATS.items():
+        spellings += [dt, dt.type, name]
+    formats = []
+    for spelling in spellings:
+        try:
+            _, kind, frac = resolve_format("poincare_q64", spelling, None)
+        except TypeError:  # int is int32 where C long is 32 bits
+            continue
+        formats.append((spelling, kind, frac))
+    _kernels.scalar_path_init(formats)
+
+
+_init_scalar_path()
+
+# The scalar fast path: each returns the result of a call with plain Python
+# ints and a usual format (no out), or None for anything else -- a failed
+# check included -- and the public function then takes the general path,
+# whose checks raise the errors.
+_radial_fast = _kernels.radial_fast
+_angular_fast = _kernels.angular_fast
+_modulation_fast = _kernels.modulation_fast
+_rbe_fast = _kernels.rbe_fast
+_rbe_seed64_fast = _kernels.rbe_seed64_fast
+_spatial_hash_fast = _kernels.spatial_hash_fast
+_FUNC_RBE = _kernels.FUNC_RBE
+_FUNC_RBE_PIPELINE = _kernels.FUNC_RBE_PIPELINE
+
+
 def _evaluate_scalar(fn, args, dtype, frac, threads):
     """evaluate() for all-scalar arguments without ``out``: the same checks,
     errors and result, without arrays or a thread team (a call per
@@ -559,6 +591,9 @@ def radial(R, *, log2_c=0, eps=0, d_r=0, frac=None, dtype=np.int64):
     >>> radial([0, 2**63], log2_c=2, frac=1).tolist()
     [0, 1]
     """
+    res = _radial_fast(R, log2_c, eps, d_r, frac, dtype)
+    if res is not None:
+        return res
     return evaluate("radial", dict(R=R, log2_c=log2_c, eps=eps, d_r=d_r),
                     dtype, frac)
 
@@ -613,6 +648,9 @@ def angular(T, *, rot=0, d_theta=0, frac=None, dtype=np.int64):
     >>> angular(2**61, frac=64, dtype=object)   # 2**63 sqrt(2) = ...212.35
     13043817825332782212
     """
+    res = _angular_fast(T, rot, d_theta, frac, dtype)
+    if res is not None:
+        return res
     return evaluate("angular", dict(T=T, rot=rot, d_theta=d_theta), dtype,
                     frac)
 
@@ -649,6 +687,9 @@ def spatial_hash(i, j):
     >>> spatial_hash([0, 1], 0).tolist()
     [1669671676, 1392991556]
     """
+    res = _spatial_hash_fast(i, j)
+    if res is not None:
+        return res
     func = "spatial_hash"
     args = {"i": i, "j": j}
     if _is_integer(i) and _is_integer(j):
@@ -708,6 +749,9 @@ def modulation(i, j, *, frac=None, dtype=np.int64):
     >>> modulation(0, 0, frac=64, dtype=object)
     19633704153885471542
     """
+    res = _modulation_fast(i, j, frac, dtype)
+    if res is not None:
+        return res
     return evaluate("modulation", dict(i=i, j=j), dtype, frac)
 
 
@@ -783,6 +827,11 @@ def rbe(R, T, i, j, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0, frac=None,
     >>> rbe([[0], [2**63]], [0, 2**62], 92612215, 0, frac=4).tolist()
     [[0, 0], [0, 13]]
     """
+    if out is None:
+        res = _rbe_fast(_FUNC_RBE, R, T, i, j, log2_c, eps, d_r, rot, d_theta,
+                        frac, dtype, threads)
+        if res is not None:
+            return res
     return evaluate("rbe",
                     dict(R=R, T=T, i=i, j=j, log2_c=log2_c, eps=eps, d_r=d_r,
                          rot=rot, d_theta=d_theta),
@@ -823,6 +872,11 @@ def rbe_pipeline(R, T, i, j, *, log2_c=0, eps=0, d_r=0, rot=0, d_theta=0,
     >>> rbe_pipeline(2**63, 2**62, 92612215, 0, frac=64, dtype=object)
     14757395258967641293
     """
+    if out is None:
+        res = _rbe_fast(_FUNC_RBE_PIPELINE, R, T, i, j, log2_c, eps, d_r, rot,
+                        d_theta, frac, dtype, threads)
+        if res is not None:
+            return res
     return evaluate("rbe_pipeline",
                     dict(R=R, T=T, i=i, j=j, log2_c=log2_c, eps=eps, d_r=d_r,
                          rot=rot, d_theta=d_theta),
@@ -868,5 +922,9 @@ def rbe_seed64(word, i, j, *, eps=0, frac=None, dtype=np.int64, out=None,
     >>> int(rbe_seed64(w, 92612215, 0))
     3689348814741910323
     """
+    if out is None:
+        res = _rbe_seed64_fast(word, i, j, eps, frac, dtype, threads)
+        if res is not None:
+            return res
     return evaluate("rbe_seed64", dict(word=word, i=i, j=j, eps=eps), dtype,
                     frac, out, threads)

@@ -71,6 +71,39 @@ def evaluate_scalar(
 
 def spatial_hash_scalar(i: int, j: int) -> int: ...
 
+# The scalar fast path of the public functions.  Each takes the public
+# arguments as the user passed them and returns the public result (numpy.int64,
+# int, numpy.float64 or numpy.float32; numpy.uint32 for the hash; a Python int
+# for the packed word; 8 Python ints for the fields) when every numeric
+# argument is a plain int in the registry's range, dtype is one of the
+# spellings given to scalar_path_init(), frac valid for it, threads None or
+# an int >= 1, and the kernel succeeds; otherwise None, and the caller takes
+# the general path (which raises the errors).
+
+def scalar_path_init(formats: list[tuple[object, int, int]]) -> None:
+    """(dtype spelling, kind, frac for frac=None) triples, each resolved by
+    the general path; classes and numpy dtypes match by identity, strings by
+    value."""
+
+def radial_fast(R: object, log2_c: object, eps: object, d_r: object,
+                frac: object, dtype: object) -> object: ...
+def angular_fast(T: object, rot: object, d_theta: object, frac: object,
+                 dtype: object) -> object: ...
+def modulation_fast(i: object, j: object, frac: object, dtype: object) -> object: ...
+def rbe_fast(
+    func: int, R: object, T: object, i: object, j: object, log2_c: object,
+    eps: object, d_r: object, rot: object, d_theta: object, frac: object,
+    dtype: object, threads: object,
+) -> object:
+    """func: FUNC_RBE or FUNC_RBE_PIPELINE (ValueError otherwise)."""
+def rbe_seed64_fast(word: object, i: object, j: object, eps: object,
+                    frac: object, dtype: object, threads: object) -> object: ...
+def spatial_hash_fast(i: object, j: object) -> object: ...
+def pack_seed64_fast(r: object, theta: object, basis: object, d_theta: object,
+                     d_r: object, rot: object, log2_c: object,
+                     reserved: object) -> int | None: ...
+def unpack_seed64_fast(word: object) -> tuple[int, ...] | None: ...
+
 def spatial_hash(
     i: npt.NDArray[np.uint32],
     j: npt.NDArray[np.uint32],

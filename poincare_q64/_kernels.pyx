@@ -8,6 +8,8 @@ results do not depend on the thread count.  Inputs of length 1 are used for
 every element (stride 0), so scalar options cost no broadcasting copy.
 """
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memset
+from cpython.ref cimport PyObject
 from cython.parallel cimport prange
 
 import numpy as np
@@ -218,6 +220,352 @@ def evaluate_scalar(int func, uint64_t R, uint64_t T, uint32_t i, uint32_t j, in
 
 def spatial_hash_scalar(uint32_t i, uint32_t j):
     return pq_spatial_hash(i, j)
+
+
+# ---- the scalar fast path --------------------------------------------------
+#
+# A call of a public value function with plain Python ints, a usual format
+# and no out: checked and evaluated here on C integers, the result boxed as
+# the general path boxes it.  These functions return None for anything else
+# (a failed check included) and the caller then takes the general path,
+# which raises its own error: so every error and its message has one source.
+
+cimport numpy as cnp
+from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
+
+# Declared without Cython's error propagation: a value out of the C type is
+# a failed check here (PyErr_Clear, then the general path), not an exception.
+cdef extern from "Python.h":
+    unsigned long long PyLong_AsUnsignedLongLong(object) noexcept
+    long long PyLong_AsLongLongAndOverflow(object, int *) noexcept
+    void PyErr_Clear() noexcept
+    PyObject *PyErr_Occurred() noexcept
+
+cnp.import_array()
+
+cdef extern from *:
+    """
+    #include <numpy/arrayscalars.h>
+    static PyObject *pqk_box_int64(npy_int64 v) {
+        PyObject *o = PyArrayScalar_New(Int64);
+        if (o) PyArrayScalar_ASSIGN(o, Int64, v);
+        return o;
+    }
+    static PyObject *pqk_box_uint32(npy_uint32 v) {
+        PyObject *o = PyArrayScalar_New(UInt32);
+        if (o) PyArrayScalar_ASSIGN(o, UInt32, v);
+        return o;
+    }
+    static PyObject *pqk_box_float64(double v) {
+        PyObject *o = PyArrayScalar_New(Float64);
+        if (o) PyArrayScalar_ASSIGN(o, Float64, v);
+        return o;
+    }
+    static PyObject *pqk_box_float32(float v) {
+        PyObject *o = PyArrayScalar_New(Float32);
+        if (o) PyArrayScalar_ASSIGN(o, Float32, v);
+        return o;
+    }
+    """
+    object pqk_box_int64(int64_t v)
+    object pqk_box_uint32(uint32_t v)
+    object pqk_box_float64(double v)
+    object pqk_box_float32(float v)
+
+# The inputs of the value functions, indices into the range tables.
+cdef enum:
+    _IN_R = 0
+    _IN_T = 1
+    _IN_WORD = 2
+    _IN_I = 3
+    _IN_J = 4
+    _IN_LOG2_C = 5
+    _IN_EPS = 6
+    _IN_D_R = 7
+    _IN_ROT = 8
+    _IN_D_THETA = 9
+    _N_IN = 10
+    _N_FIELDS = 8
+
+# [lo, hi] inclusive of each input, on its kernel type: the unsigned inputs
+# compare as uint64, the signed ones as int64.  Filled from the registry
+# below, so that the ranges are written once.
+cdef bint _in_signed[_N_IN]
+cdef int64_t _in_lo_s[_N_IN]
+cdef int64_t _in_hi_s[_N_IN]
+cdef uint64_t _in_lo_u[_N_IN]
+cdef uint64_t _in_hi_u[_N_IN]
+# The seed word's fields (pack_seed64), all signed.
+cdef int64_t _field_lo[_N_FIELDS]
+cdef int64_t _field_hi[_N_FIELDS]
+
+# The usual output formats, dtype -> (kind, frac of frac=None), filled by
+# scalar_path_init() from the general path's own resolution.
+cdef object _fmt_by_identity = ()
+cdef dict _fmt_by_str = {}
+
+
+def _scalar_path_tables():
+    from poincare_q64 import registry
+    names = ("R", "T", "word", "i", "j", "log2_c", "eps", "d_r", "rot", "d_theta")
+    limits = {"uint64": (0, (1 << 64) - 1), "uint32": (0, (1 << 32) - 1),
+              "int32": (-(1 << 31), (1 << 31) - 1)}
+    for k, name in enumerate(names):
+        x = registry.INPUTS[name]
+        tlo, thi = limits[x.dtype]
+        if not tlo <= x.lo <= x.hi - 1 <= thi:
+            raise RuntimeError(f"_kernels: the range of {name} does not fit {x.dtype}")
+        _in_signed[k] = x.dtype.startswith("int")
+        if _in_signed[k]:
+            _in_lo_s[k] = x.lo
+            _in_hi_s[k] = x.hi - 1
+        else:
+            _in_lo_u[k] = x.lo
+            _in_hi_u[k] = x.hi - 1
+    fields = ("r", "theta", "basis", "d_theta", "d_r", "rot", "log2_c", "reserved")
+    if tuple(f.name for f in registry.SEED64_FIELDS) != fields:
+        raise RuntimeError("_kernels: the seed word's fields changed")
+    for k, f in enumerate(registry.SEED64_FIELDS):
+        # the C struct's fields are 32-bit
+        if not -(1 << 31) <= f.lo <= f.hi - 1 < (1 << 31):
+            raise RuntimeError(f"_kernels: the seed field {f.name} does not fit int32")
+        _field_lo[k] = f.lo
+        _field_hi[k] = f.hi - 1
+
+
+_scalar_path_tables()
+
+
+def scalar_path_init(formats):
+    """formats: (dtype as a caller passes it, kind, frac for frac=None),
+    each resolved by the general path.  Classes and numpy dtypes are matched
+    by identity, strings by value; any other dtype takes the general path."""
+    global _fmt_by_identity, _fmt_by_str
+    ident = []
+    by_str = {}
+    for dtype, kind, frac in formats:
+        if kind not in _OUT_DTYPES:
+            raise ValueError(f"_kernels: unknown kind {kind}")
+        if type(dtype) is str:
+            by_str[dtype] = (kind, frac)
+        else:
+            ident.append((dtype, kind, frac))
+    _fmt_by_identity = tuple(ident)
+    _fmt_by_str = by_str
+
+
+cdef inline bint _get_in(object x, int k, uint64_t *out):
+    """x as input k on its C type, if it is a Python int in range."""
+    cdef int ovf = 0
+    cdef long long s
+    cdef unsigned long long u
+    if type(x) is not int:
+        return False
+    if _in_signed[k]:
+        s = PyLong_AsLongLongAndOverflow(x, &ovf)
+        if ovf or not _in_lo_s[k] <= s <= _in_hi_s[k]:
+            return False
+        out[0] = <uint64_t> <int64_t> s
+        return True
+    u = PyLong_AsUnsignedLongLong(x)
+    if u == <unsigned long long> -1 and PyErr_Occurred():
+        PyErr_Clear()  # negative or too large
+        return False
+    if not _in_lo_u[k] <= u <= _in_hi_u[k]:
+        return False
+    out[0] = u
+    return True
+
+
+cdef inline bint _get_format(object dtype, object frac, pq_format *fmt):
+    cdef object entry = None
+    cdef int kind, dfrac
+    cdef long long f
+    cdef int ovf = 0
+    for e in _fmt_by_identity:
+        if (<tuple> e)[0] is dtype:
+            entry = (<tuple> e)[1:]
+            break
+    else:
+        if type(dtype) is not str:
+            return False
+        entry = _fmt_by_str.get(dtype)
+        if entry is None:
+            return False
+    kind = (<tuple> entry)[0]
+    dfrac = (<tuple> entry)[1]
+    fmt.kind = kind
+    if frac is None:
+        fmt.frac = dfrac
+        return True
+    if kind != PQ_KIND_INT64 and kind != PQ_KIND_INT128:
+        return False  # a frac with a float format is an error
+    if type(frac) is not int:
+        return False
+    f = PyLong_AsLongLongAndOverflow(frac, &ovf)
+    if ovf or not 0 <= f <= 64:
+        return False
+    fmt.frac = <int32_t> f
+    return True
+
+
+cdef inline bint _threads_ok(object threads):
+    cdef long long t
+    cdef int ovf = 0
+    if threads is None:
+        return True
+    if type(threads) is not int:
+        return False
+    t = PyLong_AsLongLongAndOverflow(threads, &ovf)
+    return ovf > 0 or (ovf == 0 and t >= 1)
+
+
+cdef object _box(const pq_value *v, int kind):
+    if kind == PQ_KIND_INT64:
+        return pqk_box_int64(v.i64)
+    if kind == PQ_KIND_INT128:
+        # hi is lo's sign extension whenever the value fits int64
+        if v.i128.hi == (<int64_t> v.i128.lo >> 63):
+            return PyLong_FromLongLong(<int64_t> v.i128.lo)
+        return ((<object> v.i128.hi) << 64) | PyLong_FromUnsignedLongLong(v.i128.lo)
+    if kind == PQ_KIND_FLOAT64:
+        return pqk_box_float64(v.f64)
+    return pqk_box_float32(v.f32)
+
+
+cdef object _run(int func, uint64_t *x, object dtype, object frac):
+    """x: the value inputs by _IN_* index (unused ones 0)."""
+    cdef pq_format fmt
+    cdef pq_columns a
+    cdef pq_value v
+    cdef int st
+    cdef uint32_t i = <uint32_t> x[_IN_I], j = <uint32_t> x[_IN_J]
+    cdef int32_t log2_c = <int32_t> <int64_t> x[_IN_LOG2_C]
+    cdef int32_t d_r = <int32_t> <int64_t> x[_IN_D_R]
+    cdef int32_t rot = <int32_t> <int64_t> x[_IN_ROT]
+    cdef int32_t d_theta = <int32_t> <int64_t> x[_IN_D_THETA]
+    if not _get_format(dtype, frac, &fmt):
+        return None
+    if func == _RBE_SEED64:
+        if (x[_IN_WORD] >> 16) & 0xF:
+            return None  # a basis other than sin: the general path says so
+        a.R = &x[_IN_WORD]
+    else:
+        a.R = &x[_IN_R]
+    a.T = &x[_IN_T]; a.i = &i; a.j = &j; a.eps = &x[_IN_EPS]
+    a.log2_c = &log2_c; a.d_r = &d_r; a.rot = &rot; a.d_theta = &d_theta
+    a.s_R = a.s_T = a.s_i = a.s_j = a.s_eps = a.s_log2_c = a.s_d_r = a.s_rot = a.s_d_theta = 0
+    with nogil:
+        st = eval_one(&a, 0, func, fmt, &v)
+    if st != PQ_OK:
+        return None  # the general path raises the status's error
+    return _box(&v, fmt.kind)
+
+
+def radial_fast(R, log2_c, eps, d_r, frac, dtype):
+    """radial() of Python ints with a usual format, or None: take the
+    general path (which also raises every error)."""
+    cdef uint64_t x[_N_IN]
+    memset(x, 0, sizeof(x))
+    if not (_get_in(R, _IN_R, x) and _get_in(log2_c, _IN_LOG2_C, x + _IN_LOG2_C)
+            and _get_in(eps, _IN_EPS, x + _IN_EPS) and _get_in(d_r, _IN_D_R, x + _IN_D_R)):
+        return None
+    return _run(_RADIAL, x, dtype, frac)
+
+
+def angular_fast(T, rot, d_theta, frac, dtype):
+    """angular() as radial_fast() is radial()."""
+    cdef uint64_t x[_N_IN]
+    memset(x, 0, sizeof(x))
+    if not (_get_in(T, _IN_T, x + _IN_T) and _get_in(rot, _IN_ROT, x + _IN_ROT)
+            and _get_in(d_theta, _IN_D_THETA, x + _IN_D_THETA)):
+        return None
+    return _run(_ANGULAR, x, dtype, frac)
+
+
+def modulation_fast(i, j, frac, dtype):
+    """modulation() as radial_fast() is radial()."""
+    cdef uint64_t x[_N_IN]
+    memset(x, 0, sizeof(x))
+    if not (_get_in(i, _IN_I, x + _IN_I) and _get_in(j, _IN_J, x + _IN_J)):
+        return None
+    return _run(_MODULATION, x, dtype, frac)
+
+
+def rbe_fast(int func, R, T, i, j, log2_c, eps, d_r, rot, d_theta, frac, dtype, threads):
+    """rbe() (func FUNC_RBE) or rbe_pipeline() (FUNC_RBE_PIPELINE) without
+    out, as radial_fast() is radial()."""
+    cdef uint64_t x[_N_IN]
+    if func != _RBE and func != _RBE_PIPELINE:
+        raise ValueError(f"_kernels: rbe_fast takes rbe or rbe_pipeline, not {func}")
+    memset(x, 0, sizeof(x))
+    if not (_get_in(R, _IN_R, x) and _get_in(T, _IN_T, x + _IN_T)
+            and _get_in(i, _IN_I, x + _IN_I) and _get_in(j, _IN_J, x + _IN_J)
+            and _get_in(log2_c, _IN_LOG2_C, x + _IN_LOG2_C)
+            and _get_in(eps, _IN_EPS, x + _IN_EPS) and _get_in(d_r, _IN_D_R, x + _IN_D_R)
+            and _get_in(rot, _IN_ROT, x + _IN_ROT)
+            and _get_in(d_theta, _IN_D_THETA, x + _IN_D_THETA) and _threads_ok(threads)):
+        return None
+    return _run(func, x, dtype, frac)
+
+
+def rbe_seed64_fast(word, i, j, eps, frac, dtype, threads):
+    """rbe_seed64() without out, as radial_fast() is radial()."""
+    cdef uint64_t x[_N_IN]
+    memset(x, 0, sizeof(x))
+    if not (_get_in(word, _IN_WORD, x + _IN_WORD) and _get_in(i, _IN_I, x + _IN_I)
+            and _get_in(j, _IN_J, x + _IN_J) and _get_in(eps, _IN_EPS, x + _IN_EPS)
+            and _threads_ok(threads)):
+        return None
+    return _run(_RBE_SEED64, x, dtype, frac)
+
+
+def spatial_hash_fast(i, j):
+    """spatial_hash() of two Python ints in range as a numpy.uint32, or None."""
+    cdef uint64_t x[_N_IN]
+    memset(x, 0, sizeof(x))
+    if not (_get_in(i, _IN_I, x + _IN_I) and _get_in(j, _IN_J, x + _IN_J)):
+        return None
+    return pqk_box_uint32(pq_spatial_hash(<uint32_t> x[_IN_I], <uint32_t> x[_IN_J]))
+
+
+def pack_seed64_fast(r, theta, basis, d_theta, d_r, rot, log2_c, reserved):
+    """pack_seed64() of Python ints in range as a Python int, or None."""
+    cdef pq_seed64_fields f
+    cdef uint64_t w = 0
+    cdef int64_t v[_N_FIELDS]
+    cdef long long s
+    cdef int ovf = 0, k
+    for k, x in enumerate((r, theta, basis, d_theta, d_r, rot, log2_c, reserved)):
+        if type(x) is not int:
+            return None
+        s = PyLong_AsLongLongAndOverflow(x, &ovf)
+        if ovf or not _field_lo[k] <= s <= _field_hi[k]:
+            return None
+        v[k] = s
+    f.r = <uint32_t> v[0]
+    f.theta = <uint32_t> v[1]
+    f.basis = <int32_t> v[2]
+    f.d_theta = <int32_t> v[3]
+    f.d_r = <int32_t> v[4]
+    f.rot = <int32_t> v[5]
+    f.log2_c = <int32_t> v[6]
+    f.reserved = <int32_t> v[7]
+    if pq_seed64_pack(&f, &w) != PQ_OK:
+        return None
+    return PyLong_FromUnsignedLongLong(w)
+
+
+def unpack_seed64_fast(word):
+    """unpack_seed64()'s eight fields of a Python int word in range, as a
+    tuple of Python ints, or None."""
+    cdef uint64_t x[_N_IN]
+    cdef pq_seed64_fields f
+    memset(x, 0, sizeof(x))
+    if not _get_in(word, _IN_WORD, x + _IN_WORD):
+        return None
+    pq_seed64_unpack(x[_IN_WORD], &f)
+    return (f.r, f.theta, f.basis, f.d_theta, f.d_r, f.rot, f.log2_c, f.reserved)
 
 
 def spatial_hash(const uint32_t[::1] i, const uint32_t[::1] j, Py_ssize_t n,

@@ -146,6 +146,10 @@ def pack_seed64(r, theta, basis=0, d_theta=0, d_r=0, rot=0, log2_c=0,
     >>> [hex(w) for w in pack_seed64([1, 2], 0)]
     ['0x100000000000', '0x200000000000']
     """
+    res = _kernels.pack_seed64_fast(r, theta, basis, d_theta, d_r, rot,
+                                    log2_c, reserved)
+    if res is not None:  # plain ints in range; anything else is checked below
+        return res
     return _pack("pack_seed64", dict(
         r=r, theta=theta, basis=basis, d_theta=d_theta, d_r=d_r, rot=rot,
         log2_c=log2_c, reserved=reserved))
@@ -180,6 +184,9 @@ def unpack_seed64(word):
     >>> unpack_seed64([0, 2**64 - 1]).log2_c.tolist()
     [0, -1]
     """
+    fields = _kernels.unpack_seed64_fast(word)
+    if fields is not None:  # a plain int in range; anything else is checked below
+        return tuple.__new__(Seed64Fields, fields)
     words, scalar = as_int_array("unpack_seed64", "word", word, 0, TWO64,
                                  _U64)
     n = words.size
