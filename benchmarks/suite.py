@@ -753,33 +753,35 @@ def targets(rows, threads_all, levels):
             if lv == 0:
                 continue
             ours = _ns(find(rows, "rbe", "ours, array", fmt, 1, SIMD_NAMES[lv]))
-            ok = None if math.isnan(ours) or math.isnan(npy) else npy / ours >= 1
-            line(f"rbe {fmt}, 1 thread, {SIMD_NAMES[lv]} at least as fast as numpy float64 "
-                 "rational (numpy / ours >= 1)", ok,
+            # the targets: 1.6x numpy on the AVX-512 lanes, 1.2x on AVX2
+            want = 1.6 if lv == 2 else 1.2
+            ok = None if math.isnan(ours) or math.isnan(npy) else npy / ours >= want
+            line(f"rbe {fmt}, 1 thread, {SIMD_NAMES[lv]}: >= {want}x numpy float64 "
+                 "rational (numpy / ours)", ok,
                  f"numpy {npy:.2f} ns, ours {ours:.2f} ns, ratio {npy / ours:.2f}")
     for fmt in ("int64/62", "float64"):
         t1 = _ns(find(rows, "rbe", "ours, array", fmt, 1))
         t2 = _ns(find(rows, "rbe", "ours, array", fmt, threads_all))
         if threads_all < 2:
-            line(f"rbe {fmt}, 2 threads >= 1.8x one", None, "one core only")
+            line(f"rbe {fmt}, 2 threads >= 1.9x one", None, "one core only")
         else:
-            line(f"rbe {fmt}, {threads_all} threads >= 1.8x one thread", t1 / t2 >= 1.8,
+            line(f"rbe {fmt}, {threads_all} threads >= 1.9x one thread", t1 / t2 >= 1.9,
                  f"{t1:.2f} ns -> {t2:.2f} ns, speed-up {t1 / t2:.2f}")
     base = _ns(find(rows, "rbe", "ours, array", "float64"))
     for name, impl in (("rbe_seed64", "ours, array"), ("rbe_pipeline", "ours, array"),
                        ("rbe", "ours, array, per-element options")):
         x = _ns(find(rows, name, impl, "float64"))
         what = name if name != "rbe" else "rbe with per-element options"
-        line(f"{what} float64, 1 thread, within 2x of rbe with scalar options "
-             "(criterion of this suite)", x / base <= 2,
+        line(f"{what} float64, 1 thread, no slower per element than rbe with scalar "
+             "options", x / base <= 1,
              f"{x:.2f} ns against {base:.2f} ns, ratio {x / base:.2f}")
     for fmt in ("int64/62", "float64"):
         b = _ns(find(rows, "rbe", "ours, array", fmt, threads_all))
         for name in ("radial", "angular", "modulation"):
             x = _ns(find(rows, name, "ours, array", fmt, threads_all))
-            line(f"{name} {fmt} ({threads_all} threads: no threads argument) no slower "
-                 f"than rbe at {threads_all} threads (one factor against the product)",
-                 x <= b, f"{x:.2f} ns against rbe {b:.2f} ns, ratio {x / b:.2f}")
+            line(f"{name} {fmt} ({threads_all} threads: no threads argument) below "
+                 f"rbe at {threads_all} threads (one factor against the product)",
+                 x < b, f"{x:.2f} ns against rbe {b:.2f} ns, ratio {x / b:.2f}")
     for r in rows:
         if r["impl"] == "ours, Python scalar call" and r["fmt"] in ("int64/62", "uint64",
                                                                      "uint32", "fields"):
