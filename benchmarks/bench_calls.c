@@ -25,20 +25,8 @@
 
 #include "pq_internal.h"
 #include "pq_testing.h" /* pq_debug_set_simd */
+#include "bench_util.h" /* xorshift, now */
 
-static uint64_t state = 88172645463325252ULL;
-static uint64_t xorshift(void) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-}
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static uint64_t eps0 = 0;
 static int32_t zero = 0;

@@ -24,12 +24,8 @@
 #include "pq_internal.h"
 #include "pq_decode.h" /* pq_decode_ifma_cpu, pq_decode_ifma_on */
 #include "pq_testing.h"
+#include "bench_util.h" /* xorshift, now */
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 int main(int argc, char **argv) {
     uint32_t m = argc > 1 ? (uint32_t)atoi(argv[1]) : 1024, n = 1024;

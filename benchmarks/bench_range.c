@@ -19,20 +19,8 @@
 
 #include "pq_internal.h"
 #include "pq_testing.h" /* pq_debug_set_simd: the level to time */
+#include "bench_util.h" /* xorshift, now */
 
-static uint64_t state = 88172645463325252ULL;
-static uint64_t xorshift(void) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-}
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
 
 int main(int argc, char **argv) {
     size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
