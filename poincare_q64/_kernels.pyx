@@ -30,6 +30,13 @@ cdef extern from *:
     int pqk_max_threads() nogil
     int pqk_openmp() nogil
 
+# rbe_seed64's and rbe_pipeline's array loops (internal to the package: not in the C API)
+cdef extern from "pq_internal.h" nogil:
+    size_t pq_rbe_seed64_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
+                               void *out, uint8_t *status)
+    size_t pq_rbe_pipeline_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
+                                 void *out, uint8_t *status)
+
 # Function codes of evaluate(); poincare_q64.registry names each function's
 # code (tests/test_registry.py holds the two together).
 cdef enum:
@@ -166,8 +173,10 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
     cdef uint8_t[::1] ob = out.view(np.uint8)
     op = <char *> &ob[0]
     cdef Py_ssize_t nchunks, c, k0, k1
-    if func == _RBE:
-        # rbe: the C array loop, in chunks so that threads share the work
+    if func == _RBE or func == _RBE_SEED64 or func == _RBE_PIPELINE:
+        # rbe, rbe_seed64 and rbe_pipeline: the C array loops (SIMD lanes),
+        # in chunks so that threads share the work; the seed word travels
+        # in R's column
         nchunks = (n + _CHUNK - 1) // _CHUNK
         if threads > nchunks:
             threads = <int> nchunks
@@ -176,7 +185,12 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
             k1 = k0 + _CHUNK
             if k1 > n:
                 k1 = n
-            bad += <Py_ssize_t> pq_rbe_range(&a, k0, k1, fmt, op, &status[0])
+            if func == _RBE:
+                bad += <Py_ssize_t> pq_rbe_range(&a, k0, k1, fmt, op, &status[0])
+            elif func == _RBE_SEED64:
+                bad += <Py_ssize_t> pq_rbe_seed64_range(&a, k0, k1, fmt, op, &status[0])
+            else:
+                bad += <Py_ssize_t> pq_rbe_pipeline_range(&a, k0, k1, fmt, op, &status[0])
         return bad
     # waking a thread team costs more than evaluating a few elements
     if threads > 1 and n < _MIN_PER_THREAD * threads:

@@ -17,6 +17,8 @@
  * The lane files need gcc (`#pragma GCC target` around the intrinsics);
  * other compilers, other CPUs and -DPQ_NO_SIMD build the scalar loop only.
  */
+#include <string.h>
+
 #include "pq_internal.h"
 #include "pq_testing.h"
 
@@ -93,6 +95,46 @@ void pq_block_inputs(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
     }
 }
 
+/* elements k0 .. k0 + n - 1 of a strided column: in place when its stride
+ * is 1, else copied to buf */
+#define PQ_COLUMN(NAME, TYPE)                                                                 \
+    static const TYPE *NAME(TYPE *buf, const TYPE *src, ptrdiff_t s, size_t k0, size_t n) {   \
+        if (s == 1) return src + k0;                                                          \
+        for (size_t m = 0; m < n; m++) buf[m] = src[(ptrdiff_t)(k0 + m) * s];                 \
+        return buf;                                                                           \
+    }
+PQ_COLUMN(column_i32, int32_t)
+PQ_COLUMN(column_u64, uint64_t)
+#undef PQ_COLUMN
+
+int pq_block_options(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
+    int32_t buf[4][PQ_BLOCK];
+    const uint64_t *E = column_u64(b->E, a->eps, a->s_eps, k0, n); /* may be b->E itself */
+    const int32_t *restrict lc = column_i32(buf[0], a->log2_c, a->s_log2_c, k0, n);
+    const int32_t *restrict dr = column_i32(buf[1], a->d_r, a->s_d_r, k0, n);
+    const int32_t *restrict rot = column_i32(buf[2], a->rot, a->s_rot, k0, n);
+    const int32_t *restrict dth = column_i32(buf[3], a->d_theta, a->s_d_theta, k0, n);
+    /* on contiguous copies and without branches, so that the loop
+     * vectorises: pq_params_ok's ranges as unsigned comparisons */
+    uint64_t any_bad = 0;
+    for (size_t m = 0; m < n; m++) {
+        uint64_t lcs = (uint64_t)(4 - (int64_t)lc[m]); /* 1..8 when valid */
+        uint64_t bad = (uint64_t)((lcs - 1 > 7) | ((uint32_t)dr[m] > 1) |
+                                  ((uint32_t)rot[m] > 15) | ((uint32_t)dth[m] > 3));
+        uint64_t keep = bad - 1; /* all ones for valid options */
+        any_bad |= bad;
+        b->E[m] = E[m] & keep;
+        b->opt[m] = ((lcs | ((uint64_t)dr[m] << PQ_OPT_DR_BIT) |
+                      (((uint64_t)rot[m] + 4 * (uint64_t)dth[m]) << 60)) & keep) |
+                    ((4 | PQ_OPT_BAD) & ~keep); /* log2_c = 0 stands in */
+    }
+    for (size_t m = n; m < PQ_BLOCK && m % 8 != 0; m++) {
+        b->E[m] = 0;
+        b->opt[m] = 4;
+    }
+    return any_bad != 0;
+}
+
 int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
 #if PQ_HAVE_SIMD
     int level = pq_block_level();
@@ -113,6 +155,21 @@ int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
     return 1;
 #else
     (void)b, (void)n, (void)p, (void)fmt;
+    return 0;
+#endif
+}
+
+int pq_block_factors(pq_block *b, size_t n) {
+#if PQ_HAVE_SIMD
+    int level = pq_block_level();
+    if (level == 0 || n > PQ_BLOCK) return 0;
+    if (level == 2)
+        pq_block_factors_avx512(b, n);
+    else
+        pq_block_factors_avx2(b, n);
+    return 1;
+#else
+    (void)b, (void)n;
     return 0;
 #endif
 }
