@@ -90,10 +90,10 @@ module tb_dpi #(
         q_j.push_back(j);
         q_hash.push_back(h);
         q_x62.push_back(x);
-        in_valid <= 1'b1;
-        in_seed <= w;
-        in_i <= i;
-        in_j <= j;
+        in_valid = 1'b1;
+        in_seed = w;
+        in_i = i;
+        in_j = j;
     endtask
 
     task automatic check();
@@ -136,7 +136,7 @@ module tb_dpi #(
                 issue(issued);
                 issued++;
             end else
-                in_valid <= 1'b0;
+                in_valid = 1'b0;
         end
         $display("max |error| %0.4f ulp of Q2.30 (bound %0.4f)", $itor(max_err) / 4294967296.0,
                  $itor(PQ_BOUND62) / 4294967296.0);

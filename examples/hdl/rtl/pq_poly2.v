@@ -63,7 +63,12 @@ module pq_poly2 #(
     wire signed [M2W-1:0] one2 = 1;
     wire signed [M1W-1:0] r1 = (m1 + (one1 <<< (A1 - 1))) >>> A1;
     wire signed [M2W-1:0] r2 = (m2 + (one2 <<< (A2 - 1))) >>> A2;
-    wire signed [OW-1:0]  sum = c0_2 + r1 + r2;
+    // the sum at the widest term's width, sign-extended explicitly
+    wire signed [M2W-1:0] sum = {{(M2W-CW){c0_2[CW-1]}}, c0_2}
+                                + {{(M2W-M1W){r1[M1W-1]}}, r1} + r2;
+    /* verilator lint_off UNUSEDSIGNAL */  // bits above OW: zero or sign
+    wire signed [M2W-1:0] neg_sum = -sum;
+    /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk)
-        y <= neg2 ? -sum : sum;
+        y <= neg2 ? neg_sum[OW-1:0] : sum[OW-1:0];
 endmodule

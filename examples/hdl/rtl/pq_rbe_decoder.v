@@ -24,7 +24,9 @@ module pq_rbe_decoder #(
     input  wire               clk,
     input  wire               rst,
     input  wire               in_valid,
+    /* verilator lint_off UNUSEDSIGNAL */  // the seed's reserved bits [5:0]
     input  wire [63:0]        in_seed,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire [31:0]        in_i,
     input  wire [31:0]        in_j,
     output wire               out_valid,
@@ -32,7 +34,9 @@ module pq_rbe_decoder #(
     output wire signed [31:0] out_f,
     output wire               out_unsupported
 );
+    /* verilator lint_off UNUSEDPARAM */  // PQ_BOUND62 is for the testbenches
 `include "pq_params.vh"
+    /* verilator lint_on UNUSEDPARAM */
     localparam integer LATENCY = 9;
     localparam integer OW = 40;
 
@@ -51,7 +55,7 @@ module pq_rbe_decoder #(
     end
 
     // ---- g: 2048 segments of r; t = low 9 bits - 256
-    wire signed [PQ_G_RW:0] g_t = $signed({2'b00, r0[PQ_G_RW-1:0]}) - (1 <<< (PQ_G_RW - 1));
+    wire signed [PQ_G_RW:0] g_t = {1'b0, r0[PQ_G_RW-1:0]} - {2'b01, {(PQ_G_RW-1){1'b0}}};
     wire signed [OW-1:0] g3;
     pq_poly2 #(.TABLE(0), .AW(PQ_G_AW), .TW(PQ_G_RW + 1), .A1(PQ_G_A1), .A2(PQ_G_A2),
                .CW(PQ_CW), .OW(OW))
@@ -60,7 +64,7 @@ module pq_rbe_decoder #(
     // ---- sin: fold the angle to a quarter turn u in [0, 2^22]
     wire [1:0]  s_q = th0[23:22];
     wire [22:0] s_u = s_q[0] ? (23'd1 << 22) - {1'b0, th0[21:0]} : {1'b0, th0[21:0]};
-    wire signed [PQ_SIN_RW:0] s_t = $signed({1'b0, s_u[PQ_SIN_RW-1:0]}) - (1 <<< (PQ_SIN_RW - 1));
+    wire signed [PQ_SIN_RW:0] s_t = {1'b0, s_u[PQ_SIN_RW-1:0]} - {2'b01, {(PQ_SIN_RW-1){1'b0}}};
     wire signed [OW-1:0] s3;
     pq_poly2 #(.TABLE(1), .AW(PQ_SIN_AW), .TW(PQ_SIN_RW + 1), .A1(PQ_SIN_A1), .A2(PQ_SIN_A2),
                .CW(PQ_CW), .OW(OW))
@@ -73,9 +77,12 @@ module pq_rbe_decoder #(
     // ---- stage 4: g s rounded half up to frac 36
     wire signed [2*OW-1:0] gs_full = g3 * s3;
     wire signed [2*OW-1:0] gs_one = 1;
+    /* verilator lint_off UNUSEDSIGNAL */  // |g s| <= 1 + 2^-30: the top bits are sign
+    wire signed [2*OW-1:0] gs_rnd = (gs_full + (gs_one <<< (PQ_F - 1))) >>> PQ_F;
+    /* verilator lint_on UNUSEDSIGNAL */
     reg  signed [OW+3:0] gs4, gs5, gs6, gs7;
     always @(posedge clk) begin
-        gs4 <= (gs_full + (gs_one <<< (PQ_F - 1))) >>> PQ_F;
+        gs4 <= gs_rnd[OW+3:0];
         gs5 <= gs4;
         gs6 <= gs5;
         gs7 <= gs6;
@@ -84,20 +91,23 @@ module pq_rbe_decoder #(
     // ---- phi = 1 + sin(2 pi H / 2^32) / 10: fold H to u in [0, 2^30] (stages 5-7)
     wire [1:0]  p_q = h4[31:30];
     wire [30:0] p_u = p_q[0] ? (31'd1 << 30) - {1'b0, h4[29:0]} : {1'b0, h4[29:0]};
-    wire signed [PQ_SIN10_RW:0] p_t = $signed({1'b0, p_u[PQ_SIN10_RW-1:0]})
-                                      - (1 <<< (PQ_SIN10_RW - 1));
+    wire signed [PQ_SIN10_RW:0] p_t = {1'b0, p_u[PQ_SIN10_RW-1:0]}
+                                      - {2'b01, {(PQ_SIN10_RW-1){1'b0}}};
     wire signed [OW-1:0] s10_7;
     pq_poly2 #(.TABLE(2), .AW(PQ_SIN10_AW), .TW(PQ_SIN10_RW + 1), .A1(PQ_SIN10_A1),
                .A2(PQ_SIN10_A2), .CW(PQ_CW), .OW(OW))
         phi_unit (.clk(clk), .addr(p_u[30:PQ_SIN10_RW]), .t(p_t), .neg(p_q[1]), .y(s10_7));
-    wire signed [OW-1:0] phi7 = (64'sd1 <<< PQ_F) + s10_7;
+    wire signed [OW-1:0] one_f = {{(OW-1){1'b0}}, 1'b1} <<< PQ_F;
+    wire signed [OW-1:0] phi7 = one_f + s10_7;
 
     // ---- stage 8: f = (g s) phi rounded to frac 30
     localparam integer SH = 2 * PQ_F - 30;
     wire signed [2*OW+3:0] f_full = gs7 * phi7;
     wire signed [2*OW+3:0] f_one = 1;
+    /* verilator lint_off UNUSEDSIGNAL */  // |f| < 1.2: 32 bits hold it
     wire signed [2*OW+3:0] f_rnd = (DEFECT == 1) ? f_full >>> SH
                                                  : (f_full + (f_one <<< (SH - 1))) >>> SH;
+    /* verilator lint_on UNUSEDSIGNAL */
 
     // ---- control, hash and flag delayed to the output
     reg [LATENCY-1:1] v;
