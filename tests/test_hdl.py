@@ -192,6 +192,11 @@ def test_vector_file_testbench_passes_on_the_good_decoder(tmp_path):
     assert run.returncode == 0, run.output[-3000:]
     m = re.search(r"(\d+) tests passed, 0 failure\(s\)", run.output)
     assert m and int(m.group(1)) >= 2000, run.output[-3000:]
+    # every vector of both files was either checked or skipped
+    skipped = int(re.search(r"(\d+) vector\(s\) skipped", run.output).group(1))
+    total = sum(int(re.search(r"count=(\d+)", (tmp_path / f).read_text()).group(1))
+                for f in ("spatial_hash.txt", "seed64.txt"))
+    assert int(m.group(1)) + skipped == total
 
 
 def test_vector_file_testbench_fails_on_the_truncating_decoder(tmp_path):
