@@ -6,8 +6,8 @@
 // an index pair (i, j).  Output, 9 cycles later (out_valid):
 //   out_hash        MurmurHash3_x86_32(LE32(i) || LE32(j), 0), exact;
 //   out_f           f = g(r) sin(theta') phi(i, j) as signed Q2.30, within
-//                   PQ_BOUND ulp (0.6371, derived in gen_tables.py) of the
-//                   exact value;
+//                   0.6371 ulp of the exact value (derived in gen_tables.py;
+//                   PQ_BOUND62 in pq_params.vh is the bound at frac 62);
 //   out_unsupported the word uses an option this decoder does not implement
 //                   (basis, d_r or log2_c not 0); out_f is then 0.
 // Supported: r (20 bits), theta (24 bits), rot and d_theta (they only add to
