@@ -17,7 +17,7 @@ Icarus (iverilog, vvp) and Verilator are system packages: `apt-get install
 -y iverilog verilator`.  .ci/run installs them and sets POINCARE_Q64_CI, under
 which a missing simulator fails; elsewhere the tests skip, naming it.
 Everything is built in pytest's temporary directories.  The transaction
-counts keep the module at about 80 s on two cores busy with other builds
+counts keep the module at 50-80 s on two cores shared with other builds
 (two Verilator builds are most of it); PQ_HDL_N (random cocotb transactions, default 2000) and
 PQ_HDL_DPI_N (DPI-C transactions, default 20000) raise them for local runs.
 """

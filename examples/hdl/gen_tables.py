@@ -103,7 +103,7 @@ def error_bound() -> dict:
     eg, es, ep = per["g"]["total"], per["sin"]["total"], per["sin10"]["total"]
     u = 2.0 ** -F
     e_gs = es + (1 + es * u) * eg + 0.5                # |G S - g s| + rounding, in U
-    e_f = e_gs * (1.1 + ep * u) + (1 + es * u) * (1 + eg * u) * ep
+    e_f = e_gs * (1.1 + ep * u) + ep                 # |P| <= 1.1 + e_p U, |g s| < 1
     ulps = 0.5 + e_f * 2.0 ** (OUT_FRAC - F)
     # the package's int64 result at frac 62 is within 1/2 of f 2^62, so
     # |out 2^32 - X62| <= ulps 2^32 + 1/2

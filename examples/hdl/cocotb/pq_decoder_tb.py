@@ -29,6 +29,7 @@ import os
 import random
 import sys
 import time
+from collections import deque
 from pathlib import Path
 
 import cocotb
@@ -149,7 +150,7 @@ async def decoder_matches_golden_model(dut):
     await FallingEdge(dut.clk)
     dut.rst.value = 0
 
-    pending: list[tuple[str, int, int, int]] = []
+    pending: deque[tuple[str, int, int, int]] = deque()
     failures: list[str] = []
     errs: list[float] = []
     t_model = 0.0
@@ -160,7 +161,7 @@ async def decoder_matches_golden_model(dut):
     while checked < len(txs):
         # Outputs change on the rising edge; at the falling edge they are stable.
         if int(dut.out_valid.value):
-            label, word, i, j = pending.pop(0)
+            label, word, i, j = pending.popleft()
             got_h = int(dut.out_hash.value)
             got_f = dut.out_f.value.to_signed()
             unsup = int(dut.out_unsupported.value)
