@@ -395,3 +395,54 @@ def test_rbe_seed64_on_the_lanes(fmt):
         if out is not None:
             assert np.all(out == -3.0)
     assert len(errors) == 1, errors
+
+
+ONE = {
+    "radial": (pq.radial, ref.radial, lambda R, T, i, j: (R,), ("eps", "log2_c", "d_r")),
+    "angular": (pq.angular, ref.angular, lambda R, T, i, j: (T,), ("rot", "d_theta")),
+    "modulation": (pq.modulation, ref.modulation, lambda R, T, i, j: (i, j), ()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE))
+@pytest.mark.parametrize("fmt", [dict(dtype=np.float64), dict(dtype=np.float32), dict(frac=62),
+                                 dict(frac=63), dict(frac=64, dtype=object)],
+                         ids=["float64", "float32", "int64-62", "int64-63", "object-64"])
+def test_radial_angular_modulation_on_the_lanes(name, fmt):
+    """radial, angular and modulation on arrays: stage 1 and the rounding in
+    the lanes (options per lane), the rest through the scalar kernel.  Every
+    level gives the scalar loop's results, also with stage 1's bounds
+    widened 2^16-fold (many lane tests then fail), and the reference's."""
+    fn, rfn, args, names = ONE[name]
+    n = 1300
+    R, T, i, j = _inputs(n, seed=81)
+    # exact cases for each function among the inputs: R = 0 (g = 0), quarter
+    # turns (s exact), and (i, j) whose hash is a multiple of 2^30 (phi exact)
+    R[40:44] = [0, 0, 1, 2]
+    T[44:48] = [0, 2**62, 2**63, 3 * 2**62]
+    hashes = pq.spatial_hash(np.arange(2**16, dtype=np.uint32), np.uint32(0))
+    exact = np.flatnonzero(hashes % 2**30 == 0)
+    if exact.size:
+        i[48], j[48] = exact[0], 0
+    cols = _option_columns(n, seed=83, pattern=("mixed", "mixed"))
+    opts = {k: cols[k] for k in names}
+    a = args(R, T, i, j)
+    for o in (opts, {k: int(v[0]) for k, v in opts.items()}):
+        base = _at_level(0, lambda *x, threads, **kw: fn(*x, **kw), *a, **fmt, **o)
+        for lv in SIMD_LEVELS:
+            got = _at_level(lv, lambda *x, threads, **kw: fn(*x, **kw), *a, **fmt, **o)
+            assert _same(got, base), (lv, o.keys())
+        if SIMD_LEVELS:
+            _testing.set_force_slow_path(3)
+            try:
+                widened = _at_level(SIMD_LEVELS[-1], lambda *x, threads, **kw: fn(*x, **kw), *a, **fmt, **o)
+            finally:
+                _testing.set_force_slow_path(0)
+            assert _same(widened, base)
+        if base[0] != "ok":
+            assert base[0] == "OverflowError", base
+            continue
+        for k in list(range(0, n, 31)) + [40, 41, 44, 45, 46, 47, 48]:
+            kw = {key: int(np.broadcast_to(v, (n,))[k]) for key, v in o.items()}
+            want = rfn(*(int(x[k]) for x in a), **kw, **fmt)
+            assert base[1][k] == want, (k, base[1][k], want)

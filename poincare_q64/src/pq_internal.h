@@ -199,8 +199,12 @@ int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt);
  * err = stage 1's bound. */
 typedef struct pq_round_plan {
     uint64_t mask_hi, mask_lo, half_hi, half_lo, err, maxlz;
+    uint64_t ebias; /* pq_lane_round_float's ebias for the block's scale of F */
     int kind, s;
 } pq_round_plan;
+/* The plan for a value F = |v| 2^scale with stage-1 bound err: int64 at
+ * bit s = scale - frac, floats with ebias = bias + 126 - scale. */
+void pq_round_plan_init(pq_round_plan *rp, pq_format fmt, int scale, uint64_t err);
 /* The block's inputs: elements k0 .. k0 + n - 1 of a's R, T, i, j, read in
  * place for a full block of unit strides, else copied, with valid inputs up
  * to the next multiple of 8 (the lanes run in whole groups). */
@@ -234,6 +238,23 @@ void pq_block_stage1_avx512(pq_block *b, size_t n, const pq_params *p, const pq_
 int pq_block_factors(pq_block *b, size_t n);
 void pq_block_factors_avx2(pq_block *b, size_t n);
 void pq_block_factors_avx512(pq_block *b, size_t n);
+/* radial, angular or modulation (PQ_ONE_*) for a block with options per
+ * element (pq_block_options): the function's stage-1 word (|g| 2^126,
+ * |s| 2^127 or phi 2^126) and its rounding to fmt (int64, float64,
+ * float32) in the lanes, with x and x_ok as pq_block_stage1 sets them; an
+ * element with x_ok = 0 is left to the scalar kernel.  Returns 0 (and
+ * writes nothing) when no SIMD code is available or fmt is int128. */
+#define PQ_ONE_RADIAL 0
+#define PQ_ONE_ANGULAR 1
+#define PQ_ONE_MODULATION 2
+int pq_block_one(pq_block *b, size_t n, int which, pq_format fmt);
+void pq_block_one_avx2(pq_block *b, size_t n, int which, const pq_round_plan *rp);
+void pq_block_one_avx512(pq_block *b, size_t n, int which, const pq_round_plan *rp);
+/* radial, angular or modulation for elements k0 <= k < k1, as pq_rbe_range
+ * is rbe (one_block.c): R, T or i and j from a's columns with each
+ * element's options. */
+size_t pq_one_range(int which, const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
+                    void *out, uint8_t *status);
 /* 0 none, 1 AVX2, 2 AVX-512: the SIMD code pq_block_stage1 runs, chosen
  * from the CPU on first use */
 int pq_block_level(void);

@@ -135,19 +135,26 @@ int pq_block_options(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
     return any_bad != 0;
 }
 
+void pq_round_plan_init(pq_round_plan *rp, pq_format fmt, int scale, uint64_t err) {
+    rp->kind = fmt.kind;
+    rp->err = err;
+    rp->maxlz = (uint64_t)(__builtin_clzll(err) - 1);
+    rp->s = fmt.kind == PQ_KIND_INT64 ? scale - fmt.frac : 61; /* int64: 59..127 */
+    rp->mask_hi = rp->s < 64 ? 0 : (1ULL << (rp->s - 64)) - 1;
+    rp->mask_lo = rp->s < 64 ? (1ULL << rp->s) - 1 : ~0ULL;
+    rp->half_hi = rp->s <= 64 ? 0 : 1ULL << (rp->s - 65);
+    rp->half_lo = rp->s <= 64 ? 1ULL << (rp->s - 1) : 0;
+    /* F's leading bit 127 - lz is 2^(127 - lz - scale): biased exponent
+     * bias + 127 - scale - lz, less one for pq_lane_round_float */
+    rp->ebias = (uint64_t)((fmt.kind == PQ_KIND_FLOAT64 ? 1023 : 127) + 126 - scale);
+}
+
 int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
 #if PQ_HAVE_SIMD
     int level = pq_block_level();
     if (level == 0 || n > PQ_BLOCK) return 0;
     pq_round_plan rp;
-    rp.kind = fmt.kind;
-    rp.err = PQ_FAST_ERR_F << pq_fast_err_shift;
-    rp.maxlz = (uint64_t)(__builtin_clzll(rp.err) - 1);
-    rp.s = fmt.kind == PQ_KIND_INT64 ? 123 - fmt.frac : 61; /* 59..123 */
-    rp.mask_hi = rp.s < 64 ? 0 : (1ULL << (rp.s - 64)) - 1;
-    rp.mask_lo = rp.s < 64 ? (1ULL << rp.s) - 1 : ~0ULL;
-    rp.half_hi = rp.s <= 64 ? 0 : 1ULL << (rp.s - 65);
-    rp.half_lo = rp.s <= 64 ? 1ULL << (rp.s - 1) : 0;
+    pq_round_plan_init(&rp, fmt, 123, PQ_FAST_ERR_F << pq_fast_err_shift); /* F = |f| 2^123 */
     if (level == 2)
         pq_block_stage1_avx512(b, n, p, &rp);
     else
@@ -170,6 +177,27 @@ int pq_block_factors(pq_block *b, size_t n) {
     return 1;
 #else
     (void)b, (void)n;
+    return 0;
+#endif
+}
+
+int pq_block_one(pq_block *b, size_t n, int which, pq_format fmt) {
+#if PQ_HAVE_SIMD
+    int level = pq_block_level();
+    if (level == 0 || n > PQ_BLOCK || fmt.kind == PQ_KIND_INT128) return 0;
+    /* the scale of the function's word and its bound (the largest, for
+     * radial: the lanes take each element's own) */
+    static const int scale[3] = {126, 127, 126};
+    static const uint64_t err[3] = {PQ_FAST_ERR_G1, PQ_FAST_ERR_S, PQ_FAST_ERR_PHI};
+    pq_round_plan rp;
+    pq_round_plan_init(&rp, fmt, scale[which], err[which] << pq_fast_err_shift);
+    if (level == 2)
+        pq_block_one_avx512(b, n, which, &rp);
+    else
+        pq_block_one_avx2(b, n, which, &rp);
+    return 1;
+#else
+    (void)b, (void)n, (void)which, (void)fmt;
     return 0;
 #endif
 }
