@@ -70,29 +70,32 @@ void pq_block_set_level(int level) {
 #endif
 }
 
-void pq_block_inputs(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
-    if (n == PQ_BLOCK && a->s_R == 1 && a->s_T == 1 && a->s_i == 1 && a->s_j == 1) {
-        b->R = a->R + k0; /* read in place */
-        b->T = a->T + k0;
-        b->i = a->i + k0;
-        b->j = a->j + k0;
-    } else {
-        for (size_t m = 0; m < n; m++) {
-            ptrdiff_t k = (ptrdiff_t)(k0 + m); /* signed: a negative stride reads backwards */
-            b->Rc[m] = a->R[k * a->s_R];
-            b->Tc[m] = a->T[k * a->s_T];
-            b->ic[m] = a->i[k * a->s_i];
-            b->jc[m] = a->j[k * a->s_j];
-        }
-        for (size_t m = n; m < PQ_BLOCK && m % 8 != 0; m++) {
-            b->Rc[m] = b->Tc[m] = 1;
-            b->ic[m] = b->jc[m] = 0;
-        }
-        b->R = b->Rc;
-        b->T = b->Tc;
-        b->i = b->ic;
-        b->j = b->jc;
+/* One input column of a block: read in place for a full block of unit
+ * stride, else copied (a stride-0 column, a broadcast scalar, filled with
+ * its one value) and padded with pad up to a whole group of 8 lanes. */
+#define PQ_INPUT(NAME, TYPE)                                                                  \
+    static const TYPE *NAME(TYPE *buf, const TYPE *src, ptrdiff_t s, size_t k0, size_t n,     \
+                            TYPE pad) {                                                       \
+        size_t npad = (n + 7) / 8 * 8; /* <= PQ_BLOCK, a multiple of 8 */                    \
+        if (s == 1 && n == PQ_BLOCK) return src + k0;                                         \
+        if (s == 0) {                                                                         \
+            for (size_t m = 0; m < npad; m++) buf[m] = src[0];                                \
+            return buf;                                                                       \
+        }                                                                                     \
+        /* signed: a negative stride reads backwards */                                      \
+        for (size_t m = 0; m < n; m++) buf[m] = src[(ptrdiff_t)(k0 + m) * s];                 \
+        for (size_t m = n; m < npad; m++) buf[m] = pad;                                       \
+        return buf;                                                                           \
     }
+PQ_INPUT(input_u64, uint64_t)
+PQ_INPUT(input_u32, uint32_t)
+#undef PQ_INPUT
+
+void pq_block_inputs(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
+    b->R = input_u64(b->Rc, a->R, a->s_R, k0, n, 1);
+    b->T = input_u64(b->Tc, a->T, a->s_T, k0, n, 1);
+    b->i = input_u32(b->ic, a->i, a->s_i, k0, n, 0);
+    b->j = input_u32(b->jc, a->j, a->s_j, k0, n, 0);
 }
 
 /* elements k0 .. k0 + n - 1 of a strided column: in place when its stride
@@ -107,7 +110,25 @@ PQ_COLUMN(column_i32, int32_t)
 PQ_COLUMN(column_u64, uint64_t)
 #undef PQ_COLUMN
 
+/* opt and E of options q (pq_params_ok(q) assumed) */
+static uint64_t opt_word(const pq_params *q) {
+    return (uint64_t)(4 - q->log2_c) | ((uint64_t)q->d_r << PQ_OPT_DR_BIT) |
+           (((uint64_t)q->rot + 4 * (uint64_t)q->d_theta) << 60); /* mod 2^64 */
+}
+
 int pq_block_options(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
+    size_t npad = (n + 7) / 8 * 8;
+    if (!(a->s_eps | a->s_log2_c | a->s_d_r | a->s_rot | a->s_d_theta)) {
+        /* the same options for every element (broadcast scalars): one word */
+        pq_params q = {a->eps[0], a->log2_c[0], a->d_r[0], a->rot[0], a->d_theta[0]};
+        int ok = pq_params_ok(&q);
+        uint64_t E = ok ? q.eps : 0, o = ok ? opt_word(&q) : 4 | PQ_OPT_BAD;
+        for (size_t m = 0; m < npad; m++) {
+            b->E[m] = E;
+            b->opt[m] = o;
+        }
+        return !ok;
+    }
     int32_t buf[4][PQ_BLOCK];
     const uint64_t *E = column_u64(b->E, a->eps, a->s_eps, k0, n); /* may be b->E itself */
     const int32_t *restrict lc = column_i32(buf[0], a->log2_c, a->s_log2_c, k0, n);
@@ -128,7 +149,7 @@ int pq_block_options(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
                       (((uint64_t)rot[m] + 4 * (uint64_t)dth[m]) << 60)) & keep) |
                     ((4 | PQ_OPT_BAD) & ~keep); /* log2_c = 0 stands in */
     }
-    for (size_t m = n; m < PQ_BLOCK && m % 8 != 0; m++) {
+    for (size_t m = n; m < npad; m++) {
         b->E[m] = 0;
         b->opt[m] = 4;
     }
