@@ -42,14 +42,15 @@ poincare_q64.validation.campaign_exact.fallback.  Work is split into chunks; eac
 chunk is a JSON checkpoint under ``--checkpoint-dir`` (rerunning skips done
 chunks; ``--fresh`` starts over).  Chunks run on local processes (all
 cores, one kernel thread each), or with ``--scheduler ADDRESS`` on a
-dask.distributed cluster.  Its scheduler and workers must import this
-repository (the scheduler unpickles the tasks too), with poincare_q64 built
-in place and gcc with libquadmath on the workers, e.g. from the repository
-root on each machine::
+dask.distributed cluster.  Its scheduler and workers must import
+poincare_q64.validation (the scheduler unpickles the tasks too): install
+poincare_q64 with its ``validation`` extra on each machine
+(``pip install "poincare_q64[validation]"``); the workers need gcc with
+libquadmath, with which each compiles the oracle into its cache directory
+on first use.  Then::
 
-    PYTHONPATH=$PWD dask scheduler
-    PYTHONPATH=$PWD OMP_NUM_THREADS=1 dask worker tcp://HOST:8786 \
-        --nworkers $(nproc) --nthreads 1
+    dask scheduler                        # on one machine, HOST
+    OMP_NUM_THREADS=1 dask worker tcp://HOST:8786 --nworkers $(nproc) --nthreads 1
 
 Results: ``--report-dir`` (default validation/reports of the current directory) gets campaign.md,
 campaign_distances.png and campaign/<family>.json.  ``--worst-out DIR``
