@@ -39,3 +39,22 @@ def test_changelog_has_a_section_for_this_version():
     text = (ROOT / "CHANGELOG.md").read_text()
     assert re.search(rf"^## \[{re.escape(poincare_q64.__version__)}\]",
                      text, re.M), "CHANGELOG.md has no section for this version"
+
+
+def test_api_reference_documents_every_public_name():
+    """docs/api.rst names each entry of poincare_q64.__all__ in an autodoc
+    directive (modules by automodule), so the site cannot miss one."""
+    text = (ROOT / "docs" / "api.rst").read_text()
+    documented = set(re.findall(
+        r"^\.\. (?:autofunction|autoclass|autoexception|automodule|data)::"
+        r" (?:poincare_q64\.)?(\S+)$", text, re.M))
+    missing = [name for name in poincare_q64.__all__ if name not in documented]
+    assert not missing, f"not in docs/api.rst: {missing}"
+
+
+def test_docs_table_of_contents_takes_every_page():
+    """docs/index.md's toctree is a glob: a page added to docs/ is listed."""
+    text = (ROOT / "docs" / "index.md").read_text()
+    toctree = re.search(r"```\{toctree\}\n(.*?)```", text, re.S)
+    assert toctree and ":glob:" in toctree.group(1)
+    assert re.search(r"^\*$", toctree.group(1), re.M)
