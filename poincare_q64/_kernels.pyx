@@ -30,6 +30,15 @@ cdef extern from *:
     int pqk_max_threads() nogil
     int pqk_openmp() nogil
 
+# the array loops of every function but rbe (internal to the package: not in the C API)
+cdef extern from "pq_internal.h" nogil:
+    size_t pq_rbe_seed64_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
+                               void *out, uint8_t *status)
+    size_t pq_rbe_pipeline_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
+                                 void *out, uint8_t *status)
+    size_t pq_one_range(int which, const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
+                        void *out, uint8_t *status)
+
 # Function codes of evaluate(); poincare_q64.registry names each function's
 # code (tests/test_registry.py holds the two together).
 cdef enum:
@@ -67,8 +76,8 @@ _OUT_DTYPES = {
 
 
 cdef enum:
-    _CHUNK = 1024  # elements per call of pq_rbe_range (and per thread task)
-    _MIN_PER_THREAD = 256  # fewer elements per thread than this: fewer threads
+    _CHUNK = 1024  # elements per call of a C array loop (and per thread task)
+    _MIN_PER_THREAD = 256  # spatial_hash: fewer elements per thread than this, fewer threads
 
 # a: the columns as pq_rbe_range takes them (stride 0 for a length-1 input)
 cdef inline int eval_one(const pq_columns *a, Py_ssize_t k, int func, pq_format fmt,
@@ -96,25 +105,6 @@ cdef inline int eval_one(const pq_columns *a, Py_ssize_t k, int func, pq_format 
     return PQ_EDOM
 
 
-cdef inline int eval_store(const pq_columns *a, Py_ssize_t k, int func, pq_format fmt,
-                           char *op) noexcept nogil:
-    # v is local to this call, hence private to the thread running it
-    cdef pq_value v
-    cdef int st = eval_one(a, k, func, fmt, &v)
-    if st != PQ_OK:
-        return st
-    if fmt.kind == PQ_KIND_INT64:
-        (<int64_t *> op)[k] = v.i64
-    elif fmt.kind == PQ_KIND_INT128:
-        (<uint64_t *> op)[2 * k] = v.i128.lo
-        (<uint64_t *> op)[2 * k + 1] = <uint64_t> v.i128.hi
-    elif fmt.kind == PQ_KIND_FLOAT64:
-        (<double *> op)[k] = v.f64
-    else:
-        (<float *> op)[k] = v.f32
-    return PQ_OK
-
-
 cdef int _check_func_kind(int func, int kind) except -1:
     if func < 0 or func >= _N_FUNCS:
         raise ValueError(f"_kernels: unknown func {func}")
@@ -137,8 +127,7 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
              Py_ssize_t n, int kind, int frac, out, uint8_t[::1] status, int threads):
     cdef pq_columns a
     cdef pq_format fmt
-    cdef Py_ssize_t k, bad = 0
-    cdef int st
+    cdef Py_ssize_t bad = 0
     cdef char *op
     _check_func_kind(func, kind)
     if threads < 1:
@@ -166,28 +155,26 @@ def evaluate(int func, const uint64_t[::1] R, const uint64_t[::1] T, const uint3
     cdef uint8_t[::1] ob = out.view(np.uint8)
     op = <char *> &ob[0]
     cdef Py_ssize_t nchunks, c, k0, k1
-    if func == _RBE:
-        # rbe: the C array loop, in chunks so that threads share the work
-        nchunks = (n + _CHUNK - 1) // _CHUNK
-        if threads > nchunks:
-            threads = <int> nchunks
-        for c in prange(nchunks, nogil=True, num_threads=threads, schedule="static"):
-            k0 = c * _CHUNK
-            k1 = k0 + _CHUNK
-            if k1 > n:
-                k1 = n
+    # the C array loops (SIMD lanes), in chunks so that threads share the
+    # work; rbe_seed64's word travels in R's column.  pq_one_range's which:
+    # radial, angular, modulation are 0, 1, 2, as their function codes
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    if threads > nchunks:
+        threads = <int> nchunks
+    for c in prange(nchunks, nogil=True, num_threads=threads, schedule="static"):
+        k0 = c * _CHUNK
+        k1 = k0 + _CHUNK
+        if k1 > n:
+            k1 = n
+        if func == _RBE:
             bad += <Py_ssize_t> pq_rbe_range(&a, k0, k1, fmt, op, &status[0])
-        return bad
-    # waking a thread team costs more than evaluating a few elements
-    if threads > 1 and n < _MIN_PER_THREAD * threads:
-        threads = <int> max(1, n // _MIN_PER_THREAD)
-    for k in prange(n, nogil=True, num_threads=threads, schedule="static"):
-        st = eval_store(&a, k, func, fmt, op)
-        status[k] = <uint8_t> st
-        if st != PQ_OK:
-            bad += 1
+        elif func == _RBE_SEED64:
+            bad += <Py_ssize_t> pq_rbe_seed64_range(&a, k0, k1, fmt, op, &status[0])
+        elif func == _RBE_PIPELINE:
+            bad += <Py_ssize_t> pq_rbe_pipeline_range(&a, k0, k1, fmt, op, &status[0])
+        else:
+            bad += <Py_ssize_t> pq_one_range(func, &a, k0, k1, fmt, op, &status[0])
     return bad
-
 
 def evaluate_scalar(int func, uint64_t R, uint64_t T, uint32_t i, uint32_t j, int32_t log2_c,
                     uint64_t eps, int32_t d_r, int32_t rot, int32_t d_theta, int kind,

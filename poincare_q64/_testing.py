@@ -25,6 +25,7 @@ import os as _os
 import numpy as _np
 
 from poincare_q64 import _kernels
+from poincare_q64.capi import pq_columns as _pq_columns
 from poincare_q64.capi import pq_format as _pq_format
 from poincare_q64.capi import pq_params as _pq_params
 
@@ -62,6 +63,8 @@ _force_slow_path = _hook("pq_debug_force_slow_path", None, _ct.c_int)
 _set_simd = _hook("pq_debug_set_simd", _ct.c_int, _ct.c_int)
 _stage1 = _hook("pq_debug_stage1", _ct.c_int, _ct.c_int, _ct.c_size_t, _u64p, _u64p, _u32p,
                 _u32p, _ct.POINTER(_pq_params), _u64p, _u64p, _u8p)
+_stage1_columns = _hook("pq_debug_stage1_columns", _ct.c_int, _ct.c_int, _ct.c_size_t,
+                        _ct.POINTER(_pq_columns), _u64p, _u64p, _u8p)
 _approx = _hook("pq_debug_approx", _ct.c_int, _ct.c_int, _ct.c_uint64, _ct.c_int,
                 _ct.c_uint64, _ct.c_int, _ct.c_int, _ct.POINTER(_ct.c_int), _u64p,
                 _ct.POINTER(_ct.c_int64), _u64p)
@@ -175,8 +178,10 @@ def debug_stage1(level, R, T, i, j, eps=0, log2_c=0, d_r=0, rot=0, d_theta=0):
     R, T : array_like of uint64
     i, j : array_like of uint32
         The inputs, of the same length.
-    eps, log2_c, d_r, rot, d_theta : int
-        The options, the same for every element.
+    eps, log2_c, d_r, rot, d_theta : int or array_like
+        The options: ints, the same for every element, or (if any is an
+        array) each broadcast to the inputs' length and read per element,
+        per lane by the block code.
 
     Returns
     -------
@@ -214,10 +219,23 @@ def debug_stage1(level, R, T, i, j, eps=0, log2_c=0, d_r=0, rot=0, d_theta=0):
     n = r.shape[0]
     if t.shape[0] != n or ii.shape[0] != n or jj.shape[0] != n:
         raise ValueError("R, T, i, j must have the same length")
-    p = _pq_params(_c_u64(eps), _c_int(log2_c), _c_int(d_r), _c_int(rot), _c_int(d_theta))
     hi = _np.zeros(n, dtype=_np.uint64)
     lo = _np.zeros(n, dtype=_np.uint64)
     fl = _np.zeros(n, dtype=_np.uint8)
+    opts = (eps, log2_c, d_r, rot, d_theta)
+    if any(_np.ndim(o) for o in opts):
+        cols = [_np.ascontiguousarray(_np.broadcast_to(o, (n,)), dtype=dt)
+                for o, dt in zip(opts, (_np.uint64,) + (_np.int32,) * 4)]
+        i32p = _ct.POINTER(_ct.c_int32)
+        a = _pq_columns(r.ctypes.data_as(_u64p), t.ctypes.data_as(_u64p),
+                        ii.ctypes.data_as(_u32p), jj.ctypes.data_as(_u32p),
+                        cols[0].ctypes.data_as(_u64p),
+                        *(c.ctypes.data_as(i32p) for c in cols[1:]), *([1] * 9))
+        if n and _stage1_columns(level, n, _ct.byref(a), hi.ctypes.data_as(_u64p),
+                                 lo.ctypes.data_as(_u64p), fl.ctypes.data_as(_u8p)) != _PQ_OK:
+            raise ValueError(f"level {level} not available or invalid options")
+        return hi, lo, fl
+    p = _pq_params(_c_u64(eps), _c_int(log2_c), _c_int(d_r), _c_int(rot), _c_int(d_theta))
     if n == 0:
         return hi, lo, fl
     if _stage1(level, n, r.ctypes.data_as(_u64p), t.ctypes.data_as(_u64p),

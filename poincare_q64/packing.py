@@ -399,6 +399,9 @@ def _pi_fraction(prec):
     """mpmath's pi at ``prec`` bits, as an exact Fraction."""
     with mpmath.workprec(prec):
         man, exp = mpmath.mpf(mpmath.pi).man_exp
+    # int(): with gmpy2 installed mpmath's mantissa is an mpz, which would
+    # otherwise reach the results
+    man, exp = int(man), int(exp)
     return Fraction(man, 1 << -exp) if exp < 0 else Fraction(man << exp)
 
 

@@ -335,6 +335,9 @@ def _endpoints(x):
     for sign, man, exp, bc in x._mpi_:
         if man == 0 and exp != 0:  # inf or nan: enclosure lost
             raise ArithmeticError("interval arithmetic lost the enclosure")
+        # int(): mpmath's mantissas are gmpy2 mpz when gmpy2 is installed;
+        # every result must be a Python int all the same
+        man, exp = int(man), int(exp)
         v = Fraction(man << exp) if exp >= 0 else Fraction(man, 1 << -exp)
         out.append(-v if sign else v)
     return out[0], out[1]

@@ -201,3 +201,248 @@ def test_broadcast_inputs_on_the_block_path():
         for kind, val in got:
             assert kind == "ok"
             assert np.array_equal(val, got[0][1])
+
+
+def _option_columns(n, seed, pattern):
+    """Per-element options: every option varying over its range, in blocks
+    whose eps are all zero, all nonzero or mixed, and whose d_r are all 0,
+    all 1 or mixed (the lane code's six combinations)."""
+    rng = np.random.default_rng(seed)
+    eps = rng.integers(0, U64, size=n, dtype=np.uint64, endpoint=True)
+    log2_c = rng.integers(-4, 3, size=n, dtype=np.int32, endpoint=True)
+    d_r = rng.integers(0, 1, size=n, dtype=np.int32, endpoint=True)
+    rot = rng.integers(0, 15, size=n, dtype=np.int32, endpoint=True)
+    d_theta = rng.integers(0, 3, size=n, dtype=np.int32, endpoint=True)
+    e_kind, d_kind = pattern
+    if e_kind == "zero":
+        eps[:] = 0
+    elif e_kind == "mixed":
+        eps[rng.random(n) < 0.5] = 0
+    if d_kind in (0, 1):
+        d_r[:] = d_kind
+    return dict(eps=eps, log2_c=log2_c, d_r=d_r, rot=rot, d_theta=d_theta)
+
+
+PATTERNS = [(e, d) for e in ("zero", "nonzero", "mixed") for d in (0, 1, "mixed")]
+
+
+@pytest.mark.parametrize("level", SIMD_LEVELS or [pytest.param(1, marks=pytest.mark.skip(
+    reason="no SIMD level on this CPU: the block code is not compiled in or not usable"))])
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: f"eps-{p[0]},d_r-{p[1]}")
+def test_block_stage1_per_lane_options_equal_scalar_stage1(level, pattern):
+    """Options read per lane (a log2_c shift, eps, the turn offset and d_r
+    for each lane) give each lane the words the scalar stage 1 gives that
+    element with its own options."""
+    n = 1100  # 8 full blocks and a partial one
+    R, T, i, j = _inputs(n, seed=31 + level)
+    opts = _option_columns(n, seed=PATTERNS.index(pattern), pattern=pattern)
+    want = _testing.debug_stage1(0, R, T, i, j, **opts)
+    got = _testing.debug_stage1(level, R, T, i, j, **opts)
+    for w, g, name in zip(want, got, ("Fhi", "Flo", "flags")):
+        bad = np.flatnonzero(w != g)
+        assert bad.size == 0, (f"{name} differs at {bad[:5]}: {g[bad[:5]]} expected {w[bad[:5]]}",
+                               {k: v[bad[:5]] for k, v in opts.items()})
+    assert set(np.unique(want[2])) >= {2, 3}
+    # the same words as each element computed alone with scalar options
+    for k in range(0, n, 97):
+        one = _testing.debug_stage1(0, R[k:k + 1], T[k:k + 1], i[k:k + 1], j[k:k + 1],
+                                    **{o: int(v[k]) for o, v in opts.items()})
+        assert [int(x[0]) for x in one] == [int(x[k]) for x in want]
+
+
+@pytest.mark.parametrize("fmt", [dict(dtype=np.float64), dict(dtype=np.float32),
+                                 dict(frac=60), dict(frac=64, dtype=object)],
+                         ids=["float64", "float32", "int64-60", "object-64"])
+def test_rbe_per_element_options_on_the_lanes(fmt):
+    """rbe with options per element: identical at every SIMD level (the
+    lanes read them per lane, level 0 is the scalar loop) and equal to the
+    reference."""
+    n = 1300
+    R, T, i, j = _inputs(n, seed=41)
+    opts = _option_columns(n, seed=43, pattern=("mixed", "mixed"))
+    results = [_run(lv, R, T, i, j, fmt, opts) for lv in [0] + SIMD_LEVELS]
+    assert results[0][0] == "ok", results[0]
+    for lv, (kind, val) in zip([0] + SIMD_LEVELS, results):
+        assert kind == "ok", (lv, val)
+        assert np.array_equal(val, results[0][1]), (lv, np.flatnonzero(val != results[0][1])[:5])
+    got = results[-1][1]
+    for k in range(0, n, 13):
+        want = ref.rbe(int(R[k]), int(T[k]), int(i[k]), int(j[k]),
+                       **{o: int(v[k]) for o, v in opts.items()}, **fmt)
+        assert got[k] == want, (k, got[k], want)
+
+
+def test_invalid_per_element_options_on_the_lanes():
+    """An element whose options are out of range in the middle of a block:
+    every level raises the same error and leaves `out` unwritten, and the
+    lanes beside it are unaffected (the same range without it agrees)."""
+    n = 300
+    R, T, i, j = _inputs(n, seed=51)
+    opts = _option_columns(n, seed=53, pattern=("mixed", "mixed"))
+    for name, bad_value in (("log2_c", 4), ("d_r", 2), ("rot", 16), ("d_theta", -1)):
+        o = {k: v.copy() for k, v in opts.items()}
+        o[name][137] = bad_value
+        errors = set()
+        for lv in [0] + SIMD_LEVELS:
+            out = np.full(n, -1.5)
+            _testing.set_simd(lv)
+            try:
+                with pytest.raises(ValueError) as exc:
+                    pq.rbe(R, T, i, j, dtype=np.float64, out=out, threads=1, **o)
+            finally:
+                _testing.set_simd(-1)
+            errors.add(str(exc.value))
+            assert np.all(out == -1.5), (name, lv)
+        assert len(errors) == 1, errors
+        keep = np.arange(n) != 137
+        for lv in [0] + SIMD_LEVELS:
+            _testing.set_simd(lv)
+            try:
+                part = pq.rbe(R[keep], T[keep], i[keep], j[keep], dtype=np.float64, threads=1,
+                              **{k: v[keep] for k, v in o.items()})
+            finally:
+                _testing.set_simd(-1)
+            assert np.array_equal(part, _run(0, R[keep], T[keep], i[keep], j[keep],
+                                             dict(dtype=np.float64),
+                                             {k: v[keep] for k, v in o.items()})[1])
+
+
+def _at_level(level, fn, *args, **kw):
+    _testing.set_simd(level)
+    try:
+        return ("ok", fn(*args, threads=1, **kw))
+    except (OverflowError, ValueError) as exc:
+        return (type(exc).__name__, str(exc))
+    finally:
+        _testing.set_simd(-1)
+
+
+def _same(a, b):
+    if a[0] != "ok" or b[0] != "ok":
+        return a == b
+    return a[1].dtype == b[1].dtype and np.array_equal(a[1], b[1])
+
+
+@pytest.mark.parametrize("fmt", [dict(dtype=np.float64), dict(dtype=np.float32), dict(frac=62),
+                                 dict(frac=64, dtype=object)],
+                         ids=["float64", "float32", "int64-62", "object-64"])
+@pytest.mark.parametrize("per_element", [False, True], ids=["scalar-options", "per-element"])
+def test_rbe_pipeline_on_the_lanes(fmt, per_element):
+    """rbe_pipeline's arrays: the lanes round g, s and phi to Q64 with
+    Ziv's test and the products follow per element; every level gives the
+    scalar loop's results (also with stage 1's bounds widened 2^16-fold, so
+    that many lane tests fail and the elements go through pq_rbe_pipeline),
+    and they equal the reference."""
+    n = 1300
+    R, T, i, j = _inputs(n, seed=61)
+    opts = (_option_columns(n, seed=63, pattern=("mixed", "mixed")) if per_element
+            else dict(eps=2**62 + 7, log2_c=-2, d_r=1, rot=3, d_theta=1))
+    base = _at_level(0, pq.rbe_pipeline, R, T, i, j, **fmt, **opts)
+    for lv in SIMD_LEVELS:
+        assert _same(_at_level(lv, pq.rbe_pipeline, R, T, i, j, **fmt, **opts), base), lv
+    if SIMD_LEVELS:
+        _testing.set_force_slow_path(3)
+        try:
+            widened = _at_level(SIMD_LEVELS[-1], pq.rbe_pipeline, R, T, i, j, **fmt, **opts)
+        finally:
+            _testing.set_force_slow_path(0)
+        assert _same(widened, base)
+    if base[0] != "ok":  # int64 at frac 62 overflows for some options: then all agree on it
+        assert base[0] == "OverflowError"
+        return
+    for k in range(0, n, 29):
+        kw = {o: (int(v[k]) if per_element else v) for o, v in opts.items()}
+        want = ref.rbe_pipeline(int(R[k]), int(T[k]), int(i[k]), int(j[k]), **kw, **fmt)
+        assert base[1][k] == want, (k, base[1][k], want)
+
+
+@pytest.mark.parametrize("fmt", [dict(dtype=np.float64), dict(dtype=np.float32),
+                                 dict(frac=60), dict(frac=64, dtype=object)],
+                         ids=["float64", "float32", "int64-60", "object-64"])
+def test_rbe_seed64_on_the_lanes(fmt):
+    """rbe_seed64's arrays unpack each block of words into option columns
+    for the lanes: every level gives the scalar loop's results, equal to
+    the reference; a word with basis != 0 is the same ValueError at every
+    level, with `out` left as it was."""
+    n = 1300
+    rng = np.random.default_rng(71)
+    fields = dict(r=rng.integers(0, 2**20, n), theta=rng.integers(0, 2**24, n),
+                  basis=np.zeros(n, np.int64), d_theta=rng.integers(0, 4, n),
+                  d_r=rng.integers(0, 2, n), rot=rng.integers(0, 16, n),
+                  log2_c=rng.integers(-4, 4, n), reserved=rng.integers(0, 64, n))
+    fields["theta"][:8] = [0, 2**22, 2**23, 3 * 2**22, 1, 2**24 - 1, 2**22 + 1, 2**22 - 1]
+    fields["r"][8:12] = [0, 1, 2**20 - 1, 2**19]
+    W = pq.pack_seed64(**fields)
+    _, _, i, j = _inputs(n, seed=73)
+    eps = np.where(rng.random(n) < 0.5, 0, rng.integers(0, U64, n, dtype=np.uint64,
+                                                        endpoint=True)).astype(np.uint64)
+    base = _at_level(0, pq.rbe_seed64, W, i, j, eps=eps, **fmt)
+    assert base[0] == "ok", base
+    for lv in SIMD_LEVELS:
+        assert _same(_at_level(lv, pq.rbe_seed64, W, i, j, eps=eps, **fmt), base), lv
+    for k in range(0, n, 29):
+        want = ref.rbe_seed64(int(W[k]), int(i[k]), int(j[k]), eps=int(eps[k]), **fmt)
+        assert base[1][k] == want, (k, base[1][k], want)
+    bad = W.copy()
+    bad[700] |= np.uint64(1 << 16)  # basis 1
+    errors = set()
+    for lv in [0] + SIMD_LEVELS:
+        out = np.full(n, -3.0) if fmt.get("dtype") is np.float64 else None
+        got = _at_level(lv, pq.rbe_seed64, bad, i, j, eps=eps, **fmt,
+                        **({"out": out} if out is not None else {}))
+        assert got[0] == "ValueError", got
+        errors.add(got[1])
+        if out is not None:
+            assert np.all(out == -3.0)
+    assert len(errors) == 1, errors
+
+
+ONE = {
+    "radial": (pq.radial, ref.radial, lambda R, T, i, j: (R,), ("eps", "log2_c", "d_r")),
+    "angular": (pq.angular, ref.angular, lambda R, T, i, j: (T,), ("rot", "d_theta")),
+    "modulation": (pq.modulation, ref.modulation, lambda R, T, i, j: (i, j), ()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE))
+@pytest.mark.parametrize("fmt", [dict(dtype=np.float64), dict(dtype=np.float32), dict(frac=62),
+                                 dict(frac=63), dict(frac=64, dtype=object)],
+                         ids=["float64", "float32", "int64-62", "int64-63", "object-64"])
+def test_radial_angular_modulation_on_the_lanes(name, fmt):
+    """radial, angular and modulation on arrays: stage 1 and the rounding in
+    the lanes (options per lane), the rest through the scalar kernel.  Every
+    level gives the scalar loop's results, also with stage 1's bounds
+    widened 2^16-fold (many lane tests then fail), and the reference's."""
+    fn, rfn, args, names = ONE[name]
+    n = 1300
+    R, T, i, j = _inputs(n, seed=81)
+    # exact cases for each function among the inputs: R = 0 (g = 0), quarter
+    # turns (s exact), and (i, j) whose hash is a multiple of 2^30 (phi exact)
+    R[40:44] = [0, 0, 1, 2]
+    T[44:48] = [0, 2**62, 2**63, 3 * 2**62]
+    hashes = pq.spatial_hash(np.arange(2**16, dtype=np.uint32), np.uint32(0))
+    exact = np.flatnonzero(hashes % 2**30 == 0)
+    if exact.size:
+        i[48], j[48] = exact[0], 0
+    cols = _option_columns(n, seed=83, pattern=("mixed", "mixed"))
+    opts = {k: cols[k] for k in names}
+    a = args(R, T, i, j)
+    for o in (opts, {k: int(v[0]) for k, v in opts.items()}):
+        base = _at_level(0, lambda *x, threads, **kw: fn(*x, **kw), *a, **fmt, **o)
+        for lv in SIMD_LEVELS:
+            got = _at_level(lv, lambda *x, threads, **kw: fn(*x, **kw), *a, **fmt, **o)
+            assert _same(got, base), (lv, o.keys())
+        if SIMD_LEVELS:
+            _testing.set_force_slow_path(3)
+            try:
+                widened = _at_level(SIMD_LEVELS[-1], lambda *x, threads, **kw: fn(*x, **kw), *a, **fmt, **o)
+            finally:
+                _testing.set_force_slow_path(0)
+            assert _same(widened, base)
+        if base[0] != "ok":
+            assert base[0] == "OverflowError", base
+            continue
+        for k in list(range(0, n, 31)) + [40, 41, 44, 45, 46, 47, 48]:
+            kw = {key: int(np.broadcast_to(v, (n,))[k]) for key, v in o.items()}
+            want = rfn(*(int(x[k]) for x in a), **kw, **fmt)
+            assert base[1][k] == want, (k, base[1][k], want)

@@ -11,6 +11,7 @@
 #include "pq_fast.h"
 #include "pq_hash.h"
 #include "pq_lane_round.h"
+#include "pq_testing.h" /* pq_fast_err_shift */
 
 PQ_INLINE pq_u load_u(const uint64_t *p) {
     pq_u v;
@@ -19,11 +20,31 @@ PQ_INLINE pq_u load_u(const uint64_t *p) {
 }
 PQ_INLINE void store_u(uint64_t *p, pq_u v) { memcpy(p, &v, sizeof v); }
 
-/* One group of PQ_LANES elements at offset k. */
+/* x = F (|v| 2^scale within err, the plan's scale) rounded to the plan's
+ * format and x_ok = the lanes decided; int128: x_ok = 0 (F only, the
+ * caller rounds) */
+PQ_INLINE void lanes_round(pq_block *b, size_t k, pq_w F, pq_u neg, pq_u ok, pq_u err,
+                           const pq_round_plan *rp) {
+    pq_u x = PQ_K(0), x_ok = PQ_K(0);
+    if (rp->kind == PQ_KIND_INT64) {
+        pq_w half = w_make(PQ_K(rp->half_hi), PQ_K(rp->half_lo));
+        pq_w mask = w_make(PQ_K(rp->mask_hi), PQ_K(rp->mask_lo));
+        x_ok = ok & pq_lane_round_int64(F, neg, half, mask, rp->s, err, &x);
+    } else if (rp->kind == PQ_KIND_FLOAT64 || rp->kind == PQ_KIND_FLOAT32) {
+        int f64 = rp->kind == PQ_KIND_FLOAT64;
+        x_ok = ok & pq_lane_round_float(F, neg, err, rp->maxlz, f64, PQ_K(rp->ebias), &x);
+    }
+    store_u((uint64_t *)&b->x[k], x);
+    store_u(&b->x_ok[k], x_ok & 1);
+}
+
+/* One group of PQ_LANES elements at offset k: Toff is the turn offset of
+ * rot and d_theta, drm the mask of the lanes with d_r = 1 when d_r is
+ * PQ_DR_LANES (pq_fast_radial_g). */
 PQ_INLINE void lanes_body(pq_block *b, size_t k, const uint64_t *H, const pq_fast_d *dd,
-                          int has_e, int d_r, uint64_t Toff, const pq_round_plan *rp) {
+                          int has_e, int d_r, pq_u Toff, pq_u drm, const pq_round_plan *rp) {
     pq_u Tp = load_u(&b->T[k]) + Toff, h = load_u(&H[k]), sneg;
-    pq_fast_g g = pq_fast_radial_g(load_u(&b->R[k]), &dd[k / PQ_LANES], has_e, d_r);
+    pq_fast_g g = pq_fast_radial_g(load_u(&b->R[k]), &dd[k / PQ_LANES], has_e, d_r, drm);
     pq_w S = pq_fast_sin_w(Tp, &sneg);
     pq_w F = pq_fast_f123_w(g.G, S, pq_fast_phi_w(h));
     /* exact s (quarter turns) and phi (H mod 2^30 = 0): the scalar path */
@@ -33,19 +54,7 @@ PQ_INLINE void lanes_body(pq_block *b, size_t k, const uint64_t *H, const pq_fas
     store_u(&b->Flo[k], F.lo);
     store_u(&b->neg[k], neg & 1);
     store_u(&b->ok[k], ok & 1);
-    pq_u x = PQ_K(0), x_ok = PQ_K(0); /* int128: F only, the caller rounds */
-    if (rp->kind == PQ_KIND_INT64) {
-        pq_w half = w_make(PQ_K(rp->half_hi), PQ_K(rp->half_lo));
-        pq_w mask = w_make(PQ_K(rp->mask_hi), PQ_K(rp->mask_lo));
-        x_ok = ok & pq_lane_round_int64(F, neg, half, mask, rp->s, PQ_K(rp->err), &x);
-    } else if (rp->kind == PQ_KIND_FLOAT64 || rp->kind == PQ_KIND_FLOAT32) {
-        /* F = |f| 2^123: the result's ulp is -123 - lz + 128 - p */
-        int f64 = rp->kind == PQ_KIND_FLOAT64;
-        x_ok = ok & pq_lane_round_float(F, neg, PQ_K(rp->err), rp->maxlz, f64,
-                                        PQ_K(f64 ? 1026 : 130), &x);
-    }
-    store_u((uint64_t *)&b->x[k], x);
-    store_u(&b->x_ok[k], x_ok & 1);
+    lanes_round(b, k, F, neg, ok, PQ_K(rp->err), rp);
 }
 
 /* The block's steps as separate functions, never inlined into PQ_BLOCK_FN
@@ -74,7 +83,8 @@ PQ_LANES_STEP lanes_recip_e0(const pq_block *b, size_t n, int lc, pq_fast_d *dd)
 
 PQ_INLINE void lanes_loop(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,
                           int has_e, int d_r, uint64_t Toff, const pq_round_plan *rp) {
-    for (size_t k = 0; k < n; k += PQ_LANES) lanes_body(b, k, H, dd, has_e, d_r, Toff, rp);
+    for (size_t k = 0; k < n; k += PQ_LANES)
+        lanes_body(b, k, H, dd, has_e, d_r, PQ_K(Toff), PQ_K(0), rp);
 }
 #define PQ_LANES_LOOP(NAME, HAS_E, D_R)                                                       \
     PQ_LANES_STEP NAME(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,         \
@@ -86,15 +96,194 @@ PQ_LANES_LOOP(lanes_e1_d0, 1, 0)
 PQ_LANES_LOOP(lanes_e0_d1, 0, 1)
 PQ_LANES_LOOP(lanes_e0_d0, 0, 0)
 #undef PQ_LANES_LOOP
+
+/* Options per element (b->E, b->opt): the same lane code with E, c's shift,
+ * the turn offset and d_r read per lane.  has_e = 0 when no element of the
+ * block has eps != 0, d_r = 0 or 1 when all have that d_r, else
+ * PQ_DR_LANES (both g and g', chosen per lane). */
+PQ_LANES_STEP lanes_recip_opt(const pq_block *b, size_t n, int has_e, pq_fast_d *dd) {
+    for (size_t k = 0; k < n; k += PQ_LANES) {
+        pq_u R = load_u(&b->R[k]), lcs = load_u(&b->opt[k]) & 15;
+        pq_w CR = w_shrv(w_mul(R, R), lcs); /* floor(c r^2 2^124), shift 4 - log2_c */
+        dd[k / PQ_LANES] = pq_fast_radial_dv(R, CR, has_e ? load_u(&b->E[k]) : PQ_K(0), has_e);
+    }
+}
+/* F (its bound err) rounded at bit s, 1 <= s <= 127, with Ziv's test:
+ * *X = the rounded F >> s, and the mask of lanes where no midpoint lies
+ * within err of F (ziv_round's test; a tie needs err = 0, so it fails) */
+PQ_INLINE pq_u lanes_ziv(pq_w F, int s, pq_u err, pq_w *X) {
+    pq_w half = w_shl(w_from64(PQ_K(1)), s - 1), mask = w_sub(w_shl(half, 1), w_from64(PQ_K(1)));
+    pq_w f = w_make(F.hi & mask.hi, F.lo & mask.lo);
+    pq_u gt = w_gt(f, half);
+    pq_w d = w_sel(gt, w_sub(f, half), w_sub(half, f));
+    *X = w_add(w_shr128(F, s), w_from64(gt & 1));
+    return PQ_NE(d.hi, 0) | PQ_GT(d.lo, err);
+}
+
+/* pq_fast_err_g(eps, d_r) per lane: the larger bound where eps != 0 or
+ * d_r = 1 */
+PQ_INLINE pq_u lanes_err_g(const pq_block *b, size_t k, int has_e, int d_r, pq_u drm) {
+    pq_u g1 = d_r == 1 ? PQ_K(~0ULL) : d_r == 0 ? PQ_K(0) : drm;
+    if (has_e) g1 |= PQ_NE(load_u(&b->E[k]), 0);
+    int sh = pq_fast_err_shift;
+    return sel64(g1, PQ_K(PQ_FAST_ERR_G1 << sh), PQ_K(PQ_FAST_ERR_G0 << sh));
+}
+
+/* rbe_pipeline's factors for one group: G, S and PHI as the scalar stage 1
+ * computes them, each rounded to Q64 with Ziv's test on its bound (as
+ * pq_radial, pq_angular and pq_modulation round theirs), and the flags
+ * (pq_block_factors) */
+PQ_INLINE void lanes_factors_body(pq_block *b, size_t k, const uint64_t *H, const pq_fast_d *dd,
+                                  int has_e, int d_r, pq_u Toff, pq_u drm) {
+    pq_u Tp = load_u(&b->T[k]) + Toff, h = load_u(&H[k]), sneg;
+    pq_fast_g g = pq_fast_radial_g(load_u(&b->R[k]), &dd[k / PQ_LANES], has_e, d_r, drm);
+    pq_w S = pq_fast_sin_w(Tp, &sneg);
+    pq_w P = pq_fast_phi_w(h);
+    pq_u ok = g.ok & PQ_NE(Tp << 2, 0) & PQ_NE(h << 34, 0);
+    int sh = pq_fast_err_shift;
+    pq_u err_g = lanes_err_g(b, k, has_e, d_r, drm);
+    pq_w mg, ms, mp;
+    ok &= lanes_ziv(g.G, 62, err_g, &mg);           /* g 2^126 -> Q64 */
+    ok &= lanes_ziv(S, 63, PQ_K(PQ_FAST_ERR_S << sh), &ms);    /* s 2^127 */
+    ok &= lanes_ziv(P, 62, PQ_K(PQ_FAST_ERR_PHI << sh), &mp);  /* phi 2^126 */
+    store_u(&b->Ghi[k], mg.hi);
+    store_u(&b->Glo[k], mg.lo);
+    store_u(&b->Shi[k], ms.hi);
+    store_u(&b->Slo[k], ms.lo);
+    store_u(&b->Phi[k], mp.hi);
+    store_u(&b->Plo[k], mp.lo);
+    store_u(&b->flags[k], (ok & PQ_FACTOR_OK) | (g.negm & PQ_FACTOR_GNEG) |
+                              (sneg & PQ_FACTOR_SNEG));
+}
+
+/* radial for one group: |g| 2^126 and its rounding, as pq_radial's stage 1 */
+PQ_INLINE void lanes_radial_body(pq_block *b, size_t k, const pq_fast_d *dd, int has_e, int d_r,
+                                 pq_u drm, const pq_round_plan *rp) {
+    pq_fast_g g = pq_fast_radial_g(load_u(&b->R[k]), &dd[k / PQ_LANES], has_e, d_r, drm);
+    lanes_round(b, k, g.G, g.negm, g.ok, lanes_err_g(b, k, has_e, d_r, drm), rp);
+}
+
+/* factors = 0: rbe's stage 1 and rounding (rp); 1: rbe_pipeline's factors;
+ * 2: radial */
+PQ_INLINE void lanes_loop_opt(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,
+                              int has_e, int d_r, int factors, const pq_round_plan *rp) {
+    for (size_t k = 0; k < n; k += PQ_LANES) {
+        pq_u o = load_u(&b->opt[k]);
+        pq_u drm = 0 - ((o >> PQ_OPT_DR_BIT) & 1);
+        if (factors == 2)
+            lanes_radial_body(b, k, dd, has_e, d_r, drm, rp);
+        else if (factors)
+            lanes_factors_body(b, k, H, dd, has_e, d_r, o & PQ_OPT_TOFF, drm);
+        else
+            lanes_body(b, k, H, dd, has_e, d_r, o & PQ_OPT_TOFF, drm, rp);
+    }
+}
+#define PQ_LANES_LOOP_OPT(NAME, HAS_E, D_R, FACTORS)                                          \
+    PQ_LANES_STEP NAME(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,         \
+                       const pq_round_plan *rp) {                                            \
+        lanes_loop_opt(b, n, H, dd, HAS_E, D_R, FACTORS, rp);                                \
+    }
+PQ_LANES_LOOP_OPT(lanes_opt_e1_d0, 1, 0, 0)
+PQ_LANES_LOOP_OPT(lanes_opt_e1_d1, 1, 1, 0)
+PQ_LANES_LOOP_OPT(lanes_opt_e1_dv, 1, PQ_DR_LANES, 0)
+PQ_LANES_LOOP_OPT(lanes_opt_e0_d0, 0, 0, 0)
+PQ_LANES_LOOP_OPT(lanes_opt_e0_d1, 0, 1, 0)
+PQ_LANES_LOOP_OPT(lanes_opt_e0_dv, 0, PQ_DR_LANES, 0)
+PQ_LANES_LOOP_OPT(lanes_fac_e1_d0, 1, 0, 1)
+PQ_LANES_LOOP_OPT(lanes_fac_e1_d1, 1, 1, 1)
+PQ_LANES_LOOP_OPT(lanes_fac_e1_dv, 1, PQ_DR_LANES, 1)
+PQ_LANES_LOOP_OPT(lanes_fac_e0_d0, 0, 0, 1)
+PQ_LANES_LOOP_OPT(lanes_fac_e0_d1, 0, 1, 1)
+PQ_LANES_LOOP_OPT(lanes_fac_e0_dv, 0, PQ_DR_LANES, 1)
+PQ_LANES_LOOP_OPT(lanes_rad_e1_d0, 1, 0, 2)
+PQ_LANES_LOOP_OPT(lanes_rad_e1_d1, 1, 1, 2)
+PQ_LANES_LOOP_OPT(lanes_rad_e1_dv, 1, PQ_DR_LANES, 2)
+PQ_LANES_LOOP_OPT(lanes_rad_e0_d0, 0, 0, 2)
+PQ_LANES_LOOP_OPT(lanes_rad_e0_d1, 0, 1, 2)
+PQ_LANES_LOOP_OPT(lanes_rad_e0_dv, 0, PQ_DR_LANES, 2)
+#undef PQ_LANES_LOOP_OPT
+
+/* angular: |s| 2^127 at T' = T + the turn offset, as pq_angular's stage 1
+ * (quarter turns, where s is exact, left to it) */
+PQ_LANES_STEP lanes_angular(pq_block *b, size_t n, const pq_round_plan *rp) {
+    for (size_t k = 0; k < n; k += PQ_LANES) {
+        pq_u Tp = load_u(&b->T[k]) + (load_u(&b->opt[k]) & PQ_OPT_TOFF), sneg;
+        pq_w S = pq_fast_sin_w(Tp, &sneg);
+        lanes_round(b, k, S, sneg, PQ_NE(Tp << 2, 0), PQ_K(rp->err), rp);
+    }
+}
+/* modulation: phi 2^126 of H, as pq_modulation's stage 1 (H mod 2^30 = 0,
+ * where phi is exact, left to it) */
+PQ_LANES_STEP lanes_modulation(pq_block *b, size_t n, const uint64_t *H, const pq_round_plan *rp) {
+    for (size_t k = 0; k < n; k += PQ_LANES) {
+        pq_u h = load_u(&H[k]);
+        lanes_round(b, k, pq_fast_phi_w(h), PQ_K(0), PQ_NE(h << 34, 0), PQ_K(rp->err), rp);
+    }
+}
 #undef PQ_LANES_STEP
+
+/* the reciprocals of a block with options per element, and its loop's
+ * combination: 3 * (any eps != 0) + (d_r all 0: 0, all 1: 1, mixed: 2) */
+static int lanes_options(pq_block *b, size_t n, pq_fast_d *dd) {
+    uint64_t any_e = 0, dr_or = 0, dr_and = 1;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t dr = (b->opt[k] >> PQ_OPT_DR_BIT) & 1;
+        any_e |= b->E[k];
+        dr_or |= dr;
+        dr_and &= dr;
+    }
+    lanes_recip_opt(b, n, any_e != 0, dd);
+    return 3 * (any_e != 0) + (dr_and ? 1 : dr_or ? 2 : 0);
+}
+
+/* direct calls (no table of function pointers): tests/test_stack_usage.py
+ * follows every call to bound the stack */
+#define PQ_OPT_DISPATCH(PREFIX, combo, ...)                                                   \
+    switch (combo) {                                                                          \
+    case 0: PREFIX##_e0_d0(__VA_ARGS__); break;                                               \
+    case 1: PREFIX##_e0_d1(__VA_ARGS__); break;                                               \
+    case 2: PREFIX##_e0_dv(__VA_ARGS__); break;                                               \
+    case 3: PREFIX##_e1_d0(__VA_ARGS__); break;                                               \
+    case 4: PREFIX##_e1_d1(__VA_ARGS__); break;                                               \
+    default: PREFIX##_e1_dv(__VA_ARGS__); break;                                              \
+    }
+
+void PQ_ONE_FN(pq_block *b, size_t n, int which, const pq_round_plan *rp) {
+    n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */
+    if (which == PQ_ONE_MODULATION) {
+        uint64_t H[PQ_BLOCK];
+        for (size_t k = 0; k < n; k++) H[k] = pq_hash(b->i[k], b->j[k]);
+        lanes_modulation(b, n, H, rp);
+    } else if (which == PQ_ONE_ANGULAR) {
+        lanes_angular(b, n, rp);
+    } else {
+        pq_fast_d dd[PQ_BLOCK / PQ_LANES];
+        int combo = lanes_options(b, n, dd);
+        PQ_OPT_DISPATCH(lanes_rad, combo, b, n, NULL, dd, rp)
+    }
+}
+
+void PQ_FACTORS_FN(pq_block *b, size_t n) {
+    uint64_t H[PQ_BLOCK];
+    pq_fast_d dd[PQ_BLOCK / PQ_LANES];
+    n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */
+    for (size_t k = 0; k < n; k++) H[k] = pq_hash(b->i[k], b->j[k]);
+    int combo = lanes_options(b, n, dd);
+    PQ_OPT_DISPATCH(lanes_fac, combo, b, n, H, dd, NULL)
+}
 
 void PQ_BLOCK_FN(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp) {
     uint64_t H[PQ_BLOCK];
     pq_fast_d dd[PQ_BLOCK / PQ_LANES];
-    uint64_t Toff = ((uint64_t)p->rot << 60) + ((uint64_t)p->d_theta << 62);
-    uint64_t E = p->eps;
     n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */
     for (size_t k = 0; k < n; k++) H[k] = pq_hash(b->i[k], b->j[k]);
+    if (!p) {
+        int combo = lanes_options(b, n, dd);
+        PQ_OPT_DISPATCH(lanes_opt, combo, b, n, H, dd, rp)
+        return;
+    }
+    uint64_t Toff = ((uint64_t)p->rot << 60) + ((uint64_t)p->d_theta << 62);
+    uint64_t E = p->eps;
     /* the options are the same for the block: one loop per combination */
     if (E)
         lanes_recip_e1(b, n, E, p->log2_c, dd);

@@ -132,11 +132,18 @@ typedef struct pq_fast_g { pq_w G; pq_u negm, ok; } pq_fast_g;
  * for all its elements first and the reads' latency overlaps (5% of the
  * time of the AVX2 lanes). */
 typedef struct pq_fast_d { pq_w CR, Qf, Q2; pq_u sh, dh, dl, y32; } pq_fast_d;
-PQ_INLINE pq_fast_d pq_fast_radial_d(pq_u R, uint64_t E, int has_e, int log2_c) {
+/* CR = floor(c r^2 2^124) = floor(R^2 / 2^(4 - log2_c)) and E = eps given
+ * per lane: a block whose options differ from element to element.  has_e
+ * may be 1 with E = 0 in some lanes: then Qf = 2^126 and Q2 = 2^124
+ * exactly (w_mulhi is the exact floor), the values the has_e = 0 code
+ * uses, and g below gives the same integers either way (for d_r = 0,
+ * floor(R 2^62 Y' / 2^(129 - sh)) = floor(floor(R Y' / 2^64) / 2^(3 - sh))),
+ * so a lane's result never depends on its neighbours' options. */
+PQ_INLINE pq_fast_d pq_fast_radial_dv(pq_u R, pq_w CR, pq_u E, int has_e) {
     pq_fast_d d;
-    d.CR = w_shr(w_mul(R, R), 4 - log2_c); /* floor(c r^2 2^124) */
+    d.CR = CR;
     /* Q = 1 + eps r: Qf = floor(Q 2^126), Q2 = floor(Qf^2 / 2^128) ~ Q^2 2^124 */
-    d.Qf = w_add(w_make(PQ_K(1ULL << 62), PQ_K(0)), w_shr(w_mul(PQ_K(E), R), 2));
+    d.Qf = w_add(w_make(PQ_K(1ULL << 62), PQ_K(0)), w_shr(w_mul(E, R), 2));
     d.Q2 = has_e ? w_mulhi(d.Qf, d.Qf) : w_make(PQ_K(1ULL << 60), PQ_K(0));
     pq_w D = w_add(d.Q2, d.CR); /* [2^124, 2^127.6) */
     /* sh = clz(D.hi), 0..3 */
@@ -148,13 +155,19 @@ PQ_INLINE pq_fast_d pq_fast_radial_d(pq_u R, uint64_t E, int has_e, int log2_c) 
     d.y32 = PQ_RECIP((d.dh >> (63 - PQ_FAST_RECIP_BITS)) & ((1u << PQ_FAST_RECIP_BITS) - 1));
     return d;
 }
+/* the same with the options E, log2_c the same for every lane */
+PQ_INLINE pq_fast_d pq_fast_radial_d(pq_u R, uint64_t E, int has_e, int log2_c) {
+    return pq_fast_radial_dv(R, w_shr(w_mul(R, R), 4 - log2_c), PQ_K(E), has_e);
+}
 
 /* |g| 2^126 (g' for d_r = 1) from pq_fast_radial_d's d (the same R, E,
  * has_e, log2_c): its sign mask and the mask of success (clear when the
- * Newton residual check fails).  E, has_e, log2_c and d_r are the same for
- * every lane; has_e must be E != 0 (a separate argument so that callers
- * with a constant one get the branch removed). */
-PQ_INLINE pq_fast_g pq_fast_radial_g(pq_u R, const pq_fast_d *dp, int has_e, int d_r) {
+ * Newton residual check fails).  has_e is E != 0, or 1 with E = 0 in some
+ * lanes (pq_fast_radial_dv); a separate argument so that callers with a
+ * constant one get the branch removed.  d_r is 0 or 1 for every lane, or
+ * PQ_DR_LANES: then the lanes of the mask drm compute g', the others g. */
+#define PQ_DR_LANES 2
+PQ_INLINE pq_fast_g pq_fast_radial_g(pq_u R, const pq_fast_d *dp, int has_e, int d_r, pq_u drm) {
     pq_fast_g r;
     pq_w CR = dp->CR, Qf = dp->Qf, Q2 = dp->Q2;
     pq_u sh = dp->sh, dh = dp->dh, dl = dp->dl, y32 = dp->y32;
@@ -179,35 +192,48 @@ PQ_INLINE pq_fast_g pq_fast_radial_g(pq_u R, const pq_fast_d *dp, int has_e, int
     /* y' 2^127 = Y 2^64 + floor(Y e105 / 2^41) */
     pq_w Yp = w_add(w_make(Y, PQ_K(0)), w_make((pq_u)((pq_s)P.hi >> 41), (P.lo >> 41) | (P.hi << 23)));
 
-    pq_w ph, pl;
-    if (d_r == 0) {
-        r.negm = PQ_K(0);
-        if (!has_e) {
-            /* g 2^126 = R y' / 2^(67 - sh) */
-            r.G = w_shrv(w_add(w_mul(R, Yp.hi), w_from64(w_mul(R, Yp.lo).hi)), 3 - sh);
-            return r;
-        }
+    pq_w ph, pl, G0 = w_from64(PQ_K(0)), G1 = G0;
+    pq_u neg1 = PQ_K(0);
+    if (d_r == PQ_DR_LANES) {
+        /* both in one product: g = RQ y' / 2^(129 - sh) (d_r = 0, the
+         * has_e form, which for E = 0 is RQ = R 2^62 and the same integer)
+         * and g' = N Y2 / 2^(129 - 2 sh) (d_r = 1), as below */
+        pq_w RQ = has_e ? w_add(w_mul(R, Qf.hi), w_from64(w_mul(R, Qf.lo).hi))
+                        : w_make(R >> 2, R << 62);
+        r.negm = w_gt(CR, Q2) & drm;
+        pq_w N = w_sel(r.negm, w_sub(CR, Q2), w_sub(Q2, CR));
+        w_mul256(w_sel(drm, N, RQ), w_sel(drm, w_mulhi(Yp, Yp), Yp), &ph, &pl);
+        r.G = w_shr256(ph, pl, (129 - sh) - (sh & drm));
+        return r;
+    }
+    if (d_r != 1 && !has_e) {
+        /* g 2^126 = R y' / 2^(67 - sh) */
+        G0 = w_shrv(w_add(w_mul(R, Yp.hi), w_from64(w_mul(R, Yp.lo).hi)), 3 - sh);
+    } else if (d_r != 1) {
         /* g 2^126 = 2 r Q y' 2^(sh-3) 2^126 = RQ y' / 2^(129 - sh), RQ = floor(r Q 2^126) */
         pq_w RQ = w_add(w_mul(R, Qf.hi), w_from64(w_mul(R, Qf.lo).hi));
         w_mul256(RQ, Yp, &ph, &pl);
-        r.G = w_shr256(ph, pl, 129 - sh);
-        return r;
+        G0 = w_shr256(ph, pl, 129 - sh);
     }
-    /* g' 2^126 = 2 N y'^2 2^(2 sh - 6) 2^126 / 2^124 = N Y2 / 2^(129 - 2 sh),
-     * N = (Q^2 - c r^2) 2^124, Y2 = floor(y'^2 2^126).  Y2's floor enters
-     * with the weight |N| / 2^(129 - 2 sh): at most 2 for eps = 0 but up to
-     * 3.96 otherwise (sh = 3 with Q^2 near 2), which PQ_FAST_ERR_G1 covers
-     * (docs/spec.md, "g") */
-    r.negm = w_gt(CR, Q2);
-    pq_w N = w_sel(r.negm, w_sub(CR, Q2), w_sub(Q2, CR));
-    w_mul256(N, w_mulhi(Yp, Yp), &ph, &pl);
-    r.G = w_shr256(ph, pl, 129 - 2 * sh);
+    if (d_r != 0) {
+        /* g' 2^126 = 2 N y'^2 2^(2 sh - 6) 2^126 / 2^124 = N Y2 / 2^(129 - 2 sh),
+         * N = (Q^2 - c r^2) 2^124, Y2 = floor(y'^2 2^126).  Y2's floor enters
+         * with the weight |N| / 2^(129 - 2 sh): at most 2 for eps = 0 but up to
+         * 3.96 otherwise (sh = 3 with Q^2 near 2), which PQ_FAST_ERR_G1 covers
+         * (docs/spec.md, "g") */
+        neg1 = w_gt(CR, Q2);
+        pq_w N = w_sel(neg1, w_sub(CR, Q2), w_sub(Q2, CR));
+        w_mul256(N, w_mulhi(Yp, Yp), &ph, &pl);
+        G1 = w_shr256(ph, pl, 129 - 2 * sh);
+    }
+    r.negm = d_r ? neg1 : PQ_K(0);
+    r.G = d_r ? G1 : G0;
     return r;
 }
 
 PQ_INLINE pq_fast_g pq_fast_radial_w(pq_u R, uint64_t E, int has_e, int log2_c, int d_r) {
     pq_fast_d d = pq_fast_radial_d(R, E, has_e, log2_c);
-    return pq_fast_radial_g(R, &d, has_e, d_r);
+    return pq_fast_radial_g(R, &d, has_e, d_r, PQ_K(0));
 }
 
 /* f = g s phi as |f| 2^123 = mulhi3(mulhi3(G, S), PHI) */

@@ -151,8 +151,10 @@ static inline uint64_t pq_fast_err_g(uint64_t eps, int d_r) {
 }
 
 /* ---- stage 1 on blocks (rbe_block.c) --------------------------------------
- * pq_rbe_range hands up to PQ_BLOCK elements with the same options to
- * pq_block_stage1 in a pq_block, which computes for each what rbe's stage 1 computes
+ * pq_rbe_range hands up to PQ_BLOCK elements to pq_block_stage1 in a
+ * pq_block, with options the same for the block (p) or per element (p =
+ * NULL: the block's E and opt, pq_block_options), which computes for each
+ * what rbe's stage 1 computes
  * (F = |f| 2^123 as Fhi:Flo, neg, ok = Newton check passed and neither s
  * nor phi exact) and, for int64 results at frac, x = the rounded value
  * (for float64 and float32 results, x = the bits of the rounded value)
@@ -168,9 +170,28 @@ typedef struct pq_block {
     const uint32_t *i, *j;
     uint64_t Rc[PQ_BLOCK], Tc[PQ_BLOCK];
     uint32_t ic[PQ_BLOCK], jc[PQ_BLOCK];
-    uint64_t Fhi[PQ_BLOCK], Flo[PQ_BLOCK], neg[PQ_BLOCK], ok[PQ_BLOCK], x_ok[PQ_BLOCK];
-    int64_t x[PQ_BLOCK];
+    union {
+        struct { /* rbe (pq_block_stage1) */
+            uint64_t Fhi[PQ_BLOCK], Flo[PQ_BLOCK], neg[PQ_BLOCK], ok[PQ_BLOCK], x_ok[PQ_BLOCK];
+            int64_t x[PQ_BLOCK];
+        };
+        struct { /* rbe_pipeline's factors (pq_block_factors) */
+            uint64_t Ghi[PQ_BLOCK], Glo[PQ_BLOCK], Shi[PQ_BLOCK], Slo[PQ_BLOCK],
+                Phi[PQ_BLOCK], Plo[PQ_BLOCK];
+            uint64_t flags[PQ_BLOCK]; /* PQ_FACTOR_* */
+        };
+    };
+    /* per-element options (pq_block_options): eps, and in one word what
+     * the lanes need of the others (PQ_OPT_*) */
+    uint64_t E[PQ_BLOCK], opt[PQ_BLOCK];
 } pq_block;
+/* opt: 4 - log2_c (1..8) in bits 0..3, d_r in bit 8, PQ_OPT_BAD when the
+ * options are out of range (the element is PQ_EDOM; its lanes run on
+ * valid stand-ins), and rot + 4 d_theta mod 16 in bits 60..63: the turn
+ * offset rot 2^60 + d_theta 2^62 mod 2^64 as it is added to T */
+#define PQ_OPT_DR_BIT 8
+#define PQ_OPT_BAD (1ULL << 9)
+#define PQ_OPT_TOFF (15ULL << 60)
 int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt);
 /* The block's rounding: for int64 results at bit s of F (59 <= s <= 123)
  * with mask = 2^s - 1 and half = 2^(s-1); for float64 and float32 with
@@ -178,19 +199,75 @@ int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt);
  * err = stage 1's bound. */
 typedef struct pq_round_plan {
     uint64_t mask_hi, mask_lo, half_hi, half_lo, err, maxlz;
+    uint64_t ebias; /* pq_lane_round_float's ebias for the block's scale of F */
     int kind, s;
 } pq_round_plan;
+/* The plan for a value F = |v| 2^scale with stage-1 bound err: int64 at
+ * bit s = scale - frac, floats with ebias = bias + 126 - scale. */
+void pq_round_plan_init(pq_round_plan *rp, pq_format fmt, int scale, uint64_t err);
 /* The block's inputs: elements k0 .. k0 + n - 1 of a's R, T, i, j, read in
  * place for a full block of unit strides, else copied, with valid inputs up
  * to the next multiple of 8 (the lanes run in whole groups). */
 void pq_block_inputs(pq_block *b, const pq_columns *a, size_t k0, size_t n);
+/* The same for a's options, always copied into E and opt; returns 1 when
+ * any element's options are out of range. */
+int pq_block_options(pq_block *b, const pq_columns *a, size_t k0, size_t n);
+/* The options an element's opt and E stand for: the same T' = T + rot 2^60
+ * + d_theta 2^62, with d_theta folded into rot. */
+static inline pq_params pq_block_params(const pq_block *b, size_t m) {
+    uint64_t o = b->opt[m];
+    pq_params q = {b->E[m], 4 - (int32_t)(o & 15), (int32_t)((o >> PQ_OPT_DR_BIT) & 1),
+                   (int32_t)(o >> 60), 0};
+    return q;
+}
 /* the lane code (rbe_block_avx2.c, rbe_block_avx512.c): n rounded up to
  * whole groups of lanes, so the block must hold valid inputs up to there */
 void pq_block_stage1_avx2(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
 void pq_block_stage1_avx512(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
+/* rbe_pipeline's three factors for a block with options per element
+ * (pq_block_options), correctly rounded to Q64 (frac 64): |g|, |s| and phi
+ * as G = Ghi:Glo, S = Shi:Slo and PHI = Phi:Plo, from the scalar stage 1's
+ * values (pq_fast_radial, pq_fast_sin, pq_fast_phi) and Ziv's test on
+ * their bounds.  flags: PQ_FACTOR_OK when the Newton check passed, neither
+ * s nor phi is exact and all three tests passed (else the caller computes
+ * the element itself); the signs of g and s.  Returns 0 (and writes
+ * nothing) when no SIMD code is available. */
+#define PQ_FACTOR_OK 1
+#define PQ_FACTOR_GNEG 2
+#define PQ_FACTOR_SNEG 4
+int pq_block_factors(pq_block *b, size_t n);
+void pq_block_factors_avx2(pq_block *b, size_t n);
+void pq_block_factors_avx512(pq_block *b, size_t n);
+/* radial, angular or modulation (PQ_ONE_*) for a block with options per
+ * element (pq_block_options): the function's stage-1 word (|g| 2^126,
+ * |s| 2^127 or phi 2^126) and its rounding to fmt (int64, float64,
+ * float32) in the lanes, with x and x_ok as pq_block_stage1 sets them; an
+ * element with x_ok = 0 is left to the scalar kernel.  Returns 0 (and
+ * writes nothing) when no SIMD code is available or fmt is int128. */
+#define PQ_ONE_RADIAL 0
+#define PQ_ONE_ANGULAR 1
+#define PQ_ONE_MODULATION 2
+int pq_block_one(pq_block *b, size_t n, int which, pq_format fmt);
+void pq_block_one_avx2(pq_block *b, size_t n, int which, const pq_round_plan *rp);
+void pq_block_one_avx512(pq_block *b, size_t n, int which, const pq_round_plan *rp);
+/* radial, angular or modulation for elements k0 <= k < k1, as pq_rbe_range
+ * is rbe (one_block.c): R, T or i and j from a's columns with each
+ * element's options. */
+size_t pq_one_range(int which, const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
+                    void *out, uint8_t *status);
 /* 0 none, 1 AVX2, 2 AVX-512: the SIMD code pq_block_stage1 runs, chosen
  * from the CPU on first use */
 int pq_block_level(void);
+
+/* rbe_seed64 for elements k0 <= k < k1, as pq_rbe_range is rbe: the seed
+ * word of element k is a->R[k * s_R], its i, j and eps from a's columns
+ * (T and the other options are not read); status and out as pq_rbe_range. */
+size_t pq_rbe_seed64_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
+                           uint8_t *status);
+
+/* rbe_pipeline for elements k0 <= k < k1, as pq_rbe_range is rbe. */
+size_t pq_rbe_pipeline_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
+                             void *out, uint8_t *status);
 
 /* ---- kernels used across files ------------------------------------------ */
 /* g as an exact ratio: num/den with sign; sizes written to *nn, *dn. */

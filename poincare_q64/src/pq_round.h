@@ -112,7 +112,7 @@ static inline int pq_round_u128(int neg, u128 m, int64_t e, uint64_t err, pq_for
     /* err << lz must stay below 2^63; a larger bound could not pass anyway */
     if (lz && (err >> (63 - (lz < 63 ? lz : 63))) != 0) return PQ_RETRY;
     m <<= lz;
-    err <<= lz;
+    if (err) err <<= lz; /* lz < 64 here; err = 0 (an exact m) allows any lz */
     e -= lz;
     int64_t ulp = e + 128 - p;
     if (ulp < emin) return PQ_RETRY;

@@ -77,22 +77,28 @@ int pq_debug_approx(int which, uint64_t x, int W, uint64_t eps, int log2_c, int 
 }
 
 /* ---- stage 1's F through the scalar kernels or the block ---------------- */
+/* one element through the scalar stage 1 (a function of its own, so that
+ * its callers' frames do not add up: tests/test_stack_usage.py) */
+static void stage1_scalar(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
+                          uint64_t *Fhi, uint64_t *Flo, uint8_t *flags) {
+    uint64_t Tp = pq_turn_prime(T, p);
+    uint32_t H = pq_hash(i, j);
+    u128 F = 0;
+    int neg = 0;
+    int ok = (Tp << 2) != 0 && (H << 2) != 0 && pq_fast_rbe(R, Tp, H, p, &F, &neg);
+    if (!ok) F = 0, neg = 0;
+    *Fhi = (uint64_t)(F >> 64);
+    *Flo = (uint64_t)F;
+    *flags = (uint8_t)(neg | (ok << 1));
+}
+
 int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, const uint32_t *i,
                     const uint32_t *j, const pq_params *p, uint64_t *Fhi, uint64_t *Flo,
                     uint8_t *flags) {
     if (!p || !pq_params_ok(p)) return PQ_EDOM;
     if (level == 0) {
-        for (size_t k = 0; k < n; k++) {
-            uint64_t Tp = pq_turn_prime(T[k], p);
-            uint32_t H = pq_hash(i[k], j[k]);
-            u128 F = 0;
-            int neg = 0;
-            int ok = (Tp << 2) != 0 && (H << 2) != 0 && pq_fast_rbe(R[k], Tp, H, p, &F, &neg);
-            if (!ok) F = 0, neg = 0;
-            Fhi[k] = (uint64_t)(F >> 64);
-            Flo[k] = (uint64_t)F;
-            flags[k] = (uint8_t)(neg | (ok << 1));
-        }
+        for (size_t k = 0; k < n; k++)
+            stage1_scalar(R[k], T[k], i[k], j[k], p, Fhi + k, Flo + k, flags + k);
         return PQ_OK;
     }
     int saved = pq_block_level();
@@ -103,6 +109,38 @@ int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, c
         size_t m = n - k0 < PQ_BLOCK ? n - k0 : PQ_BLOCK;
         pq_block_inputs(&b, &cols, k0, m);
         pq_block_stage1(&b, m, p, (pq_format){PQ_KIND_INT64, 62});
+        for (size_t k = 0; k < m; k++) {
+            int ok = (int)b.ok[k];
+            Fhi[k0 + k] = ok ? b.Fhi[k] : 0;
+            Flo[k0 + k] = ok ? b.Flo[k] : 0;
+            flags[k0 + k] = (uint8_t)(((int)b.neg[k] & ok) | (ok << 1));
+        }
+    }
+    pq_debug_set_simd(saved);
+    return PQ_OK;
+}
+
+/* The same with options per element (columns of n, unit stride): level 0
+ * runs the scalar kernels with each element's options, levels 1 and 2 the
+ * block code with the options read per lane. */
+int pq_debug_stage1_columns(int level, size_t n, const pq_columns *a, uint64_t *Fhi,
+                            uint64_t *Flo, uint8_t *flags) {
+    if (!a) return PQ_EDOM;
+    for (size_t k = 0; k < n; k++) {
+        pq_params p = {a->eps[k], a->log2_c[k], a->d_r[k], a->rot[k], a->d_theta[k]};
+        if (!pq_params_ok(&p)) return PQ_EDOM;
+        if (level == 0) stage1_scalar(a->R[k], a->T[k], a->i[k], a->j[k], &p, Fhi + k, Flo + k,
+                                      flags + k);
+    }
+    if (level == 0) return PQ_OK;
+    int saved = pq_block_level();
+    if (pq_debug_set_simd(level) != PQ_OK) return PQ_EDOM;
+    pq_block b;
+    for (size_t k0 = 0; k0 < n; k0 += PQ_BLOCK) {
+        size_t m = n - k0 < PQ_BLOCK ? n - k0 : PQ_BLOCK;
+        pq_block_inputs(&b, a, k0, m);
+        pq_block_options(&b, a, k0, m);
+        pq_block_stage1(&b, m, NULL, (pq_format){PQ_KIND_INT64, 62});
         for (size_t k = 0; k < m; k++) {
             int ok = (int)b.ok[k];
             Fhi[k0 + k] = ok ? b.Fhi[k] : 0;

@@ -48,6 +48,10 @@ int pq_debug_set_simd(int level);
 int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, const uint32_t *i,
                     const uint32_t *j, const pq_params *p, uint64_t *Fhi, uint64_t *Flo,
                     uint8_t *flags);
+/* The same with each element's options from the columns a (every stride 1):
+ * levels 1 and 2 read them per lane (pq_block_options). */
+int pq_debug_stage1_columns(int level, size_t n, const pq_columns *a, uint64_t *Fhi,
+                            uint64_t *Flo, uint8_t *flags);
 
 /* An approximation and its bound: which = 0 sin(2 pi x/2^64), 1 phi(H = x),
  * 2 radial g(R = x) (eps, log2_c and d_r as given); W = 1 is stage 1 (m

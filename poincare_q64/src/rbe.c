@@ -21,10 +21,10 @@
  * Errors: PQ_EDOM (bad arguments), PQ_EOVERFLOW (the result does not fit
  * the format), PQ_EUNDECIDED (never observed).
  *
- * pq_rbe_range: a range whose options are the same for every element (the
- * usual call) goes to stage 1 a block of PQ_BLOCK elements at a time, in
- * SIMD lanes (rbe_block.c); every element a block leaves undecided, and
- * every element of a range with options per element, goes through
+ * pq_rbe_range: a range goes to stage 1 a block of PQ_BLOCK elements at a
+ * time, in SIMD lanes (rbe_block.c), with the options read once for the
+ * range when they are the same for every element (the usual call), else
+ * per element; every element a block leaves undecided goes through
  * rbe_core.  The lanes compute the same integers as the scalar stage 1, so
  * each result is pq_rbe's, whatever the path and however a range is split
  * across threads.
@@ -171,17 +171,19 @@ static inline void put_bits(pq_format fmt, void *out, size_t k, uint64_t x) {
     }
 }
 
-/* Elements k0 <= k < k0 + n (n <= PQ_BLOCK) with the same options p, valid:
- * stage 1 and its rounding for the whole block at once (the rounding of
- * int128 results per element here), then rbe_core for every element the
- * block did not decide. */
+/* Elements k0 <= k < k0 + n (n <= PQ_BLOCK) with the same options p, valid,
+ * or (p = NULL) options per element: stage 1 and its rounding for the
+ * whole block at once (the rounding of int128 results per element here),
+ * then rbe_core for every element the block did not decide. */
 static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_params *p,
                         const f123_plan *rp, pq_format fmt, void *out, uint8_t *status,
                         pq_block *b) {
     size_t bad = 0;
+    int any_bad = 0;
     pq_block_inputs(b, a, k0, n);
+    if (!p) any_bad = pq_block_options(b, a, k0, n);
     pq_block_stage1(b, n, p, fmt);
-    uint64_t all = fmt.kind != PQ_KIND_INT128;
+    uint64_t all = fmt.kind != PQ_KIND_INT128 && !any_bad;
     for (size_t m = 0; m < n; m++) all &= b->x_ok[m];
     if (all) {
         /* the usual block: every result decided, copied as it is (int64
@@ -195,6 +197,14 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
         size_t k = k0 + m;
         pq_value v;
         int st = PQ_RETRY;
+        pq_params pm;
+        if (!p) {
+            if (b->opt[m] & PQ_OPT_BAD) {
+                bad += put(fmt, out, status, k, PQ_EDOM, &v);
+                continue;
+            }
+            pm = pq_block_params(b, m);
+        }
         if (fmt.kind != PQ_KIND_INT128) {
             if (b->x_ok[m]) {
                 put_bits(fmt, out, k, (uint64_t)b->x[m]);
@@ -205,7 +215,8 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
             st = round_f123((int)b->neg[m], pq_u128(b->Fhi[m], b->Flo[m]),
                             PQ_FAST_ERR_F << pq_fast_err_shift, rp, fmt, &v);
         }
-        if (st == PQ_RETRY) st = rbe_core(b->R[m], b->T[m], b->i[m], b->j[m], p, rp, fmt, &v);
+        if (st == PQ_RETRY)
+            st = rbe_core(b->R[m], b->T[m], b->i[m], b->j[m], p ? p : &pm, rp, fmt, &v);
         bad += put(fmt, out, status, k, st, &v);
     }
     return bad;
@@ -229,11 +240,11 @@ size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, vo
     pq_params p0 = {a->eps[s0 * a->s_eps], a->log2_c[s0 * a->s_log2_c], a->d_r[s0 * a->s_d_r],
                      a->rot[s0 * a->s_rot], a->d_theta[s0 * a->s_d_theta]};
     int ok0 = pq_params_ok(&p0);
-    if (same && ok0 && !pq_force_slow && pq_block_level() > 0) {
+    if ((ok0 || !same) && !pq_force_slow && pq_block_level() > 0) {
         pq_block b;
         for (size_t k = k0; k < k1; k += PQ_BLOCK) {
             size_t n = k1 - k < PQ_BLOCK ? k1 - k : PQ_BLOCK;
-            bad += rbe_block(a, k, n, &p0, &rp, fmt, out, status, &b);
+            bad += rbe_block(a, k, n, same ? &p0 : NULL, &rp, fmt, out, status, &b);
         }
         return bad;
     }

@@ -17,6 +17,8 @@
  * The lane files need gcc (`#pragma GCC target` around the intrinsics);
  * other compilers, other CPUs and -DPQ_NO_SIMD build the scalar loop only.
  */
+#include <string.h>
+
 #include "pq_internal.h"
 #include "pq_testing.h"
 
@@ -93,19 +95,66 @@ void pq_block_inputs(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
     }
 }
 
+/* elements k0 .. k0 + n - 1 of a strided column: in place when its stride
+ * is 1, else copied to buf */
+#define PQ_COLUMN(NAME, TYPE)                                                                 \
+    static const TYPE *NAME(TYPE *buf, const TYPE *src, ptrdiff_t s, size_t k0, size_t n) {   \
+        if (s == 1) return src + k0;                                                          \
+        for (size_t m = 0; m < n; m++) buf[m] = src[(ptrdiff_t)(k0 + m) * s];                 \
+        return buf;                                                                           \
+    }
+PQ_COLUMN(column_i32, int32_t)
+PQ_COLUMN(column_u64, uint64_t)
+#undef PQ_COLUMN
+
+int pq_block_options(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
+    int32_t buf[4][PQ_BLOCK];
+    const uint64_t *E = column_u64(b->E, a->eps, a->s_eps, k0, n); /* may be b->E itself */
+    const int32_t *restrict lc = column_i32(buf[0], a->log2_c, a->s_log2_c, k0, n);
+    const int32_t *restrict dr = column_i32(buf[1], a->d_r, a->s_d_r, k0, n);
+    const int32_t *restrict rot = column_i32(buf[2], a->rot, a->s_rot, k0, n);
+    const int32_t *restrict dth = column_i32(buf[3], a->d_theta, a->s_d_theta, k0, n);
+    /* on contiguous copies and without branches, so that the loop
+     * vectorises: pq_params_ok's ranges as unsigned comparisons */
+    uint64_t any_bad = 0;
+    for (size_t m = 0; m < n; m++) {
+        uint64_t lcs = (uint64_t)(4 - (int64_t)lc[m]); /* 1..8 when valid */
+        uint64_t bad = (uint64_t)((lcs - 1 > 7) | ((uint32_t)dr[m] > 1) |
+                                  ((uint32_t)rot[m] > 15) | ((uint32_t)dth[m] > 3));
+        uint64_t keep = bad - 1; /* all ones for valid options */
+        any_bad |= bad;
+        b->E[m] = E[m] & keep;
+        b->opt[m] = ((lcs | ((uint64_t)dr[m] << PQ_OPT_DR_BIT) |
+                      (((uint64_t)rot[m] + 4 * (uint64_t)dth[m]) << 60)) & keep) |
+                    ((4 | PQ_OPT_BAD) & ~keep); /* log2_c = 0 stands in */
+    }
+    for (size_t m = n; m < PQ_BLOCK && m % 8 != 0; m++) {
+        b->E[m] = 0;
+        b->opt[m] = 4;
+    }
+    return any_bad != 0;
+}
+
+void pq_round_plan_init(pq_round_plan *rp, pq_format fmt, int scale, uint64_t err) {
+    rp->kind = fmt.kind;
+    rp->err = err;
+    rp->maxlz = (uint64_t)(__builtin_clzll(err) - 1);
+    rp->s = fmt.kind == PQ_KIND_INT64 ? scale - fmt.frac : 61; /* int64: 59..127 */
+    rp->mask_hi = rp->s < 64 ? 0 : (1ULL << (rp->s - 64)) - 1;
+    rp->mask_lo = rp->s < 64 ? (1ULL << rp->s) - 1 : ~0ULL;
+    rp->half_hi = rp->s <= 64 ? 0 : 1ULL << (rp->s - 65);
+    rp->half_lo = rp->s <= 64 ? 1ULL << (rp->s - 1) : 0;
+    /* F's leading bit 127 - lz is 2^(127 - lz - scale): biased exponent
+     * bias + 127 - scale - lz, less one for pq_lane_round_float */
+    rp->ebias = (uint64_t)((fmt.kind == PQ_KIND_FLOAT64 ? 1023 : 127) + 126 - scale);
+}
+
 int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
 #if PQ_HAVE_SIMD
     int level = pq_block_level();
     if (level == 0 || n > PQ_BLOCK) return 0;
     pq_round_plan rp;
-    rp.kind = fmt.kind;
-    rp.err = PQ_FAST_ERR_F << pq_fast_err_shift;
-    rp.maxlz = (uint64_t)(__builtin_clzll(rp.err) - 1);
-    rp.s = fmt.kind == PQ_KIND_INT64 ? 123 - fmt.frac : 61; /* 59..123 */
-    rp.mask_hi = rp.s < 64 ? 0 : (1ULL << (rp.s - 64)) - 1;
-    rp.mask_lo = rp.s < 64 ? (1ULL << rp.s) - 1 : ~0ULL;
-    rp.half_hi = rp.s <= 64 ? 0 : 1ULL << (rp.s - 65);
-    rp.half_lo = rp.s <= 64 ? 1ULL << (rp.s - 1) : 0;
+    pq_round_plan_init(&rp, fmt, 123, PQ_FAST_ERR_F << pq_fast_err_shift); /* F = |f| 2^123 */
     if (level == 2)
         pq_block_stage1_avx512(b, n, p, &rp);
     else
@@ -113,6 +162,42 @@ int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
     return 1;
 #else
     (void)b, (void)n, (void)p, (void)fmt;
+    return 0;
+#endif
+}
+
+int pq_block_factors(pq_block *b, size_t n) {
+#if PQ_HAVE_SIMD
+    int level = pq_block_level();
+    if (level == 0 || n > PQ_BLOCK) return 0;
+    if (level == 2)
+        pq_block_factors_avx512(b, n);
+    else
+        pq_block_factors_avx2(b, n);
+    return 1;
+#else
+    (void)b, (void)n;
+    return 0;
+#endif
+}
+
+int pq_block_one(pq_block *b, size_t n, int which, pq_format fmt) {
+#if PQ_HAVE_SIMD
+    int level = pq_block_level();
+    if (level == 0 || n > PQ_BLOCK || fmt.kind == PQ_KIND_INT128) return 0;
+    /* the scale of the function's word and its bound (the largest, for
+     * radial: the lanes take each element's own) */
+    static const int scale[3] = {126, 127, 126};
+    static const uint64_t err[3] = {PQ_FAST_ERR_G1, PQ_FAST_ERR_S, PQ_FAST_ERR_PHI};
+    pq_round_plan rp;
+    pq_round_plan_init(&rp, fmt, scale[which], err[which] << pq_fast_err_shift);
+    if (level == 2)
+        pq_block_one_avx512(b, n, which, &rp);
+    else
+        pq_block_one_avx2(b, n, which, &rp);
+    return 1;
+#else
+    (void)b, (void)n, (void)which, (void)fmt;
     return 0;
 #endif
 }

@@ -1,0 +1,195 @@
+"""Coefficient tables and error bound of the example RTL decoder (examples/hdl/rtl).
+
+The decoder evaluates each of its three real factors with one table of
+piecewise quadratics, the way a hardware pipeline does:
+
+    y = c0 + round((c1 * t) / 2^A1) + round((c2 * t^2) / 2^A2)
+
+where the table index is the top bits of the (folded) input and t is the
+signed offset of the remaining bits from the segment's midpoint m.  The
+coefficients are the Taylor coefficients at m, scaled so that c0, c1, c2 are
+f(m), f'(m), f''(m)/2 at frac F = 36 (the shifts A1 = -log2 w and
+A2 = -2 log2 w absorb the step w of t):
+
+- ``g``:     g(r) = 2r / (1 + r^2), r = R / 2^20 (the seed's 20-bit radius),
+             2048 segments, exact rationals (fractions);
+- ``sin``:   sin(2 pi x), x = u / 2^24 turn, u in [0, 2^22] (a quarter turn
+             after folding the 24-bit angle), 2048 segments + 1, mpmath;
+- ``sin10``: sin(2 pi x) / 10, x = u / 2^32 turn, u in [0, 2^30] (the hash
+             folded to a quarter turn), 1024 segments + 1, mpmath.
+
+``python examples/hdl/gen_tables.py`` writes rtl/pq_tables.v (one synchronous
+ROM module per table, as case statements) and rtl/pq_params.vh (widths and
+the error bound as Verilog localparams); ``--check`` regenerates both in
+memory and exits 1 if the committed files differ.  ``error_bound()`` derives
+the decoder's error bound, which the testbenches check (docs/hardware.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import mpmath
+
+HERE = Path(__file__).resolve().parent
+RTL = HERE / "rtl"
+
+F = 36           # frac of every factor inside the decoder
+OUT_FRAC = 30    # the decoder's output: signed Q2.30
+CW = 48          # width of each coefficient field in a ROM word
+
+# name: (index bits of the ROM address, residual bits, log2 of 1/step, entries)
+TABLES = {
+    "g": dict(aw=11, rw=9, wlog=20, entries=2048),
+    "sin": dict(aw=12, rw=11, wlog=24, entries=2049),
+    "sin10": dict(aw=11, rw=20, wlog=32, entries=1025),
+}
+
+
+def _round_half_even(q: Fraction) -> int:
+    return round(q)  # Fraction.__round__ rounds half to even
+
+
+def coefficients(name: str) -> list[tuple[int, int, int]]:
+    """(c0, c1, c2) of every segment: f(m), f'(m), f''(m)/2 at frac F, per unit of x."""
+    t = TABLES[name]
+    half = 1 << (t["rw"] - 1)
+    scale = 1 << F
+    out = []
+    if name == "g":
+        for k in range(t["entries"]):
+            m = Fraction((k << t["rw"]) + half, 1 << t["wlog"])
+            q = 1 + m * m
+            g0 = 2 * m / q
+            g1 = 2 * (1 - m * m) / (q * q)
+            g2 = 2 * m * (m * m - 3) / (q * q * q)  # g''/2
+            out.append(tuple(_round_half_even(v * scale) for v in (g0, g1, g2)))
+        return out
+    div = 10 if name == "sin10" else 1
+    with mpmath.workdps(60):
+        two_pi = 2 * mpmath.pi
+        for k in range(t["entries"]):
+            m = mpmath.mpf((k << t["rw"]) + half) / (1 << t["wlog"])
+            s, c = mpmath.sin(two_pi * m), mpmath.cos(two_pi * m)
+            vals = (s / div, two_pi * c / div, -(two_pi ** 2) * s / (2 * div))
+            out.append(tuple(int(mpmath.nint(v * scale)) for v in vals))
+    return out
+
+
+def error_bound() -> dict:
+    """The derived error bound of every stage, in units of 2^-F (U), and of the output.
+
+    Per table (|t| <= 2^(rw-1), step w = 2^-wlog):
+      Taylor remainder  M3 / 6 * (2^(rw-1) w)^3      (M3 = max |f'''|)
+      coefficients      1/2 + 1/2 |t| w + 1/2 t^2 w^2  (each rounded to nearest)
+      two shifted terms 1/2 + 1/2                     (rounded half up)
+    M3: g''' = -12 (x^2 - 6x + 1) / (1 + x)^4 with x = r^2, and
+    |x^2 - 6x + 1| <= (1 + x)^4 on [0, 1], so |g'''| <= 12; sin: (2 pi)^3;
+    sin10: (2 pi)^3 / 10.
+    Product: |g| < 1, |s| <= 1, 9/10 <= phi <= 11/10; GS rounded to frac F
+    (1/2 U), GS * P rounded to frac 30 (1/2 ulp).
+    """
+    m3 = {"g": 12.0, "sin": (2 * math.pi) ** 3, "sin10": (2 * math.pi) ** 3 / 10}
+    per = {}
+    for name, t in TABLES.items():
+        tw = 2.0 ** (t["rw"] - 1 - t["wlog"])       # |t| w
+        taylor = m3[name] / 6 * tw ** 3 * 2.0 ** F
+        coef = 0.5 * (1 + tw + tw * tw)
+        per[name] = dict(taylor=taylor, coef=coef, round=1.0, total=taylor + coef + 1.0)
+    eg, es, ep = per["g"]["total"], per["sin"]["total"], per["sin10"]["total"]
+    u = 2.0 ** -F
+    e_gs = es + (1 + es * u) * eg + 0.5                # |G S - g s| + rounding, in U
+    e_f = e_gs * (1.1 + ep * u) + ep                 # |P| <= 1.1 + e_p U, |g s| < 1
+    ulps = 0.5 + e_f * 2.0 ** (OUT_FRAC - F)
+    # the package's int64 result at frac 62 is within 1/2 of f 2^62, so
+    # |out 2^32 - X62| <= ulps 2^32 + 1/2
+    bound62 = math.floor(ulps * 2.0 ** 32 + 0.5)
+    return dict(per_table=per, e_gs=e_gs, e_f=e_f, ulps=ulps, bound62=bound62)
+
+
+def _hex(v: int, bits: int) -> str:
+    return format(v & ((1 << bits) - 1), "0%dx" % (bits // 4))
+
+
+def render_tables() -> str:
+    lines = [
+        "// Generated by examples/hdl/gen_tables.py: do not edit.",
+        "// One synchronous ROM per table; a word is {c2, c1, c0}, each a signed",
+        f"// {CW}-bit field (frac {F}, Taylor coefficients at the segment midpoint).",
+        "/* verilator lint_off DECLFILENAME */",
+        "",
+    ]
+    for name, t in TABLES.items():
+        aw, width = t["aw"], 3 * CW
+        lines += [
+            f"module pq_rom_{name} (",
+            "    input  wire clk,",
+            f"    input  wire [{aw - 1}:0] addr,",
+            f"    output reg  [{width - 1}:0] data",
+            ");",
+            "    always @(posedge clk)",
+            "        case (addr)",
+        ]
+        for k, (c0, c1, c2) in enumerate(coefficients(name)):
+            for c in (c0, c1, c2):
+                assert -(1 << (CW - 1)) <= c < (1 << (CW - 1)), (name, k)
+            word = _hex(c2, CW) + _hex(c1, CW) + _hex(c0, CW)
+            lines.append(f"        {aw}'d{k}: data <= {width}'h{word};")
+        lines += [f"        default: data <= {width}'d0;", "        endcase", "endmodule", ""]
+    return "\n".join(lines)
+
+
+def render_params() -> str:
+    b = error_bound()
+    lines = [
+        "// Generated by examples/hdl/gen_tables.py: do not edit.",
+        f"// Derived error bound of the decoder's output: {b['ulps']:.4f} ulp of Q2.30",
+        f"// (g {b['per_table']['g']['total']:.3f} U, sin {b['per_table']['sin']['total']:.3f} U,"
+        f" sin/10 {b['per_table']['sin10']['total']:.3f} U; U = 2^-{F}).",
+        f"localparam integer PQ_F = {F};",
+        f"localparam integer PQ_CW = {CW};",
+    ]
+    for name, t in TABLES.items():
+        up = name.upper()
+        lines += [
+            f"localparam integer PQ_{up}_AW = {t['aw']};",
+            f"localparam integer PQ_{up}_RW = {t['rw']};",
+            f"localparam integer PQ_{up}_A1 = {t['wlog']};",
+            f"localparam integer PQ_{up}_A2 = {2 * t['wlog']};",
+        ]
+    lines.append(f"localparam [63:0] PQ_BOUND62 = 64'd{b['bound62']};")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 if the committed files differ from regenerated ones")
+    args = ap.parse_args(argv)
+    files = {RTL / "pq_tables.v": render_tables(), RTL / "pq_params.vh": render_params()}
+    b = error_bound()
+    for name, p in b["per_table"].items():
+        print(f"{name:6s} taylor {p['taylor']:.4f} U  coef {p['coef']:.4f} U  "
+              f"round {p['round']:.1f} U  total {p['total']:.4f} U")
+    print(f"g s: {b['e_gs']:.4f} U; f before the last rounding: {b['e_f']:.4f} U; "
+          f"bound {b['ulps']:.4f} ulp of Q2.30 (frac-62 units: {b['bound62']})")
+    if args.check:
+        stale = [p.name for p, text in files.items()
+                 if not p.exists() or p.read_text() != text]
+        if stale:
+            print("stale: " + ", ".join(stale) + " (run examples/hdl/gen_tables.py)")
+            return 1
+        print("tables up to date")
+        return 0
+    for p, text in files.items():
+        p.write_text(text)
+        print(f"wrote {p.relative_to(HERE)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
