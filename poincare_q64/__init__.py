@@ -49,7 +49,7 @@ import os
 from poincare_q64 import _api, packing, registry
 from poincare_q64.transform import decode as _decode
 
-__version__ = "0.1.0"
+from poincare_q64._version import __version__
 
 # The registry's functions (value functions from _api, matrix functions from
 # the transform's decoder) and the seed and conversion functions, shown as

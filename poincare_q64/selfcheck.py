@@ -448,7 +448,9 @@ def check_scalar(pq, ref, name, xs, tally, progress):
 
 
 def check_known_answers(pq, tally):
-    """Values fixed from outside the reference: the issue's seed answers."""
+    """Values fixed from outside the reference: the seed word of the
+    README's example (0x7FFFF800000AFB6A) and its fields, packed, unpacked
+    and converted from floats."""
     name = "known_answers"
     tally.group(name)
     word = 0x7FFFF800000AFB6A

@@ -1,4 +1,4 @@
-"""The compression audit (validation/compression_audit.py) on tiny inputs.
+"""The compression audit (poincare_q64/validation/compression_audit.py) on tiny inputs.
 
 - The one-seed law it reports (RMSE = sqrt(chi^2_(N-1) / N)) is right: it
   agrees with a plain numpy simulation of a projection, and the transform's
@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 
 from poincare_q64 import transform as tr
-from validation import audit_baselines as bl
-from validation import audit_digits as ad
-from validation import audit_source002 as s002
-from validation import audit_transform as at
-from validation import compression_audit as ca
+from poincare_q64.validation import audit_baselines as bl
+from poincare_q64.validation import audit_digits as ad
+from poincare_q64.validation import audit_source002 as s002
+from poincare_q64.validation import audit_transform as at
+from poincare_q64.validation import compression_audit as ca
 
 os.environ.setdefault("PQ_NO_PROGRESS", "1")
 

@@ -299,7 +299,7 @@ def test_example_vectors_are_the_references(tmp_path):
     make_vectors.main(["-o", str(tmp_path)])
     committed = sorted(os.listdir(os.path.join(EXAMPLES_C, "vectors")))
     assert sorted(os.listdir(tmp_path)) == committed
-    version = re.compile(r" version=\S+$", re.M)  # a release does not invalidate them
+    version = re.compile(r" version=\S+")  # a release does not invalidate them
     for name in committed:
         with open(os.path.join(EXAMPLES_C, "vectors", name), encoding="ascii") as fh:
             want = version.sub("", fh.read())

@@ -25,7 +25,7 @@ FUNCTIONS = list(registry.FUNCTIONS.values())
 IDS = [f.name for f in FUNCTIONS]
 MATRIX = [f for f in FUNCTIONS if f.is_matrix]
 PKG = os.path.dirname(os.path.abspath(pq.__file__))
-ROOT = os.path.dirname(PKG)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the tests' tree
 
 
 def _read(*parts):

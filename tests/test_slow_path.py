@@ -250,11 +250,11 @@ def test_debug_approx_radial_stage1_regularised_extremes(log2_c, d_r):
 # holds there) and above a floor: a bound constant loosened far past what the
 # kernel needs, or a kernel change that moves these errors, shows up here.
 STAGE1_SIN_WORST_T = [
-    0x1D6401161A931D7D,  # 0.7655 of PQ_FAST_ERR_S (validation/stage1_sin_search.py)
+    0x1D6401161A931D7D,  # 0.7655 of PQ_FAST_ERR_S (poincare_q64/validation/stage1_sin_search.py)
     0x1D6406DB5523070C,  # 0.7451
 ]
 STAGE1_PHI_WORST_H = 0x25440110  # 0.7201 of PQ_FAST_ERR_PHI, the largest of every H
-                                 # (validation/stage1_phi_search.py)
+                                 # (poincare_q64/validation/stage1_phi_search.py)
 # floors a little under the measured ratios; random inputs average 0.09 (sin) and
 # 0.12 (phi) of their bounds
 SIN_RATIO_FLOOR = 0.74

@@ -1,7 +1,7 @@
 """The error-analysis scripts (docs/error-analysis.md, sections 2 and 3)
 and their claims.
 
-- The oracle of validation/analysis_common.py is right: its radial term is
+- The oracle of poincare_q64/validation/analysis_common.py is right: its radial term is
   the spec's definition (checked against Fractions), its sines agree with
   mpmath at 400 bits, the inverse hash its stress inputs come from
   (poincare_q64.inputs.index_for_hash) inverts MurmurHash3, and the package's
@@ -25,9 +25,9 @@ import pytest
 
 import poincare_q64 as pq
 from poincare_q64.inputs import index_for_hash
-from validation import analysis_common as ac
-from validation import pipeline_error as pe
-from validation import stability as st
+from poincare_q64.validation import analysis_common as ac
+from poincare_q64.validation import pipeline_error as pe
+from poincare_q64.validation import stability as st
 
 os.environ.setdefault("PQ_NO_PROGRESS", "1")
 

@@ -1,13 +1,19 @@
-"""The correct-rounding campaign (validation/campaign.py) and its oracle.
+"""The correct-rounding campaign (poincare_q64/validation/campaign.py) and its oracle.
 
 The oracle must agree with mpmath (independent), the campaign must pass on
 the real kernels and fail on a deliberately wrong one, resume from its
 checkpoints, and run on a dask.distributed cluster.
 """
+import contextlib
 import json
 import math
+import os
 import shutil
+import signal
+import socket
 import struct
+import subprocess
+import sys
 import textwrap
 from fractions import Fraction
 
@@ -26,16 +32,15 @@ from poincare_q64 import vectors as V  # noqa: E402
 from poincare_q64.inputs import index_for_hash, quarter_hash_pairs  # noqa: E402
 from poincare_q64.vector_files import (merge_worst_cases,  # noqa: E402
                                         worst_case_inputs)
-from validation import campaign  # noqa: E402
-from validation import campaign_exact as X  # noqa: E402
-from validation import oracle as O  # noqa: E402
-from validation.campaign_inputs import FAMILIES, M64, make_inputs  # noqa: E402
-from validation.campaign_report import (summarize,  # noqa: E402
-                                        worst_case_lines, write_report)
-from validation.campaign_runner import (checkpoint_path,  # noqa: E402
-                                        expected_oracle, kernel_results,
-                                        make_config, run_family)
-from validation.oracle_check import validate_oracle  # noqa: E402
+from poincare_q64.validation import campaign  # noqa: E402
+from poincare_q64.validation import campaign_exact as X  # noqa: E402
+from poincare_q64.validation import oracle as O  # noqa: E402
+from poincare_q64.validation.campaign_inputs import FAMILIES, M64, make_inputs  # noqa: E402
+from poincare_q64.validation.campaign_report import (  # noqa: E402
+    summarize, worst_case_lines, write_report)
+from poincare_q64.validation.campaign_runner import (  # noqa: E402
+    checkpoint_path, expected_oracle, kernel_results, make_config, run_family)
+from poincare_q64.validation.oracle_check import validate_oracle  # noqa: E402
 
 # --------------------------------------------------------------------------
 # The oracle's hash
@@ -163,20 +168,103 @@ def _run(family, tmp_path, **kw):
     return cfg, summarize(cfg, results, complete, wall)
 
 
-def test_tiny_campaign_on_a_dask_cluster(tmp_path):
+def _dask_command():
+    """The ``dask`` command of this environment, or fail / skip saying so."""
+    exe = shutil.which("dask", path=os.path.dirname(sys.executable)) \
+        or shutil.which("dask")
+    if exe is None:
+        msg = ("the 'dask' command (dask[distributed], in the test and "
+               "validation extras) is not installed")
+        if os.environ.get("POINCARE_Q64_CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return exe
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(procs):
+    """End each process group we started: terminate, then kill."""
+    for p in procs:
+        if p.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=10)
+
+
+def test_tiny_campaign_on_a_dask_cluster_of_processes(tmp_path):
+    """A real cluster: a ``dask scheduler`` and two ``dask worker``
+    processes that see no source tree (no PYTHONPATH, started outside the
+    repository), so that the workers import the installed package and
+    compile its oracle (package data) into their own cache directory.
+    Every family runs a few chunks on them through the installed command
+    ``python -m poincare_q64.validation.campaign``."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(processes=False, n_workers=1,
-                                  threads_per_worker=2,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        for family in FAMILIES:
-            cfg, s = _run(family, tmp_path, scheduler=client,
-                          n=4096 if family == "random" else None)
-            assert s["complete"] and s["failures"] == 0, s["examples"]
-            per = 4 + (family == "phi") + 2 * (family == "random")
-            assert s["tests"] >= 256 * per * (2 if family == "angular"
-                                              else 1) * 0.9
-            assert all(len(w) == 4 for w in s["worst"].values())
+    dask = _dask_command()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(OMP_NUM_THREADS="1", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    procs = []
+
+    def start(name, *args):
+        log = open(logs / f"{name}.log", "w")
+        procs.append(subprocess.Popen(
+            [dask, *args], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        log.close()
+
+    def show_logs():
+        return "\n".join(f"--- {f.name}\n{f.read_text()[-3000:]}"
+                         for f in sorted(logs.iterdir()))
+
+    try:
+        start("scheduler", "scheduler", "--host", "127.0.0.1", "--port",
+              address.rsplit(":", 1)[1], "--no-dashboard")
+        for k in range(2):
+            start(f"worker{k}", "worker", address, "--name", f"w{k}",
+                  "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                  "--host", "127.0.0.1", "--death-timeout", "30")
+        with distributed.Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=30)
+            assert len(client.scheduler_info()["workers"]) == 2
+        res = subprocess.run(
+            [sys.executable, "-m", "poincare_q64.validation.campaign",
+             "--family", "all", "--validate-oracle", "0", "--sample", "256",
+             "--chunk", "64", "--n", "4096", "--combos", "2", "--keep", "4",
+             "--scheduler", address, "--report-dir", "reports",
+             "--checkpoint-dir", "ck", "--no-progress"],
+            cwd=tmp_path, env=env, capture_output=True, text=True,
+            timeout=120)
+        assert res.returncode == 0, res.stdout + res.stderr + show_logs()
+    finally:
+        _stop(procs)
+    for family in FAMILIES:
+        assert f"{family}: " in res.stdout and \
+            f"{family}: 0 tests passed" not in res.stdout, res.stdout
+        s = json.loads((tmp_path / "reports" / "campaign"
+                        / f"{family}.json").read_text())
+        assert s["complete"] and s["failures"] == 0, s["examples"]
+        per = 4 + (family == "phi") + 2 * (family == "random")
+        assert s["tests"] >= 256 * per * (2 if family == "angular"
+                                          else 1) * 0.9
+        assert all(len(w) == 4 for w in s["worst"].values())
+        assert f"{family}: {s['tests']} tests passed, 0 failure(s)" \
+            in res.stdout
+    # the workers built the oracle from the installed package's oracle.c
+    assert list((tmp_path / "cache" / "poincare_q64" / "oracle").glob("*.so"))
+    assert (tmp_path / "reports" / "campaign.md").exists()
 
 
 FAULTY = '''

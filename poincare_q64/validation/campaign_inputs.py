@@ -1,6 +1,6 @@
 """The campaign's families: their element spaces and the inputs of each element.
 
-An element is one index into a family (validation/campaign.py's docstring
+An element is one index into a family (poincare_q64/validation/campaign.py's docstring
 describes the four families); :func:`make_inputs` turns indices into input
 arrays, and the inputs of an element depend only on (seed, family, index),
 never on how the family is cut into chunks or spread over machines.  The
@@ -250,7 +250,7 @@ def chunk_indices(spec):
     Parameters
     ----------
     spec : dict
-        A chunk of :func:`validation.campaign_runner.chunk_specs`: ``start``
+        A chunk of :func:`poincare_q64.validation.campaign_runner.chunk_specs`: ``start``
         and ``stop`` (positions in the run), ``size`` (elements of the
         family) and ``sample`` (None, or the elements of a sampled run).
 

@@ -1,8 +1,8 @@
 """Running the campaign: checking chunks of a family and scheduling them.
 
-A chunk is a range of a family's elements (validation.campaign_inputs).
+A chunk is a range of a family's elements (poincare_q64.validation.campaign_inputs).
 :func:`run_chunk` checks one: the expected results from the oracle
-(validation/oracle.c, exact for radial; validation.campaign_exact settles
+(poincare_q64/validation/oracle.c, exact for radial; poincare_q64.validation.campaign_exact settles
 what the oracle leaves open), the kernel's through the public API, and the
 comparison, in every format; it returns a JSON-serialisable dict, which is
 also the chunk's checkpoint.  :func:`run_family` runs (or resumes) the
@@ -26,13 +26,14 @@ import numpy as np
 from poincare_q64 import _testing
 from poincare_q64 import registry, vectors as V
 from poincare_q64.vector_files import atomic_file
-from validation import campaign_exact as X
-from validation import oracle as O
-from validation.campaign_inputs import (COMBOS, DEFAULT_N, FUNCTION, M64,
-                                        angular_combo_inputs, chunk_indices,
-                                        family_size, input_tuple, make_inputs)
+from poincare_q64.validation import campaign_exact as X
+from poincare_q64.validation import oracle as O
+from poincare_q64.validation.campaign_inputs import (
+    COMBOS, DEFAULT_N, FUNCTION, M64, angular_combo_inputs, chunk_indices,
+    family_size, input_tuple, make_inputs)
 
-CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
+# Relative to the current directory, like the reports (campaign_report).
+CHECKPOINT_DIR = Path("validation", "checkpoints")
 VERSION = 1            # of the chunk computation; part of the config hash
 
 DEFAULT_CHUNK = {"radial": 1 << 16, "angular": 1 << 18, "phi": 1 << 22,
@@ -73,12 +74,12 @@ class Expected:
 
 def expected_radial(inputs, formats):
     """Expected radial results, exactly: g is a ratio of integers
-    (validation.campaign_exact), rounded in Python ints.
+    (poincare_q64.validation.campaign_exact), rounded in Python ints.
 
     Parameters
     ----------
     inputs : dict of str to ndarray
-        Radial inputs (:func:`validation.campaign_inputs.make_inputs`).
+        Radial inputs (:func:`poincare_q64.validation.campaign_inputs.make_inputs`).
     formats : list of VectorFormat
 
     Returns
@@ -111,14 +112,14 @@ def expected_oracle(function, inputs, values, fmt):
 
     The oracle rounds what its error bound decides; the elements it leaves
     open (too close to a midpoint, or rational values it cannot hold) are
-    settled one by one by validation.campaign_exact.fallback.
+    settled one by one by poincare_q64.validation.campaign_exact.fallback.
 
     Parameters
     ----------
     function : str
         angular, modulation or rbe.
     inputs : dict of str to ndarray
-    values : validation.oracle.Values
+    values : poincare_q64.validation.oracle.Values
         The oracle's values of ``inputs``.
     fmt : VectorFormat
 
@@ -429,7 +430,7 @@ def make_config(family, *, n=None, sample=None, seed=2024, chunk=None,
     Parameters
     ----------
     family : str
-        One of :data:`validation.campaign_inputs.FAMILIES`.
+        One of :data:`poincare_q64.validation.campaign_inputs.FAMILIES`.
     n, sample, seed, chunk, formats, kernel, keep, combos, force_slow
         As the command line's ``--n``, ``--sample``, ``--seed``,
         ``--chunk``, ``--kernel``, ``--keep``, ``--combos`` and

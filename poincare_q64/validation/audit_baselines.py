@@ -1,7 +1,7 @@
 """Baselines, bounds and the one-seed theory of the compression audit.
 
 Everything here is plain numpy / scipy and knows nothing of the RBE
-transform: the audit (validation/compression_audit.py) puts the transform's
+transform: the audit (poincare_q64/validation/compression_audit.py) puts the transform's
 reconstructions beside these on the same axis, bits stored per weight.
 
 Bits are counted as the sources count them (000 section 8.2.2: 32 bits per

@@ -1,4 +1,4 @@
-"""The campaign's quad-precision oracle (validation/oracle.c) from Python.
+"""The campaign's quad-precision oracle (poincare_q64/validation/oracle.c) from Python.
 
 The oracle is a second, independently written evaluation of docs/spec.md's
 functions in IEEE binary128 (``__float128``, libquadmath).  It shares no code
@@ -6,12 +6,14 @@ with the kernels under test (poincare_q64/src) nor with
 :mod:`poincare_q64.reference`.  Each value comes with a relative error bound;
 :func:`round_values` rounds to an output format and says, per element, whether
 the bound decides the rounding.  Undecided elements and rational values that
-binary128 cannot hold are resolved by :func:`validation.exact.fallback`.
+binary128 cannot hold are resolved by :func:`poincare_q64.validation.campaign_exact.fallback`.
 
 The C file is compiled on first use with ``gcc`` (``$CC`` overrides) into
-``validation/build/oracle-<hash>.so`` (git-ignored; the hash covers the
-source, the compiler's version and the flags, so a change rebuilds) and loaded
-with ctypes.  Workers of a Dask cluster build their own copy the same way.
+``oracle-<hash>.so`` in :data:`BUILD_DIR`, a per-user cache directory
+(``$XDG_CACHE_HOME/poincare_q64/oracle``, by default
+``~/.cache/poincare_q64/oracle``; the hash covers the source, the compiler's
+version and the flags, so a change rebuilds) and loaded with ctypes.  Workers
+of a Dask cluster build their own copy the same way.
 
 Error bounds (units of ``2^-112``, relative; u = 2^-113 is binary128's unit
 roundoff, i.e. 0.5 units)
@@ -83,7 +85,10 @@ from poincare_q64 import vectors as V
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "oracle.c"
-BUILD_DIR = HERE / "build"
+# The installed package's directory may not be writable: compiled oracles
+# are kept in the user's cache directory instead.
+BUILD_DIR = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+             / "poincare_q64" / "oracle")
 # No -ffast-math: the error analysis needs IEEE binary128 operations.
 CFLAGS = ["-O2", "-fPIC", "-shared", "-fno-fast-math", "-ffp-contract=off"]
 LIBS = ["-lquadmath", "-lm"]

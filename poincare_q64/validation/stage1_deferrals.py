@@ -1,6 +1,6 @@
 """How often stage 1 of rbe leaves an element to the later paths.
 
-    python -m validation.stage1_deferrals [-n N] [--seed S]
+    python -m poincare_q64.validation.stage1_deferrals [-n N] [--seed S]
 
 For N random (R, T, i, j), split evenly over every log2_c and d_r (eps = 0),
 takes stage 1's F = |f| 2^123 from ``_testing.debug_stage1`` (the scalar

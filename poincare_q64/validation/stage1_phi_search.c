@@ -1,7 +1,7 @@
 /*
  * stage1_phi_search.c -- the error of stage 1's phi (pq_fast_phi_w) at every
  * hash value of a quarter turn, as a fraction of PQ_FAST_ERR_PHI.
- * Driven by validation/stage1_phi_search.py, which compiles it against the
+ * Driven by poincare_q64/validation/stage1_phi_search.py, which compiles it against the
  * package's own headers and table (so the integers are the kernel's) and
  * writes the exact Taylor coefficients of each table row to stdin.
  *

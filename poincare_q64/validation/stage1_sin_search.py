@@ -1,8 +1,8 @@
 """How close stage 1's sine comes to its error bound: a random search.
 
-    python -m validation.stage1_sin_search [--rows I ...] [--n N] [--tau-min X]
+    python -m poincare_q64.validation.stage1_sin_search [--rows I ...] [--n N] [--tau-min X]
                                            [--seed S] [--sign -1|0|1]
-    python -m validation.stage1_sin_search --ceiling
+    python -m poincare_q64.validation.stage1_sin_search --ceiling
 
 Stage 1's |s| (docs/spec.md, "Stage 1") has, in units U = 2^-86, the error
 
@@ -15,7 +15,7 @@ largest where |tau| is near 1, the coefficient errors of the row add up at
 that end (sum_k e_k tau^k near -2.5 at tau = -1 or +1), the five floors
 drop nearly a whole unit and t2's floor drops little.  An angle has 2^51
 offsets per table point, too many to try them all as
-validation/stage1_phi_search.py does for the hash; this script ranks the
+poincare_q64/validation/stage1_phi_search.py does for the hash; this script ranks the
 rows by sum_k e_k tau^k at tau = +-1 and draws N random offsets with
 |tau| >= X at the chosen end of each of the best rows (``--rows`` picks
 them by hand).  A C program (``stage1_sin_search.c``, compiled with ``cc``

@@ -1,6 +1,6 @@
 /*
  * stage1_sin_search.c -- random search for large errors of stage 1's sine
- * (pq_fast_sin_w), driven by validation/stage1_sin_search.py.
+ * (pq_fast_sin_w), driven by poincare_q64/validation/stage1_sin_search.py.
  *
  * The kernel's integer steps are repeated here (from pq_fast.h, on the
  * package's own PQ_FAST_POLY) so that each floor's dropped fraction is

@@ -31,8 +31,8 @@ import warnings
 
 import numpy as np
 
-from validation import audit_baselines as bl
-from validation import audit_transform as at
+from poincare_q64.validation import audit_baselines as bl
+from poincare_q64.validation import audit_transform as at
 
 HIDDEN = (64, 32)
 SPLIT_SEED = 0

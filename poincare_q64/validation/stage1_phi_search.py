@@ -1,6 +1,6 @@
 """How close stage 1's phi comes to its error bound: a search over hash values.
 
-    python -m validation.stage1_phi_search [--dmin D] [--top N]
+    python -m poincare_q64.validation.stage1_phi_search [--dmin D] [--top N]
 
 Stage 1 computes phi(H) 2^126 = 2^126 +- floor(s10 / 16), where s10 is
 |sin|/10 from a row of ``PQ_FAST_POLY10`` (docs/spec.md, "Stage 1"):
@@ -39,7 +39,7 @@ import mpmath
 
 import poincare_q64 as pq
 from poincare_q64 import _testing
-from validation.stage1_sin_search import taylor_terms
+from poincare_q64.validation.stage1_sin_search import taylor_terms
 
 ERR_PHI = 9 * 2**37 + 1  # PQ_FAST_ERR_PHI (src/pq_internal.h)
 HERE = os.path.dirname(os.path.abspath(__file__))

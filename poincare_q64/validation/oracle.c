@@ -1,6 +1,6 @@
 /* Independent quad-precision oracle of the correct-rounding campaign.
  *
- * Written for validation/campaign.py from docs/spec.md alone: it shares no
+ * Written for poincare_q64/validation/campaign.py from docs/spec.md alone: it shares no
  * code, table or constant with poincare_q64/src (the code under test) nor with
  * poincare_q64/reference.py.  Arithmetic is IEEE binary128 (__float128,
  * 113-bit significand, unit roundoff u = 2^-113) with libquadmath's sinq/cosq.
@@ -8,13 +8,13 @@
  * Every value comes with a relative error bound; the rounding step
  * (orc_round) reports whether that bound decides the rounding, i.e. whether
  * no rounding midpoint of the format lies within the error interval.  The
- * caller (validation/oracle.py) sends every undecided element, and every
+ * caller (poincare_q64/validation/oracle.py) sends every undecided element, and every
  * rational value that binary128 cannot hold exactly, to an exact or mpmath
- * fallback.  The derivation of each bound is in validation/oracle.py's
+ * fallback.  The derivation of each bound is in poincare_q64/validation/oracle.py's
  * docstring and validation/reports/campaign.md; the constants below are
  * its results (units of 2^-112, before the safety factor).
  *
- * Build: gcc -O2 -shared -fPIC oracle.c -lquadmath (validation/oracle.py).
+ * Build: gcc -O2 -shared -fPIC oracle.c -lquadmath (poincare_q64/validation/oracle.py).
  */
 #include <math.h>
 #include <quadmath.h>

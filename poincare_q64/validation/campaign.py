@@ -4,9 +4,9 @@ Checks the compiled kernels, through the public API of poincare_q64, against
 an independent oracle on whole input families, and keeps the inputs closest
 to a rounding midpoint as worst cases::
 
-    python -m validation.campaign --family all                 # everything
-    python -m validation.campaign --family phi --scheduler tcp://host:8786
-    python -m validation.campaign --family random --n 1000000 --sample ...
+    python -m poincare_q64.validation.campaign --family all                 # everything
+    python -m poincare_q64.validation.campaign --family phi --scheduler tcp://host:8786
+    python -m poincare_q64.validation.campaign --family random --n 1000000 --sample ...
 
 Families (docs/spec.md's functions; each prints ``N tests passed,
 M failure(s)``; a test is one element in one output format):
@@ -14,7 +14,7 @@ M failure(s)``; a test is one element in one output format):
 radial
     every 20-bit r field (R = r << 44) x log2_c -4..3 x d_r 0/1 with eps = 0
     (2^24 elements), plus ``--n`` random (R, eps != 0, log2_c, d_r).  The
-    oracle is exact: g is a ratio of integers (validation.campaign_exact).
+    oracle is exact: g is a ratio of integers (poincare_q64.validation.campaign_exact).
 angular
     every 24-bit theta field.  T' = theta << 40 + rot << 60 + d_theta << 62 is
     always a multiple of 2^40, so the 2^24 values T' = theta' << 40 are all
@@ -36,22 +36,23 @@ random
     R), in the four formats plus object/a and int64/b with a, b varying per
     chunk.
 
-The oracle (validation/oracle.c, binary128 with stated error bounds; exact
+The oracle (poincare_q64/validation/oracle.c, binary128 with stated error bounds; exact
 for radial) decides almost every rounding; the rest goes to
-validation.campaign_exact.fallback.  Work is split into chunks; each finished
+poincare_q64.validation.campaign_exact.fallback.  Work is split into chunks; each finished
 chunk is a JSON checkpoint under ``--checkpoint-dir`` (rerunning skips done
 chunks; ``--fresh`` starts over).  Chunks run on local processes (all
 cores, one kernel thread each), or with ``--scheduler ADDRESS`` on a
-dask.distributed cluster.  Its scheduler and workers must import this
-repository (the scheduler unpickles the tasks too), with poincare_q64 built
-in place and gcc with libquadmath on the workers, e.g. from the repository
-root on each machine::
+dask.distributed cluster.  Its scheduler and workers must import
+poincare_q64.validation (the scheduler unpickles the tasks too): install
+poincare_q64 with its ``validation`` extra on each machine
+(``pip install "poincare_q64[validation]"``); the workers need gcc with
+libquadmath, with which each compiles the oracle into its cache directory
+on first use.  Then::
 
-    PYTHONPATH=$PWD dask scheduler
-    PYTHONPATH=$PWD OMP_NUM_THREADS=1 dask worker tcp://HOST:8786 \
-        --nworkers $(nproc) --nthreads 1
+    dask scheduler                        # on one machine, HOST
+    OMP_NUM_THREADS=1 dask worker tcp://HOST:8786 --nworkers $(nproc) --nthreads 1
 
-Results: ``--report-dir`` (default validation/reports) gets campaign.md,
+Results: ``--report-dir`` (default validation/reports of the current directory) gets campaign.md,
 campaign_distances.png and campaign/<family>.json.  ``--worst-out DIR``
 merges the ``--keep`` closest cases per format into DIR/<function>.txt
 (vectors.py's worst-case grammar), keeping the lines already there.
@@ -62,17 +63,17 @@ import time
 from pathlib import Path
 
 from poincare_q64.vector_files import merge_worst_cases, worst_case_inputs
-from validation.campaign_inputs import FAMILIES
-from validation.campaign_report import (REPORT_DIR, summarize,
-                                        worst_case_lines, write_report)
-from validation.campaign_runner import (CHECKPOINT_DIR, chunk_specs,
-                                        make_config, run_family, write_json)
-from validation.oracle_check import validate_oracle
+from poincare_q64.validation.campaign_inputs import FAMILIES
+from poincare_q64.validation.campaign_report import (
+    REPORT_DIR, summarize, worst_case_lines, write_report)
+from poincare_q64.validation.campaign_runner import (
+    CHECKPOINT_DIR, chunk_specs, make_config, run_family, write_json)
+from poincare_q64.validation.oracle_check import validate_oracle
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(
-        prog="python -m validation.campaign",
+        prog="python -m poincare_q64.validation.campaign",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--family", default="all",
@@ -157,7 +158,7 @@ def main(argv=None):
                   file=sys.stderr)
             return 130
         s = summarize(cfg, results, complete, wall)
-        s["command"] = "python -m validation.campaign " + " ".join(
+        s["command"] = "python -m poincare_q64.validation.campaign " + " ".join(
             sys.argv[1:] if argv is None else argv)
         write_json(sdir / f"{fam}.json", s)
         passed = s["tests"] - s["failures"]
@@ -175,7 +176,7 @@ def main(argv=None):
             status = 1
         if args.worst_out and complete:
             fn, cases = worst_case_lines(s)
-            comment = (f"# validation.campaign --family {fam}: closest to a "
+            comment = (f"# poincare_q64.validation.campaign --family {fam}: closest to a "
                        f"midpoint of {s['elements']:,} elements (seed "
                        f"{cfg['seed']})")
             added = merge_worst_cases(fn, cases, args.worst_out, comment)

@@ -1,11 +1,11 @@
 """The campaign's oracle checked against mpmath, on the campaign's own draws.
 
 :func:`validate_oracle` draws inputs like the random family (hard spots
-included) and compares every value of validation/oracle.c with mpmath at
+included) and compares every value of poincare_q64/validation/oracle.c with mpmath at
 320 bits (radial exactly) against the oracle's stated error bound, and
 every rounding the oracle decides with the rounding of the mpmath value.
-``python -m validation.campaign --validate-oracle N`` runs it and
-validation.campaign_report writes the result into the report.
+``python -m poincare_q64.validation.campaign --validate-oracle N`` runs it and
+poincare_q64.validation.campaign_report writes the result into the report.
 """
 import math
 import sys
@@ -13,9 +13,9 @@ import sys
 import numpy as np
 
 from poincare_q64 import vectors as V
-from validation import campaign_exact as X
-from validation import oracle as O
-from validation.campaign_inputs import M64, input_tuple, make_inputs
+from poincare_q64.validation import campaign_exact as X
+from poincare_q64.validation import oracle as O
+from poincare_q64.validation.campaign_inputs import M64, input_tuple, make_inputs
 
 
 def validate_oracle(n=2000, seed=7, progress=True):

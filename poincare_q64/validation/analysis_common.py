@@ -22,9 +22,11 @@ from mpmath import libmp
 
 from poincare_q64.vector_files import atomic_file
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPORTS_DIR = os.path.join(HERE, "reports")          # default --out-dir
-CHECKPOINTS_DIR = os.path.join(HERE, "checkpoints")  # default --checkpoint-dir
+# Reports are documents and checkpoints working files, not part of the
+# installed package: by default both go under validation/ of the current
+# directory (run from a checkout's root, the committed reports).
+REPORTS_DIR = os.path.join("validation", "reports")          # default --out-dir
+CHECKPOINTS_DIR = os.path.join("validation", "checkpoints")  # default --checkpoint-dir
 
 TWO64 = 1 << 64
 TWO62 = 1 << 62

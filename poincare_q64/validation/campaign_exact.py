@@ -194,7 +194,7 @@ def rbe_mp(R, T, H, log2_c, eps, d_r, rot, d_theta, prec=320):
 
 def spatial_hash(i, j):
     """H(i, j) via the oracle's C hash (validated against mmh3)."""
-    from validation import oracle
+    from poincare_q64.validation import oracle
     return int(oracle.spatial_hash([i], [j])[0])
 
 
