@@ -30,14 +30,6 @@ static int one_scalar(int which, const pq_columns *a, size_t k, pq_format fmt, p
     return pq_modulation(a->i[s * a->s_i], a->j[s * a->s_j], fmt, v);
 }
 
-static void store(pq_format fmt, void *out, size_t k, const pq_value *v) {
-    switch (fmt.kind) {
-    case PQ_KIND_INT64: ((int64_t *)out)[k] = v->i64; break;
-    case PQ_KIND_INT128: ((pq_int128 *)out)[k] = v->i128; break;
-    case PQ_KIND_FLOAT64: ((double *)out)[k] = v->f64; break;
-    default: ((float *)out)[k] = v->f32; break;
-    }
-}
 
 size_t pq_one_range(int which, const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
                     void *out, uint8_t *status) {
@@ -61,23 +53,12 @@ size_t pq_one_range(int which, const pq_columns *a, size_t k0, size_t k1, pq_for
         for (size_t m = 0; m < n; m++) {
             size_t k = b0 + m;
             if (have && b.x_ok[m] && !(b.opt[m] & PQ_OPT_BAD)) {
-                /* the lanes' result: an int64 value or the bits of a float */
-                if (fmt.kind == PQ_KIND_FLOAT32) {
-                    uint32_t x32 = (uint32_t)b.x[m];
-                    memcpy((float *)out + k, &x32, sizeof x32);
-                } else {
-                    memcpy((int64_t *)out + k, &b.x[m], sizeof b.x[m]);
-                }
+                pq_store_bits(fmt, out, k, (uint64_t)b.x[m]);
                 status[k] = PQ_OK;
                 continue;
             }
             pq_value v;
-            int st = one_scalar(which, a, k, fmt, &v);
-            status[k] = (uint8_t)st;
-            if (st == PQ_OK)
-                store(fmt, out, k, &v);
-            else
-                bad++;
+            bad += pq_store_result(fmt, out, status, k, one_scalar(which, a, k, fmt, &v), &v);
         }
     }
     return bad;

@@ -183,24 +183,18 @@ PQ_INLINE void lanes_loop_opt(pq_block *b, size_t n, const uint64_t *H, const pq
                        const pq_round_plan *rp) {                                            \
         lanes_loop_opt(b, n, H, dd, HAS_E, D_R, FACTORS, rp);                                \
     }
-PQ_LANES_LOOP_OPT(lanes_opt_e1_d0, 1, 0, 0)
-PQ_LANES_LOOP_OPT(lanes_opt_e1_d1, 1, 1, 0)
-PQ_LANES_LOOP_OPT(lanes_opt_e1_dv, 1, PQ_DR_LANES, 0)
-PQ_LANES_LOOP_OPT(lanes_opt_e0_d0, 0, 0, 0)
-PQ_LANES_LOOP_OPT(lanes_opt_e0_d1, 0, 1, 0)
-PQ_LANES_LOOP_OPT(lanes_opt_e0_dv, 0, PQ_DR_LANES, 0)
-PQ_LANES_LOOP_OPT(lanes_fac_e1_d0, 1, 0, 1)
-PQ_LANES_LOOP_OPT(lanes_fac_e1_d1, 1, 1, 1)
-PQ_LANES_LOOP_OPT(lanes_fac_e1_dv, 1, PQ_DR_LANES, 1)
-PQ_LANES_LOOP_OPT(lanes_fac_e0_d0, 0, 0, 1)
-PQ_LANES_LOOP_OPT(lanes_fac_e0_d1, 0, 1, 1)
-PQ_LANES_LOOP_OPT(lanes_fac_e0_dv, 0, PQ_DR_LANES, 1)
-PQ_LANES_LOOP_OPT(lanes_rad_e1_d0, 1, 0, 2)
-PQ_LANES_LOOP_OPT(lanes_rad_e1_d1, 1, 1, 2)
-PQ_LANES_LOOP_OPT(lanes_rad_e1_dv, 1, PQ_DR_LANES, 2)
-PQ_LANES_LOOP_OPT(lanes_rad_e0_d0, 0, 0, 2)
-PQ_LANES_LOOP_OPT(lanes_rad_e0_d1, 0, 1, 2)
-PQ_LANES_LOOP_OPT(lanes_rad_e0_dv, 0, PQ_DR_LANES, 2)
+/* the six loops of a kind: [eps any nonzero][d_r all 0, all 1, mixed] */
+#define PQ_LANES_LOOPS_OPT(PREFIX, FACTORS)                                                   \
+    PQ_LANES_LOOP_OPT(PREFIX##_e0_d0, 0, 0, FACTORS)                                          \
+    PQ_LANES_LOOP_OPT(PREFIX##_e0_d1, 0, 1, FACTORS)                                          \
+    PQ_LANES_LOOP_OPT(PREFIX##_e0_dv, 0, PQ_DR_LANES, FACTORS)                                \
+    PQ_LANES_LOOP_OPT(PREFIX##_e1_d0, 1, 0, FACTORS)                                          \
+    PQ_LANES_LOOP_OPT(PREFIX##_e1_d1, 1, 1, FACTORS)                                          \
+    PQ_LANES_LOOP_OPT(PREFIX##_e1_dv, 1, PQ_DR_LANES, FACTORS)
+PQ_LANES_LOOPS_OPT(lanes_opt, 0)
+PQ_LANES_LOOPS_OPT(lanes_fac, 1)
+PQ_LANES_LOOPS_OPT(lanes_rad, 2)
+#undef PQ_LANES_LOOPS_OPT
 #undef PQ_LANES_LOOP_OPT
 
 /* angular: |s| 2^127 at T' = T + the turn offset, as pq_angular's stage 1

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "poincare_q64.h"
 
@@ -258,6 +259,35 @@ size_t pq_one_range(int which, const pq_columns *a, size_t k0, size_t k1, pq_for
 /* 0 none, 1 AVX2, 2 AVX-512: the SIMD code pq_block_stage1 runs, chosen
  * from the CPU on first use */
 int pq_block_level(void);
+
+/* The array loops' stores: out[k] = v, out an array of fmt's C type
+ * (int64_t, pq_int128, double, float) ... */
+static inline void pq_store_value(pq_format fmt, void *out, size_t k, const pq_value *v) {
+    switch (fmt.kind) {
+    case PQ_KIND_INT64: ((int64_t *)out)[k] = v->i64; break;
+    case PQ_KIND_INT128: ((pq_int128 *)out)[k] = v->i128; break;
+    case PQ_KIND_FLOAT64: ((double *)out)[k] = v->f64; break;
+    default: ((float *)out)[k] = v->f32; break;
+    }
+}
+/* status[k] = st and, on success, out[k] = v; 1 for an error */
+static inline size_t pq_store_result(pq_format fmt, void *out, uint8_t *status, size_t k, int st,
+                                     const pq_value *v) {
+    status[k] = (uint8_t)st;
+    if (st != PQ_OK) return 1;
+    pq_store_value(fmt, out, k, v);
+    return 0;
+}
+/* ... and out[k] = a block's result x (an int64 value or the bits of a
+ * float; not int128) */
+static inline void pq_store_bits(pq_format fmt, void *out, size_t k, uint64_t x) {
+    if (fmt.kind == PQ_KIND_FLOAT32) {
+        uint32_t x32 = (uint32_t)x;
+        memcpy((float *)out + k, &x32, sizeof x32);
+    } else {
+        memcpy((int64_t *)out + k, &x, sizeof x); /* int64 or double: 8 bytes */
+    }
+}
 
 /* rbe_seed64 for elements k0 <= k < k1, as pq_rbe_range is rbe: the seed
  * word of element k is a->R[k * s_R], its i, j and eps from a's columns

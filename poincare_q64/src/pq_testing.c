@@ -92,6 +92,17 @@ static void stage1_scalar(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const 
     *flags = (uint8_t)(neg | (ok << 1));
 }
 
+/* a block's F, sign and ok flag as pq_debug_stage1 reports them */
+static void block_words(const pq_block *b, size_t m, uint64_t *Fhi, uint64_t *Flo,
+                        uint8_t *flags) {
+    for (size_t k = 0; k < m; k++) {
+        int ok = (int)b->ok[k];
+        Fhi[k] = ok ? b->Fhi[k] : 0;
+        Flo[k] = ok ? b->Flo[k] : 0;
+        flags[k] = (uint8_t)(((int)b->neg[k] & ok) | (ok << 1));
+    }
+}
+
 int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, const uint32_t *i,
                     const uint32_t *j, const pq_params *p, uint64_t *Fhi, uint64_t *Flo,
                     uint8_t *flags) {
@@ -109,12 +120,7 @@ int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, c
         size_t m = n - k0 < PQ_BLOCK ? n - k0 : PQ_BLOCK;
         pq_block_inputs(&b, &cols, k0, m);
         pq_block_stage1(&b, m, p, (pq_format){PQ_KIND_INT64, 62});
-        for (size_t k = 0; k < m; k++) {
-            int ok = (int)b.ok[k];
-            Fhi[k0 + k] = ok ? b.Fhi[k] : 0;
-            Flo[k0 + k] = ok ? b.Flo[k] : 0;
-            flags[k0 + k] = (uint8_t)(((int)b.neg[k] & ok) | (ok << 1));
-        }
+        block_words(&b, m, Fhi + k0, Flo + k0, flags + k0);
     }
     pq_debug_set_simd(saved);
     return PQ_OK;
@@ -141,12 +147,7 @@ int pq_debug_stage1_columns(int level, size_t n, const pq_columns *a, uint64_t *
         pq_block_inputs(&b, a, k0, m);
         pq_block_options(&b, a, k0, m);
         pq_block_stage1(&b, m, NULL, (pq_format){PQ_KIND_INT64, 62});
-        for (size_t k = 0; k < m; k++) {
-            int ok = (int)b.ok[k];
-            Fhi[k0 + k] = ok ? b.Fhi[k] : 0;
-            Flo[k0 + k] = ok ? b.Flo[k] : 0;
-            flags[k0 + k] = (uint8_t)(((int)b.neg[k] & ok) | (ok << 1));
-        }
+        block_words(&b, m, Fhi + k0, Flo + k0, flags + k0);
     }
     pq_debug_set_simd(saved);
     return PQ_OK;

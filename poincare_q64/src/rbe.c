@@ -142,34 +142,6 @@ int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p, p
     return rbe_core(R, T, i, j, p, &rp, fmt, out);
 }
 
-/* ---- pq_rbe_range ------------------------------------------------------- */
-static inline void store(pq_format fmt, void *out, size_t k, const pq_value *v) {
-    switch (fmt.kind) {
-    case PQ_KIND_INT64: ((int64_t *)out)[k] = v->i64; break;
-    case PQ_KIND_INT128: ((pq_int128 *)out)[k] = v->i128; break;
-    case PQ_KIND_FLOAT64: ((double *)out)[k] = v->f64; break;
-    default: ((float *)out)[k] = v->f32; break;
-    }
-}
-
-/* status[k] and, on success, out[k]; returns 1 for an error. */
-static inline size_t put(pq_format fmt, void *out, uint8_t *status, size_t k, int st,
-                         const pq_value *v) {
-    status[k] = (uint8_t)st;
-    if (st != PQ_OK) return 1;
-    store(fmt, out, k, v);
-    return 0;
-}
-
-/* out[k] = a block's result x (an int64 value or the bits of a float) */
-static inline void put_bits(pq_format fmt, void *out, size_t k, uint64_t x) {
-    if (fmt.kind == PQ_KIND_FLOAT32) {
-        uint32_t x32 = (uint32_t)x;
-        memcpy((float *)out + k, &x32, sizeof x32);
-    } else {
-        memcpy((int64_t *)out + k, &x, sizeof x); /* int64 or double: 8 bytes */
-    }
-}
 
 /* Elements k0 <= k < k0 + n (n <= PQ_BLOCK) with the same options p, valid,
  * or (p = NULL) options per element: stage 1 and its rounding for the
@@ -189,7 +161,7 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
         /* the usual block: every result decided, copied as it is (int64
          * values or float bits); otherwise element by element below, so
          * that out[k] is written only when status[k] = PQ_OK */
-        for (size_t m = 0; m < n; m++) put_bits(fmt, out, k0 + m, (uint64_t)b->x[m]);
+        for (size_t m = 0; m < n; m++) pq_store_bits(fmt, out, k0 + m, (uint64_t)b->x[m]);
         memset(status + k0, PQ_OK, n);
         return 0;
     }
@@ -200,14 +172,14 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
         pq_params pm;
         if (!p) {
             if (b->opt[m] & PQ_OPT_BAD) {
-                bad += put(fmt, out, status, k, PQ_EDOM, &v);
+                bad += pq_store_result(fmt, out, status, k, PQ_EDOM, &v);
                 continue;
             }
             pm = pq_block_params(b, m);
         }
         if (fmt.kind != PQ_KIND_INT128) {
             if (b->x_ok[m]) {
-                put_bits(fmt, out, k, (uint64_t)b->x[m]);
+                pq_store_bits(fmt, out, k, (uint64_t)b->x[m]);
                 status[k] = PQ_OK;
                 continue;
             }
@@ -217,7 +189,7 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
         }
         if (st == PQ_RETRY)
             st = rbe_core(b->R[m], b->T[m], b->i[m], b->j[m], p ? p : &pm, rp, fmt, &v);
-        bad += put(fmt, out, status, k, st, &v);
+        bad += pq_store_result(fmt, out, status, k, st, &v);
     }
     return bad;
 }
@@ -266,7 +238,7 @@ size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, vo
         if (ok)
             st = rbe_core(a->R[sk * a->s_R], a->T[sk * a->s_T], a->i[sk * a->s_i],
                           a->j[sk * a->s_j], &p, &rp, fmt, &v);
-        bad += put(fmt, out, status, k, st, &v);
+        bad += pq_store_result(fmt, out, status, k, st, &v);
     }
     return bad;
 }

@@ -75,15 +75,6 @@ int pq_rbe_pipeline(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_par
     return pipeline_finish(ng ^ ns, mg, ms, mphi, fmt, out);
 }
 
-/* ---- arrays ------------------------------------------------------------- */
-static inline void store(pq_format fmt, void *out, size_t k, const pq_value *v) {
-    switch (fmt.kind) {
-    case PQ_KIND_INT64: ((int64_t *)out)[k] = v->i64; break;
-    case PQ_KIND_INT128: ((pq_int128 *)out)[k] = v->i128; break;
-    case PQ_KIND_FLOAT64: ((double *)out)[k] = v->f64; break;
-    default: ((float *)out)[k] = v->f32; break;
-    }
-}
 
 /* Element m of a block whose factors the lanes rounded to Q64 (the
  * correctly rounded values, as pq_radial, pq_angular and pq_modulation
@@ -123,11 +114,7 @@ size_t pq_rbe_pipeline_range(const pq_columns *a, size_t k0, size_t k1, pq_forma
                     st = pq_rbe_pipeline(b.R[m], b.T[m], b.i[m], b.j[m], &p, fmt, &v);
                 }
             }
-            status[b0 + m] = (uint8_t)st;
-            if (st == PQ_OK)
-                store(fmt, out, b0 + m, &v);
-            else
-                bad++;
+            bad += pq_store_result(fmt, out, status, b0 + m, st, &v);
         }
     }
     return bad;
