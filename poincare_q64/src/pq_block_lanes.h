@@ -163,37 +163,37 @@ PQ_INLINE void lanes_radial_body(pq_block *b, size_t k, const pq_fast_d *dd, int
     lanes_round(b, k, g.G, g.negm, g.ok, lanes_err_g(b, k, has_e, d_r, drm), rp);
 }
 
-/* factors = 0: rbe's stage 1 and rounding (rp); 1: rbe_pipeline's factors;
- * 2: radial */
+/* what a loop over groups with options per element computes */
+enum { LANES_RBE, LANES_PIPELINE_FACTORS, LANES_RADIAL };
 PQ_INLINE void lanes_loop_opt(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,
-                              int has_e, int d_r, int factors, const pq_round_plan *rp) {
+                              int has_e, int d_r, int what, const pq_round_plan *rp) {
     for (size_t k = 0; k < n; k += PQ_LANES) {
         pq_u o = load_u(&b->opt[k]);
         pq_u drm = 0 - ((o >> PQ_OPT_DR_BIT) & 1);
-        if (factors == 2)
+        if (what == LANES_RADIAL)
             lanes_radial_body(b, k, dd, has_e, d_r, drm, rp);
-        else if (factors)
+        else if (what == LANES_PIPELINE_FACTORS)
             lanes_factors_body(b, k, H, dd, has_e, d_r, o & PQ_OPT_TOFF, drm);
         else
             lanes_body(b, k, H, dd, has_e, d_r, o & PQ_OPT_TOFF, drm, rp);
     }
 }
-#define PQ_LANES_LOOP_OPT(NAME, HAS_E, D_R, FACTORS)                                          \
+#define PQ_LANES_LOOP_OPT(NAME, HAS_E, D_R, WHAT)                                          \
     PQ_LANES_STEP NAME(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,         \
                        const pq_round_plan *rp) {                                            \
-        lanes_loop_opt(b, n, H, dd, HAS_E, D_R, FACTORS, rp);                                \
+        lanes_loop_opt(b, n, H, dd, HAS_E, D_R, WHAT, rp);                                \
     }
 /* the six loops of a kind: [eps any nonzero][d_r all 0, all 1, mixed] */
-#define PQ_LANES_LOOPS_OPT(PREFIX, FACTORS)                                                   \
-    PQ_LANES_LOOP_OPT(PREFIX##_e0_d0, 0, 0, FACTORS)                                          \
-    PQ_LANES_LOOP_OPT(PREFIX##_e0_d1, 0, 1, FACTORS)                                          \
-    PQ_LANES_LOOP_OPT(PREFIX##_e0_dv, 0, PQ_DR_LANES, FACTORS)                                \
-    PQ_LANES_LOOP_OPT(PREFIX##_e1_d0, 1, 0, FACTORS)                                          \
-    PQ_LANES_LOOP_OPT(PREFIX##_e1_d1, 1, 1, FACTORS)                                          \
-    PQ_LANES_LOOP_OPT(PREFIX##_e1_dv, 1, PQ_DR_LANES, FACTORS)
-PQ_LANES_LOOPS_OPT(lanes_opt, 0)
-PQ_LANES_LOOPS_OPT(lanes_fac, 1)
-PQ_LANES_LOOPS_OPT(lanes_rad, 2)
+#define PQ_LANES_LOOPS_OPT(PREFIX, WHAT)                                                   \
+    PQ_LANES_LOOP_OPT(PREFIX##_e0_d0, 0, 0, WHAT)                                          \
+    PQ_LANES_LOOP_OPT(PREFIX##_e0_d1, 0, 1, WHAT)                                          \
+    PQ_LANES_LOOP_OPT(PREFIX##_e0_dv, 0, PQ_DR_LANES, WHAT)                                \
+    PQ_LANES_LOOP_OPT(PREFIX##_e1_d0, 1, 0, WHAT)                                          \
+    PQ_LANES_LOOP_OPT(PREFIX##_e1_d1, 1, 1, WHAT)                                          \
+    PQ_LANES_LOOP_OPT(PREFIX##_e1_dv, 1, PQ_DR_LANES, WHAT)
+PQ_LANES_LOOPS_OPT(lanes_opt, LANES_RBE)
+PQ_LANES_LOOPS_OPT(lanes_fac, LANES_PIPELINE_FACTORS)
+PQ_LANES_LOOPS_OPT(lanes_rad, LANES_RADIAL)
 #undef PQ_LANES_LOOPS_OPT
 #undef PQ_LANES_LOOP_OPT
 

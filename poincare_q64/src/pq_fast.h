@@ -192,8 +192,7 @@ PQ_INLINE pq_fast_g pq_fast_radial_g(pq_u R, const pq_fast_d *dp, int has_e, int
     /* y' 2^127 = Y 2^64 + floor(Y e105 / 2^41) */
     pq_w Yp = w_add(w_make(Y, PQ_K(0)), w_make((pq_u)((pq_s)P.hi >> 41), (P.lo >> 41) | (P.hi << 23)));
 
-    pq_w ph, pl, G0 = w_from64(PQ_K(0)), G1 = G0;
-    pq_u neg1 = PQ_K(0);
+    pq_w ph, pl;
     if (d_r == PQ_DR_LANES) {
         /* both in one product: g = RQ y' / 2^(129 - sh) (d_r = 0, the
          * has_e form, which for E = 0 is RQ = R 2^62 and the same integer)
@@ -206,28 +205,28 @@ PQ_INLINE pq_fast_g pq_fast_radial_g(pq_u R, const pq_fast_d *dp, int has_e, int
         r.G = w_shr256(ph, pl, (129 - sh) - (sh & drm));
         return r;
     }
-    if (d_r != 1 && !has_e) {
-        /* g 2^126 = R y' / 2^(67 - sh) */
-        G0 = w_shrv(w_add(w_mul(R, Yp.hi), w_from64(w_mul(R, Yp.lo).hi)), 3 - sh);
-    } else if (d_r != 1) {
+    if (d_r == 0) {
+        r.negm = PQ_K(0);
+        if (!has_e) {
+            /* g 2^126 = R y' / 2^(67 - sh) */
+            r.G = w_shrv(w_add(w_mul(R, Yp.hi), w_from64(w_mul(R, Yp.lo).hi)), 3 - sh);
+            return r;
+        }
         /* g 2^126 = 2 r Q y' 2^(sh-3) 2^126 = RQ y' / 2^(129 - sh), RQ = floor(r Q 2^126) */
         pq_w RQ = w_add(w_mul(R, Qf.hi), w_from64(w_mul(R, Qf.lo).hi));
         w_mul256(RQ, Yp, &ph, &pl);
-        G0 = w_shr256(ph, pl, 129 - sh);
+        r.G = w_shr256(ph, pl, 129 - sh);
+        return r;
     }
-    if (d_r != 0) {
-        /* g' 2^126 = 2 N y'^2 2^(2 sh - 6) 2^126 / 2^124 = N Y2 / 2^(129 - 2 sh),
-         * N = (Q^2 - c r^2) 2^124, Y2 = floor(y'^2 2^126).  Y2's floor enters
-         * with the weight |N| / 2^(129 - 2 sh): at most 2 for eps = 0 but up to
-         * 3.96 otherwise (sh = 3 with Q^2 near 2), which PQ_FAST_ERR_G1 covers
-         * (docs/spec.md, "g") */
-        neg1 = w_gt(CR, Q2);
-        pq_w N = w_sel(neg1, w_sub(CR, Q2), w_sub(Q2, CR));
-        w_mul256(N, w_mulhi(Yp, Yp), &ph, &pl);
-        G1 = w_shr256(ph, pl, 129 - 2 * sh);
-    }
-    r.negm = d_r ? neg1 : PQ_K(0);
-    r.G = d_r ? G1 : G0;
+    /* g' 2^126 = 2 N y'^2 2^(2 sh - 6) 2^126 / 2^124 = N Y2 / 2^(129 - 2 sh),
+     * N = (Q^2 - c r^2) 2^124, Y2 = floor(y'^2 2^126).  Y2's floor enters
+     * with the weight |N| / 2^(129 - 2 sh): at most 2 for eps = 0 but up to
+     * 3.96 otherwise (sh = 3 with Q^2 near 2), which PQ_FAST_ERR_G1 covers
+     * (docs/spec.md, "g") */
+    r.negm = w_gt(CR, Q2);
+    pq_w N = w_sel(r.negm, w_sub(CR, Q2), w_sub(Q2, CR));
+    w_mul256(N, w_mulhi(Yp, Yp), &ph, &pl);
+    r.G = w_shr256(ph, pl, 129 - 2 * sh);
     return r;
 }
 

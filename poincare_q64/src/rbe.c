@@ -142,7 +142,7 @@ int pq_rbe(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p, p
     return rbe_core(R, T, i, j, p, &rp, fmt, out);
 }
 
-
+/* ---- pq_rbe_range ------------------------------------------------------- */
 /* Elements k0 <= k < k0 + n (n <= PQ_BLOCK) with the same options p, valid,
  * or (p = NULL) options per element: stage 1 and its rounding for the
  * whole block at once (the rounding of int128 results per element here),
