@@ -14,17 +14,9 @@
 #include "pq_internal.h"
 #include "pq_testing.h"
 
-/* element k of a's options */
-static pq_params params_at(const pq_columns *a, size_t k) {
-    ptrdiff_t s = (ptrdiff_t)k;
-    pq_params p = {a->eps[s * a->s_eps], a->log2_c[s * a->s_log2_c], a->d_r[s * a->s_d_r],
-                   a->rot[s * a->s_rot], a->d_theta[s * a->s_d_theta]};
-    return p;
-}
-
 static int one_scalar(int which, const pq_columns *a, size_t k, pq_format fmt, pq_value *v) {
     ptrdiff_t s = (ptrdiff_t)k;
-    pq_params p = params_at(a, k);
+    pq_params p = pq_columns_params(a, k);
     if (which == PQ_ONE_RADIAL) return pq_radial(a->R[s * a->s_R], &p, fmt, v);
     if (which == PQ_ONE_ANGULAR) return pq_angular(a->T[s * a->s_T], &p, fmt, v);
     return pq_modulation(a->i[s * a->s_i], a->j[s * a->s_j], fmt, v);

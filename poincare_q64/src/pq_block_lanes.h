@@ -108,16 +108,10 @@ PQ_LANES_STEP lanes_recip_opt(const pq_block *b, size_t n, int has_e, pq_fast_d 
         dd[k / PQ_LANES] = pq_fast_radial_dv(R, CR, has_e ? load_u(&b->E[k]) : PQ_K(0), has_e);
     }
 }
-/* F (its bound err) rounded at bit s, 1 <= s <= 127, with Ziv's test:
- * *X = the rounded F >> s, and the mask of lanes where no midpoint lies
- * within err of F (ziv_round's test; a tie needs err = 0, so it fails) */
+/* F rounded to its integer part at a constant bit s with Ziv's test */
 PQ_INLINE pq_u lanes_ziv(pq_w F, int s, pq_u err, pq_w *X) {
     pq_w half = w_shl(w_from64(PQ_K(1)), s - 1), mask = w_sub(w_shl(half, 1), w_from64(PQ_K(1)));
-    pq_w f = w_make(F.hi & mask.hi, F.lo & mask.lo);
-    pq_u gt = w_gt(f, half);
-    pq_w d = w_sel(gt, w_sub(f, half), w_sub(half, f));
-    *X = w_add(w_shr128(F, s), w_from64(gt & 1));
-    return PQ_NE(d.hi, 0) | PQ_GT(d.lo, err);
+    return pq_lane_ziv(F, half, mask, s, err, X);
 }
 
 /* pq_fast_err_g(eps, d_r) per lane: the larger bound where eps != 0 or

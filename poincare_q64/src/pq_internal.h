@@ -260,6 +260,15 @@ size_t pq_one_range(int which, const pq_columns *a, size_t k0, size_t k1, pq_for
  * from the CPU on first use */
 int pq_block_level(void);
 
+/* Element k's options from a's columns (signed index: a negative stride
+ * reads backwards from the base). */
+static inline pq_params pq_columns_params(const pq_columns *a, size_t k) {
+    ptrdiff_t s = (ptrdiff_t)k;
+    pq_params p = {a->eps[s * a->s_eps], a->log2_c[s * a->s_log2_c], a->d_r[s * a->s_d_r],
+                   a->rot[s * a->s_rot], a->d_theta[s * a->s_d_theta]};
+    return p;
+}
+
 /* The array loops' stores: out[k] = v, out an array of fmt's C type
  * (int64_t, pq_int128, double, float) ... */
 static inline void pq_store_value(pq_format fmt, void *out, size_t k, const pq_value *v) {

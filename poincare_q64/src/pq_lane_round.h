@@ -11,15 +11,24 @@
 
 #include "pq_w.h"
 
+/* Ziv's test at bit s of F (1 <= s <= 127, mask = 2^s - 1,
+ * half = 2^(s-1)), as ziv_round: *X = F >> s rounded to nearest, and the
+ * mask of lanes where no midpoint lies within err of F (a tie needs
+ * err = 0, so it fails and the scalar path decides). */
+PQ_INLINE pq_u pq_lane_ziv(pq_w F, pq_w half, pq_w mask, int s, pq_u err, pq_w *X) {
+    pq_w f = w_make(F.hi & mask.hi, F.lo & mask.lo);
+    pq_u gt = w_gt(f, half);
+    pq_w d = w_sel(gt, w_sub(f, half), w_sub(half, f));
+    *X = w_add(w_shr128(F, s), w_from64(gt & 1));
+    return PQ_NE(d.hi, 0) | PQ_GT(d.lo, err);
+}
+
 /* int64 at bit s of F (mask = 2^s - 1, half = 2^(s-1)): *x = the signed
  * rounded value; the mask of lanes that passed the test and fit int64. */
 PQ_INLINE pq_u pq_lane_round_int64(pq_w F, pq_u negm, pq_w half, pq_w mask, int s, pq_u err,
                                    pq_u *x) {
-    pq_w f = w_make(F.hi & mask.hi, F.lo & mask.lo);
-    pq_u gt = w_gt(f, half);
-    pq_w d = w_sel(gt, w_sub(f, half), w_sub(half, f));
-    pq_u decided = PQ_NE(d.hi, 0) | PQ_GT(d.lo, err);
-    pq_w X = w_add(w_shr128(F, s), w_from64(gt & 1));
+    pq_w X;
+    pq_u decided = pq_lane_ziv(F, half, mask, s, err, &X);
     pq_u fits = PQ_EQ(X.hi, 0) & (PQ_LT(X.lo, 1ULL << 63) | (negm & PQ_EQ(X.lo, 1ULL << 63)));
     *x = sel64(negm, 0 - X.lo, X.lo);
     return decided & fits;

@@ -208,9 +208,7 @@ size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, vo
     int same = !(a->s_eps | a->s_log2_c | a->s_d_r | a->s_rot | a->s_d_theta);
     /* element k0's options, not element 0's: a caller may hand over
      * columns that are valid for [k0, k1) only */
-    ptrdiff_t s0 = (ptrdiff_t)k0;
-    pq_params p0 = {a->eps[s0 * a->s_eps], a->log2_c[s0 * a->s_log2_c], a->d_r[s0 * a->s_d_r],
-                     a->rot[s0 * a->s_rot], a->d_theta[s0 * a->s_d_theta]};
+    pq_params p0 = pq_columns_params(a, k0);
     int ok0 = pq_params_ok(&p0);
     if ((ok0 || !same) && !pq_force_slow && pq_block_level() > 0) {
         pq_block b;
@@ -226,11 +224,7 @@ size_t pq_rbe_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, vo
         pq_params p = p0;
         int ok = ok0;
         if (!same) {
-            p.eps = a->eps[sk * a->s_eps];
-            p.log2_c = a->log2_c[sk * a->s_log2_c];
-            p.d_r = a->d_r[sk * a->s_d_r];
-            p.rot = a->rot[sk * a->s_rot];
-            p.d_theta = a->d_theta[sk * a->s_d_theta];
+            p = pq_columns_params(a, k);
             ok = pq_params_ok(&p);
         }
         pq_value v;

@@ -120,7 +120,7 @@ int pq_block_options(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
     size_t npad = (n + 7) / 8 * 8;
     if (!(a->s_eps | a->s_log2_c | a->s_d_r | a->s_rot | a->s_d_theta)) {
         /* the same options for every element (broadcast scalars): one word */
-        pq_params q = {a->eps[0], a->log2_c[0], a->d_r[0], a->rot[0], a->d_theta[0]};
+        pq_params q = pq_columns_params(a, k0);
         int ok = pq_params_ok(&q);
         uint64_t E = ok ? q.eps : 0, o = ok ? opt_word(&q) : 4 | PQ_OPT_BAD;
         for (size_t m = 0; m < npad; m++) {
