@@ -43,6 +43,9 @@ PQ_INLINE pq_u pq_lane_round_int64(pq_w F, pq_u negm, pq_w half, pq_w mask, int 
  * X = 2^p carries into the exponent.  Returns the mask of lanes decided. */
 PQ_INLINE pq_u pq_lane_round_float(pq_w F, pq_u negm, pq_u err, uint64_t maxlz, int f64,
                                    pq_u ebias, pq_u *x) {
+#if PQ_LANES == 8 /* AVX-512 CD, which every AVX-512 level here requires */
+    pq_u lz = (pq_u)_mm512_lzcnt_epi64((__m512i)F.hi); /* 64 for 0, a lane left out */
+#else
     pq_u y = F.hi, lz = PQ_K(0), m;
     m = PQ_LT(y, 1ULL << 32); y = sel64(m, y << 32, y); lz += m & 32;
     m = PQ_LT(y, 1ULL << 48); y = sel64(m, y << 16, y); lz += m & 16;
@@ -50,6 +53,7 @@ PQ_INLINE pq_u pq_lane_round_float(pq_w F, pq_u negm, pq_u err, uint64_t maxlz, 
     m = PQ_LT(y, 1ULL << 60); y = sel64(m, y << 4, y); lz += m & 4;
     m = PQ_LT(y, 1ULL << 62); y = sel64(m, y << 2, y); lz += m & 2;
     m = PQ_LT(y, 1ULL << 63); lz += m & 1;
+#endif
     pq_u usable = PQ_LE(lz, maxlz) & PQ_NE(F.hi, 0);
     lz &= usable; /* keep the shifts in range in the other lanes */
     pq_w mm = w_shlv(F, lz);
