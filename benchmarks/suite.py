@@ -119,6 +119,15 @@ def _ref_fmt(fmt):
     return kw
 
 
+# the costliest options given once for the whole array (eps != 0 and
+# d_r = 1; d_r = 1 with eps = 0 as seed words have): what per-element
+# options cost against the same kind of work with scalar options
+SCALAR_HEAVY = {"rbe+e1d1": dict(eps=0x9E3779B97F4A7C15, d_r=1, log2_c=-2, rot=3, d_theta=1),
+                "rbe+d1": dict(d_r=1, log2_c=-2, rot=3, d_theta=1)}
+SCALAR_HEAVY_IMPL = {"rbe+e1d1": "ours, array, scalar options eps != 0, d_r = 1",
+                     "rbe+d1": "ours, array, scalar options d_r = 1"}
+
+
 def _opts(inp, k):
     return dict(log2_c=int(inp.log2_c[k]), eps=int(inp.eps[k]), d_r=int(inp.d_r[k]),
                 rot=int(inp.rot[k]), d_theta=int(inp.d_theta[k]))
@@ -140,6 +149,8 @@ def reference_values(key, fmt, inp, m, matrix=None):
         return [ref.rbe(*a, **kw) for a in zip(R, T, i, j)]
     if key == "rbe+options":
         return [ref.rbe(*a, **_opts(inp, k), **kw) for k, a in enumerate(zip(R, T, i, j))]
+    if key in SCALAR_HEAVY:
+        return [ref.rbe(*a, **SCALAR_HEAVY[key], **kw) for a in zip(R, T, i, j)]
     if key == "rbe_pipeline":
         return [ref.rbe_pipeline(*a, **kw) for a in zip(R, T, i, j)]
     if key == "rbe_seed64":
@@ -346,9 +357,16 @@ def ours_rows(inp, mode, threads_all, levels, best):
         inp.W[sl], inp.i[sl], inp.j[sl], threads=th, **kw),
         fmts={k: FORMATS[k] for k in ("float64", "float32")},
         note="the words' own options; ")
+    for key, opts in SCALAR_HEAVY.items():
+        rbe_like("rbe", lambda sl, kw, th, opts=opts: pq.rbe(
+            inp.R[sl], inp.T[sl], inp.i[sl], inp.j[sl], threads=th, **opts, **kw),
+            key=key, fmts={k: FORMATS[k] for k in ("float64", "float32")},
+            note="scalar options %s; " % ", ".join(f"{k}={v}" for k, v in opts.items()))
     for idx, impl in enumerate(impls):
         if impl.ref_key == "rbe+options":
             impl.impl = "ours, array, per-element options"
+        if impl.ref_key in SCALAR_HEAVY_IMPL:
+            impl.impl = SCALAR_HEAVY_IMPL[impl.ref_key]
 
     # packing
     impls.append(Impl("pack_seed64", "ours, array", "uint64",
@@ -826,6 +844,15 @@ def targets(rows, threads_all, levels):
         line(f"{what} float64, 1 thread, no slower per element than rbe with scalar "
              "options", x / base <= 1,
              f"{x:.2f} ns against {base:.2f} ns, ratio {x / base:.2f}")
+        # the same kind of work with the options given once: eps != 0 and
+        # d_r = 1 for per-element options (random eps, mixed d_r), d_r = 1
+        # for seed words (eps = 0, mixed d_r); the pipeline has no options
+        key = {"rbe_seed64": "rbe+d1", "rbe": "rbe+e1d1"}.get(name)
+        if key:
+            y = _ns(find(rows, "rbe", SCALAR_HEAVY_IMPL[key], "float64"))
+            line(f"{what} float64, 1 thread, against {SCALAR_HEAVY_IMPL[key][6:]} "
+                 "(the same kind of work, options given once)", x / y <= 1,
+                 f"{x:.2f} ns against {y:.2f} ns, ratio {x / y:.2f}")
     for fmt in ("int64/62", "float64"):
         b = _ns(find(rows, "rbe", "ours, array", fmt, threads_all))
         for name in ("radial", "angular", "modulation"):
