@@ -251,6 +251,11 @@ void PQ_ONE_FN(pq_block *b, size_t n, int which, const pq_round_plan *rp) {
     }
 }
 
+uint64_t PQ_OPTIONS_FN(size_t n, const uint64_t *E, const int32_t *lc, const int32_t *dr,
+                       const int32_t *rot, const int32_t *dth, uint64_t *Eo, uint64_t *opt) {
+    return pq_option_words(n, E, lc, dr, rot, dth, Eo, opt);
+}
+
 void PQ_FACTORS_FN(pq_block *b, size_t n) {
     uint64_t H[PQ_BLOCK];
     pq_fast_d dd[PQ_BLOCK / PQ_LANES];

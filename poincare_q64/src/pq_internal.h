@@ -213,6 +213,36 @@ void pq_block_inputs(pq_block *b, const pq_columns *a, size_t k0, size_t n);
 /* The same for a's options, always copied into E and opt; returns 1 when
  * any element's options are out of range. */
 int pq_block_options(pq_block *b, const pq_columns *a, size_t k0, size_t n);
+/* The option words E and opt of n elements from contiguous columns (E may
+ * be Eo itself): pq_params_ok's ranges as unsigned comparisons, without
+ * branches, so that the loop vectorises (the lane files compile it for
+ * their instruction set: pq_block_option_words_avx2 / _avx512); an
+ * element out of range gets PQ_OPT_BAD with log2_c = 0, eps = 0 standing
+ * in.  Returns nonzero when any element is out of range. */
+static inline uint64_t pq_option_words(size_t n, const uint64_t *E, const int32_t *restrict lc,
+                                       const int32_t *restrict dr, const int32_t *restrict rot,
+                                       const int32_t *restrict dth, uint64_t *Eo,
+                                       uint64_t *restrict opt) {
+    uint64_t any_bad = 0;
+    for (size_t m = 0; m < n; m++) {
+        uint64_t lcs = (uint64_t)(4 - (int64_t)lc[m]); /* 1..8 when valid */
+        uint64_t bad = (uint64_t)((lcs - 1 > 7) | ((uint32_t)dr[m] > 1) |
+                                  ((uint32_t)rot[m] > 15) | ((uint32_t)dth[m] > 3));
+        uint64_t keep = bad - 1; /* all ones for valid options */
+        any_bad |= bad;
+        Eo[m] = E[m] & keep;
+        opt[m] = ((lcs | ((uint64_t)dr[m] << PQ_OPT_DR_BIT) |
+                   (((uint64_t)rot[m] + 4 * (uint64_t)dth[m]) << 60)) & keep) |
+                 ((4 | PQ_OPT_BAD) & ~keep); /* log2_c = 0 stands in */
+    }
+    return any_bad;
+}
+uint64_t pq_block_option_words_avx2(size_t n, const uint64_t *E, const int32_t *lc,
+                                    const int32_t *dr, const int32_t *rot, const int32_t *dth,
+                                    uint64_t *Eo, uint64_t *opt);
+uint64_t pq_block_option_words_avx512(size_t n, const uint64_t *E, const int32_t *lc,
+                                      const int32_t *dr, const int32_t *rot, const int32_t *dth,
+                                      uint64_t *Eo, uint64_t *opt);
 /* The options an element's opt and E stand for: the same T' = T + rot 2^60
  * + d_theta 2^62, with d_theta folded into rot. */
 static inline pq_params pq_block_params(const pq_block *b, size_t m) {

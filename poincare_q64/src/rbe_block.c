@@ -136,20 +136,17 @@ int pq_block_options(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
     const int32_t *restrict dr = column_i32(buf[1], a->d_r, a->s_d_r, k0, n);
     const int32_t *restrict rot = column_i32(buf[2], a->rot, a->s_rot, k0, n);
     const int32_t *restrict dth = column_i32(buf[3], a->d_theta, a->s_d_theta, k0, n);
-    /* on contiguous copies and without branches, so that the loop
-     * vectorises: pq_params_ok's ranges as unsigned comparisons */
-    uint64_t any_bad = 0;
-    for (size_t m = 0; m < n; m++) {
-        uint64_t lcs = (uint64_t)(4 - (int64_t)lc[m]); /* 1..8 when valid */
-        uint64_t bad = (uint64_t)((lcs - 1 > 7) | ((uint32_t)dr[m] > 1) |
-                                  ((uint32_t)rot[m] > 15) | ((uint32_t)dth[m] > 3));
-        uint64_t keep = bad - 1; /* all ones for valid options */
-        any_bad |= bad;
-        b->E[m] = E[m] & keep;
-        b->opt[m] = ((lcs | ((uint64_t)dr[m] << PQ_OPT_DR_BIT) |
-                      (((uint64_t)rot[m] + 4 * (uint64_t)dth[m]) << 60)) & keep) |
-                    ((4 | PQ_OPT_BAD) & ~keep); /* log2_c = 0 stands in */
-    }
+    /* on contiguous copies, in the widest vectors the CPU has */
+    uint64_t any_bad;
+#if PQ_HAVE_SIMD
+    int level = pq_block_level();
+    if (level == 2)
+        any_bad = pq_block_option_words_avx512(n, E, lc, dr, rot, dth, b->E, b->opt);
+    else if (level == 1)
+        any_bad = pq_block_option_words_avx2(n, E, lc, dr, rot, dth, b->E, b->opt);
+    else
+#endif
+        any_bad = pq_option_words(n, E, lc, dr, rot, dth, b->E, b->opt);
     for (size_t m = n; m < npad; m++) {
         b->E[m] = 0;
         b->opt[m] = 4;

@@ -6,6 +6,7 @@
 #define PQ_BLOCK_FN pq_block_stage1_avx512
 #define PQ_FACTORS_FN pq_block_factors_avx512
 #define PQ_ONE_FN pq_block_one_avx512
+#define PQ_OPTIONS_FN pq_block_option_words_avx512
 #include "pq_block_lanes.h"
 #else
 typedef int pq_block_avx512_empty; /* an empty translation unit is not ISO C */
