@@ -30,10 +30,12 @@ Stage 1 (pq_fast.h, the 64-bit table kernels):
 PQ_FAST_POLY[i]  i = 0..2048, b_i = (pi/2) * i / 2048, kappa = pi/2 * 2^-12:
                the Taylor coefficients of tau -> sin(b_i + kappa tau):
                sin(b_i) * 2^127 and c1 = cos(b_i) kappa * 2^138 as {hi, lo},
-               c_k = sin^(k)(b_i) kappa^k / k! * 2^86 for k = 2..6 (int64).
-PQ_FAST_POLY10[i]  the same for sin/10 (phi's term), each value 2^3 times
-               larger in units: sin(b_i)/10 * 2^130 and c1/10 * 2^141 as
-               {hi, lo}, c_k/10 * 2^89 for k = 2..6 (int64).
+               c_k = sin^(k)(b_i) kappa^k / k! * 2^86 for k = 2..5 (int64):
+               eight words, a row a 64-byte cache line (the SIMD lanes load
+               a row as one vector); c_6 in PQ_FAST_POLY_C6[i].
+PQ_FAST_POLY10[i], PQ_FAST_POLY10_C6[i]  the same for sin/10 (phi's term),
+               each value 2^3 times larger in units: sin(b_i)/10 * 2^130 and
+               c1/10 * 2^141 as {hi, lo}, c_k/10 * 2^89 for k = 2..6 (int64).
 PQ_FAST_RECIP[i]  i = 0..2047: round(2^31 / (1 + (i + 1/2)/2048)), the seed
                of the Newton reciprocal (relative error < 2^-12).
 """
@@ -68,10 +70,12 @@ class Out:
     def define(self, name, value):
         self.h.append("#define %s %d" % (name, value))
 
-    def table(self, comment, ctype, name, dims, rows):
+    def table(self, comment, ctype, name, dims, rows, align=None):
         """One table: its comment and ``extern const`` declaration in the
-        header, its definition (rows: the initialiser lines) in the source."""
-        decl = "const %s %s%s" % (ctype, name, "".join("[%s]" % d for d in dims))
+        header, its definition (rows: the initialiser lines) in the source;
+        align: its alignment in bytes, if not the type's."""
+        decl = "%sconst %s %s%s" % ("_Alignas(%d) " % align if align else "", ctype, name,
+                                    "".join("[%s]" % d for d in dims))
         if len(comment) == 1:
             self.h.append("/* %s */" % comment[0])
         else:
@@ -102,13 +106,19 @@ def render_fast(out):
     kappa = mpmath.pi / 2 / two ** (FAST_BITS + 1)  # largest |delta|
     out.h.append("/* ---- stage 1 (pq_fast.h) ---- */")
     out.define("PQ_FAST_BITS", FAST_BITS)
+    rows, c6 = _poly_rows(n, kappa, 1, 0)
     out.table(["/* b_i = pi/2 * i / %d, kappa = pi/2 * 2^-%d: sin(b_i) * 2^127 {hi, lo}," % (n, FAST_BITS + 1),
                " * c1 = cos(b_i) kappa * 2^138 {hi, lo}, then c_k = sin^(k)(b_i) kappa^k / k! * 2^86",
-               " * for k = 2..6 as two's complement int64: sin(b_i + kappa tau) = sum c_k tau^k */"],
-              "uint64_t", "PQ_FAST_POLY", [n + 1, 9], _poly_rows(n, kappa, 1, 0))
+               " * for k = 2..5 as two's complement int64 (a row is a 64-byte line), and",
+               " * c_6 in PQ_FAST_POLY_C6: sin(b_i + kappa tau) = sum c_k tau^k */"],
+              "uint64_t", "PQ_FAST_POLY", [n + 1, 8], rows, align=64)
+    out.table(["c_6 of PQ_FAST_POLY's row i"], "uint64_t", "PQ_FAST_POLY_C6", [n + 1], c6)
+    rows, c6 = _poly_rows(n, kappa, 10, 3)
     out.table(["/* the same for sin(b_i + kappa tau) / 10 in units 2^3 times smaller:",
                " * sin(b_i)/10 * 2^130, c1/10 * 2^141, c_k/10 * 2^89 (phi's term) */"],
-              "uint64_t", "PQ_FAST_POLY10", [n + 1, 9], _poly_rows(n, kappa, 10, 3))
+              "uint64_t", "PQ_FAST_POLY10", [n + 1, 8], rows, align=64)
+    out.table(["c_6 / 10 of PQ_FAST_POLY10's row i"], "uint64_t", "PQ_FAST_POLY10_C6", [n + 1],
+              c6)
     m = 1 << RECIP_BITS
     out.define("PQ_FAST_RECIP_BITS", RECIP_BITS)
     out.table(["round(2^31 / (1 + (i + 1/2) / %d))" % m], "uint32_t", "PQ_FAST_RECIP", [m],
@@ -118,9 +128,10 @@ def render_fast(out):
 
 def _poly_rows(n, kappa, div, extra):
     """Rows of the Taylor coefficients of tau -> sin(b_i + kappa tau) / div,
-    in units 2^extra times finer than PQ_FAST_POLY's."""
+    in units 2^extra times finer than PQ_FAST_POLY's: the initialisers of
+    words 0..7 and of c_6."""
     two = mpmath.mpf(2)
-    out = []
+    out, c6 = [], []
     derivs = [mpmath.sin, mpmath.cos, lambda x: -mpmath.sin(x), lambda x: -mpmath.cos(x)]
     for i in range(n + 1):
         b = mpmath.pi / 2 * i / n
@@ -134,8 +145,9 @@ def _poly_rows(n, kappa, div, extra):
             assert abs(ck) < 2**62.4
             assert k < 5 or abs(ck) < 2**31  # pq_fast.h multiplies c5, c6 as short factors
             words.append(ck & (2**64 - 1))
-        out.append("    {" + ", ".join("0x%016XULL" % w for w in words) + "},")
-    return out
+        out.append("    {" + ", ".join("0x%016XULL" % w for w in words[:8]) + "},")
+        c6.append("    0x%016XULL," % words[8])
+    return out, c6
 
 
 def render():

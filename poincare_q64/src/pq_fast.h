@@ -40,19 +40,21 @@
 #include "pq_tables.h"
 #include "pq_w.h"
 
-/* Table reads.  A row of PQ_FAST_POLY or PQ_FAST_POLY10 (nine words) is
- * read whole for each lane: the scalar build indexes; the lane builds load
- * words 0..7 of each lane's row as one vector, transpose them into one
- * vector per word, and gather only word 8.  Nine gathers per row cost
- * about a fifth of the AVX-512 lanes' time on a Zen 4 core (perf), the
- * loads and the transpose (24 shuffles for 8 lanes, 16 for 4) much less;
- * the words are the same either way. */
+/* Table reads.  A row of the sine's table, words 0..7 of PQ_FAST_POLY or
+ * PQ_FAST_POLY10 (one 64-byte line) and c6 from PQ_FAST_POLY_C6 or
+ * PQ_FAST_POLY10_C6, is read whole for each lane: the scalar build
+ * indexes; the lane builds load each lane's line as one vector, transpose
+ * them into one vector per word, and gather only c6.  Nine gathers per
+ * row took about a fifth of the AVX-512 lanes' time on a Zen 4 core
+ * (perf); the loads and the transpose (24 shuffles for 8 lanes, 16 for 4)
+ * cost much less, and aligned lines a little less again.  The words are
+ * the same either way. */
 typedef struct pq_row { pq_u c[9]; } pq_row;
 #if defined(PQ_LANES) && PQ_LANES == 8
-PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[9], pq_u i) {
+PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[8], const uint64_t *c6, pq_u i) {
     __m512i r[8], t[8], u[8];
     pq_row w;
-    for (int k = 0; k < 8; k++) r[k] = _mm512_loadu_si512((const void *)tab[i[k]]);
+    for (int k = 0; k < 8; k++) r[k] = _mm512_load_si512((const void *)tab[i[k]]);
     for (int k = 0; k < 8; k += 2) { /* t[k]: the even words of rows k, k+1; t[k+1] the odd */
         t[k] = _mm512_unpacklo_epi64(r[k], r[k + 1]);
         t[k + 1] = _mm512_unpackhi_epi64(r[k], r[k + 1]);
@@ -68,18 +70,18 @@ PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[9], pq_u i) {
         w.c[word[k][0]] = (pq_u)_mm512_shuffle_i64x2(u[k], u[k + 4], 0x88);
         w.c[word[k][1]] = (pq_u)_mm512_shuffle_i64x2(u[k], u[k + 4], 0xDD);
     }
-    w.c[8] = (pq_u)_mm512_i64gather_epi64((__m512i)(i * 9 + 8), (const void *)&tab[0][0], 8);
+    w.c[8] = (pq_u)_mm512_i64gather_epi64((__m512i)i, (const void *)c6, 8);
     return w;
 }
 #define PQ_RECIP(k) \
     ((pq_u)_mm512_cvtepu32_epi64(_mm512_i64gather_epi32((__m512i)(k), (const void *)PQ_FAST_RECIP, 4)))
 #elif defined(PQ_LANES)
-PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[9], pq_u i) {
+PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[8], const uint64_t *c6, pq_u i) {
     pq_row w;
     for (int h = 0; h < 2; h++) { /* words 4h .. 4h+3 of the four rows */
         __m256i r[4], t[4];
         for (int k = 0; k < 4; k++)
-            r[k] = _mm256_loadu_si256((const __m256i *)&tab[i[k]][4 * h]);
+            r[k] = _mm256_load_si256((const __m256i *)&tab[i[k]][4 * h]);
         for (int k = 0; k < 4; k += 2) {
             t[k] = _mm256_unpacklo_epi64(r[k], r[k + 1]);
             t[k + 1] = _mm256_unpackhi_epi64(r[k], r[k + 1]);
@@ -89,15 +91,16 @@ PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[9], pq_u i) {
         w.c[4 * h + 1] = (pq_u)_mm256_permute2x128_si256(t[1], t[3], 0x20);
         w.c[4 * h + 3] = (pq_u)_mm256_permute2x128_si256(t[1], t[3], 0x31);
     }
-    w.c[8] = (pq_u)_mm256_i64gather_epi64((const long long *)&tab[0][0], (__m256i)(i * 9 + 8), 8);
+    w.c[8] = (pq_u)_mm256_i64gather_epi64((const long long *)c6, (__m256i)i, 8);
     return w;
 }
 #define PQ_RECIP(k) \
     ((pq_u)_mm256_cvtepu32_epi64(_mm256_i64gather_epi32((const int *)PQ_FAST_RECIP, (__m256i)(k), 4)))
 #else
-PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[9], pq_u i) {
+PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[8], const uint64_t *c6, pq_u i) {
     pq_row w;
-    for (int m = 0; m < 9; m++) w.c[m] = tab[i][m];
+    for (int m = 0; m < 8; m++) w.c[m] = tab[i][m];
+    w.c[8] = c6[i];
     return w;
 }
 #define PQ_RECIP(k) ((uint64_t)PQ_FAST_RECIP[k])
@@ -136,7 +139,7 @@ PQ_INLINE pq_w pq_sin_tail(const pq_row *c, pq_s t, pq_s t2, pq_s A, pq_s B, pq_
 /* |sin(2 pi T / 2^64)| 2^127 for T mod 2^62 != 0; *negm = mask of its sign */
 PQ_INLINE pq_w pq_fast_sin_w(pq_u T, pq_u *negm) {
     pq_s d;
-    pq_row c = pq_poly_row(PQ_FAST_POLY, pq_sin_point(T, negm, &d));
+    pq_row c = pq_poly_row(PQ_FAST_POLY, PQ_FAST_POLY_C6, pq_sin_point(T, negm, &d));
     pq_s t = (pq_s)((pq_u)d << (PQ_FAST_BITS + 1)); /* tau 2^62 */
     pq_s A = (pq_s)c.c[4] + smulhi62(t, (pq_s)c.c[5]);
     pq_s B = (pq_s)c.c[6] + smul_short((pq_s)c.c[7], t, 62);
@@ -155,7 +158,7 @@ PQ_INLINE pq_w pq_fast_sin_w(pq_u T, pq_u *negm) {
 PQ_INLINE pq_w pq_fast_phi_w(pq_u H) {
     pq_u negm;
     pq_s d;
-    pq_row c = pq_poly_row(PQ_FAST_POLY10, pq_sin_point(H << 32, &negm, &d));
+    pq_row c = pq_poly_row(PQ_FAST_POLY10, PQ_FAST_POLY10_C6, pq_sin_point(H << 32, &negm, &d));
     pq_s ds = d >> 32; /* d' (exact: d's low 32 bits are zero) */
     pq_s t = (pq_s)((pq_u)ds << 44);
     pq_u ad = sel64(PQ_NEG(ds), 0 - (pq_u)ds, (pq_u)ds); /* <= 2^18 */

@@ -30,12 +30,19 @@ extern const uint64_t PQ_PI2_LIMBS[PQ_PI2_NLIMBS];
 #define PQ_FAST_BITS 11
 /* b_i = pi/2 * i / 2048, kappa = pi/2 * 2^-12: sin(b_i) * 2^127 {hi, lo},
  * c1 = cos(b_i) kappa * 2^138 {hi, lo}, then c_k = sin^(k)(b_i) kappa^k / k! * 2^86
- * for k = 2..6 as two's complement int64: sin(b_i + kappa tau) = sum c_k tau^k */
-extern const uint64_t PQ_FAST_POLY[2049][9];
+ * for k = 2..5 as two's complement int64 (a row is a 64-byte line), and
+ * c_6 in PQ_FAST_POLY_C6: sin(b_i + kappa tau) = sum c_k tau^k */
+extern _Alignas(64) const uint64_t PQ_FAST_POLY[2049][8];
+
+/* c_6 of PQ_FAST_POLY's row i */
+extern const uint64_t PQ_FAST_POLY_C6[2049];
 
 /* the same for sin(b_i + kappa tau) / 10 in units 2^3 times smaller:
  * sin(b_i)/10 * 2^130, c1/10 * 2^141, c_k/10 * 2^89 (phi's term) */
-extern const uint64_t PQ_FAST_POLY10[2049][9];
+extern _Alignas(64) const uint64_t PQ_FAST_POLY10[2049][8];
+
+/* c_6 / 10 of PQ_FAST_POLY10's row i */
+extern const uint64_t PQ_FAST_POLY10_C6[2049];
 
 #define PQ_FAST_RECIP_BITS 11
 /* round(2^31 / (1 + (i + 1/2) / 2048)) */

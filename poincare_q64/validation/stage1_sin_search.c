@@ -44,7 +44,7 @@ static int64_t fl62(i128 x, double *f) {
 static double sin_error(int i, int64_t d) {
     const uint64_t *r = PQ_FAST_POLY[i];
     int64_t c2 = (int64_t)r[4], c3 = (int64_t)r[5], c4 = (int64_t)r[6], c5 = (int64_t)r[7],
-            c6 = (int64_t)r[8];
+            c6 = (int64_t)PQ_FAST_POLY_C6[i];
     int64_t t = d * 4096; /* tau 2^62 */
     double tau = ldexp((double)t, -62), fA, fB, ft2, ft4, f5, f6, ftq;
     int64_t A = c2 + fl62((i128)t * c3, &fA);
