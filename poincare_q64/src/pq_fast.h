@@ -48,8 +48,16 @@
  * row took about a fifth of the AVX-512 lanes' time on a Zen 4 core
  * (perf); the loads and the transpose (24 shuffles for 8 lanes, 16 for 4)
  * cost much less, and aligned lines a little less again.  The words are
- * the same either way. */
+ * the same either way.  The scalar build keeps the row's address and reads
+ * each word where it is used (nine words held at once would spill
+ * registers).  pq_row_word(&c, m) is word m of the row (c6 for m = 8). */
+#if defined(PQ_LANES)
 typedef struct pq_row { pq_u c[9]; } pq_row;
+PQ_INLINE pq_u pq_row_word(const pq_row *r, int m) { return r->c[m]; }
+#else
+typedef struct pq_row { const uint64_t *line, *c6; } pq_row;
+PQ_INLINE pq_u pq_row_word(const pq_row *r, int m) { return m < 8 ? r->line[m] : *r->c6; }
+#endif
 #if defined(PQ_LANES) && PQ_LANES == 8
 PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[8], const uint64_t *c6, pq_u i) {
     __m512i r[8], t[8], u[8];
@@ -98,9 +106,7 @@ PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[8], const uint64_t *c6, pq_u 
     ((pq_u)_mm256_cvtepu32_epi64(_mm256_i64gather_epi32((const int *)PQ_FAST_RECIP, (__m256i)(k), 4)))
 #else
 PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[8], const uint64_t *c6, pq_u i) {
-    pq_row w;
-    for (int m = 0; m < 8; m++) w.c[m] = tab[i][m];
-    w.c[8] = c6[i];
+    pq_row w = {tab[i], c6 + i};
     return w;
 }
 #define PQ_RECIP(k) ((uint64_t)PQ_FAST_RECIP[k])
@@ -127,11 +133,12 @@ PQ_INLINE pq_w pq_sin_tail(const pq_row *c, pq_s t, pq_s t2, pq_s A, pq_s B, pq_
     /* q = c2 + c3 tau + ... + c6 tau^4 in units of 2^-86, Estrin's scheme
      * (three products deep instead of five): A = c2 + c3 tau, B = c4 + c5 tau */
     pq_s t4 = smulhi62(t2, t2);
-    pq_s p = A + smulhi62(t2, B) + smul_short((pq_s)c->c[8], t4, 62);
+    pq_s p = A + smulhi62(t2, B) + smul_short((pq_s)pq_row_word(c, 8), t4, 62);
     /* sin = S + c1 tau + tau^2 q, tau^2 q = t2 q / 2^62 in units of 2^-86,
      * i.e. << 41 in units of 2^-127 */
     pq_s tq = smulhi62(t2, p);
-    pq_w S = w_add(w_make(c->c[0], c->c[1]), w_make((pq_u)(tq >> 23), (pq_u)tq << 41));
+    pq_w S = w_add(w_make(pq_row_word(c, 0), pq_row_word(c, 1)),
+                   w_make((pq_u)(tq >> 23), (pq_u)tq << 41));
     pq_u tneg = PQ_NEG(t);
     return w_sel(tneg, w_sub(S, C), w_add(S, C));
 }
@@ -141,11 +148,12 @@ PQ_INLINE pq_w pq_fast_sin_w(pq_u T, pq_u *negm) {
     pq_s d;
     pq_row c = pq_poly_row(PQ_FAST_POLY, PQ_FAST_POLY_C6, pq_sin_point(T, negm, &d));
     pq_s t = (pq_s)((pq_u)d << (PQ_FAST_BITS + 1)); /* tau 2^62 */
-    pq_s A = (pq_s)c.c[4] + smulhi62(t, (pq_s)c.c[5]);
-    pq_s B = (pq_s)c.c[6] + smul_short((pq_s)c.c[7], t, 62);
+    pq_s A = (pq_s)pq_row_word(&c, 4) + smulhi62(t, (pq_s)pq_row_word(&c, 5));
+    pq_s B = (pq_s)pq_row_word(&c, 6) + smul_short((pq_s)pq_row_word(&c, 7), t, 62);
     /* c1 |t| / 2^73: c1 in units of 2^-138 -> 2^-127, t = tau 2^62 */
     pq_u at = sel64(PQ_NEG(t), 0 - (pq_u)t, (pq_u)t);
-    pq_w C = w_shr(w_add(w_mul(c.c[2], at), w_from64(w_mul(c.c[3], at).hi)), 9);
+    pq_w C = w_shr(w_add(w_mul(pq_row_word(&c, 2), at),
+                         w_from64(w_mul(pq_row_word(&c, 3), at).hi)), 9);
     return pq_sin_tail(&c, t, smulhi62(t, t), A, B, C);
 }
 
@@ -163,10 +171,10 @@ PQ_INLINE pq_w pq_fast_phi_w(pq_u H) {
     pq_s t = (pq_s)((pq_u)ds << 44);
     pq_u ad = sel64(PQ_NEG(ds), 0 - (pq_u)ds, (pq_u)ds); /* <= 2^18 */
     pq_s t2 = (pq_s)(w_mul32(ad, ad).lo << 26);
-    pq_s A = (pq_s)c.c[4] + smul_short(ds, (pq_s)c.c[5], 18);
-    pq_s B = (pq_s)c.c[6] + smul_short(ds, (pq_s)c.c[7], 18);
-    pq_w C = w_shr(w_add(w_shl(w_mul32(c.c[2], ad), 44),
-                         w_from64(w_shl(w_mul32(c.c[3], ad), 44).hi)), 9);
+    pq_s A = (pq_s)pq_row_word(&c, 4) + smul_short(ds, (pq_s)pq_row_word(&c, 5), 18);
+    pq_s B = (pq_s)pq_row_word(&c, 6) + smul_short(ds, (pq_s)pq_row_word(&c, 7), 18);
+    pq_w C = w_shr(w_add(w_shl(w_mul32(pq_row_word(&c, 2), ad), 44),
+                         w_from64(w_shl(w_mul32(pq_row_word(&c, 3), ad), 44).hi)), 9);
     pq_w q = w_shr(pq_sin_tail(&c, t, t2, A, B, C), 4); /* s/10 in 2^-126 units */
     pq_w one = w_make(PQ_K(1ULL << 62), PQ_K(0));
     return w_sel(negm, w_sub(one, q), w_add(one, q));
