@@ -123,12 +123,27 @@ PQ_INLINE pq_u lanes_err_g(const pq_block *b, size_t k, int has_e, int d_r, pq_u
     return sel64(g1, PQ_K(PQ_FAST_ERR_G1 << sh), PQ_K(PQ_FAST_ERR_G0 << sh));
 }
 
-/* rbe_pipeline's factors for one group: G, S and PHI as the scalar stage 1
- * computes them, each rounded to Q64 with Ziv's test on its bound (as
- * pq_radial, pq_angular and pq_modulation round theirs), and the flags
- * (pq_block_factors) */
+/* round_half_even(a b / 2^64) for a < 2^67 and b < 2^66 (hi words < 8
+ * and < 4), as rbe_pipeline.c's mul_round_q64: the product
+ * a1 b1 2^128 + (a1 b0 + a0 b1) 2^64 + a0 b0 < 2^133 with its top two
+ * words as Q (a1 b1 < 2^5, a1 b0 < 2^67, a0 b1 < 2^66: Q < 2^69) and the
+ * low word of a0 b0 the fraction; exact, ties to even */
+PQ_INLINE pq_w lanes_mul_round_q64(pq_w a, pq_w b) {
+    pq_w p00 = w_mul(a.lo, b.lo);
+    pq_w q = w_add(w_add(w_mul32(a.lo, b.hi), w_mul32(b.lo, a.hi)), w_from64(p00.hi));
+    q.hi += w_mul32(a.hi, b.hi).lo;
+    pq_u up = PQ_GT(p00.lo, 1ULL << 63) | (PQ_EQ(p00.lo, 1ULL << 63) & (0 - (q.lo & 1)));
+    return w_add(q, w_from64(up & 1));
+}
+
+/* rbe_pipeline for one group: G, S and PHI as the scalar stage 1 computes
+ * them, each rounded to Q64 with Ziv's test on its bound (as pq_radial,
+ * pq_angular and pq_modulation round theirs), then P1 and P2 as
+ * pq_rbe_pipeline forms them (pq_block_factors) and P2 / 2^64 rounded to
+ * the plan's format with no error bound: exact, a tie left undecided */
 PQ_INLINE void lanes_factors_body(pq_block *b, size_t k, const uint64_t *H, const pq_fast_d *dd,
-                                  int has_e, int d_r, pq_u Toff, pq_u drm) {
+                                  int has_e, int d_r, pq_u Toff, pq_u drm,
+                                  const pq_round_plan *rp) {
     pq_u Tp = load_u(&b->T[k]) + Toff, h = load_u(&H[k]), sneg;
     pq_fast_g g = pq_fast_radial_g(load_u(&b->R[k]), &dd[k / PQ_LANES], has_e, d_r, drm);
     pq_w S = pq_fast_sin_w(Tp, &sneg);
@@ -137,17 +152,18 @@ PQ_INLINE void lanes_factors_body(pq_block *b, size_t k, const uint64_t *H, cons
     int sh = pq_fast_err_shift;
     pq_u err_g = lanes_err_g(b, k, has_e, d_r, drm);
     pq_w mg, ms, mp;
-    ok &= lanes_ziv(g.G, 62, err_g, &mg);           /* g 2^126 -> Q64 */
-    ok &= lanes_ziv(S, 63, PQ_K(PQ_FAST_ERR_S << sh), &ms);    /* s 2^127 */
-    ok &= lanes_ziv(P, 62, PQ_K(PQ_FAST_ERR_PHI << sh), &mp);  /* phi 2^126 */
-    store_u(&b->Ghi[k], mg.hi);
-    store_u(&b->Glo[k], mg.lo);
-    store_u(&b->Shi[k], ms.hi);
-    store_u(&b->Slo[k], ms.lo);
-    store_u(&b->Phi[k], mp.hi);
-    store_u(&b->Plo[k], mp.lo);
-    store_u(&b->flags[k], (ok & PQ_FACTOR_OK) | (g.negm & PQ_FACTOR_GNEG) |
-                              (sneg & PQ_FACTOR_SNEG));
+    ok &= lanes_ziv(g.G, 62, err_g, &mg);           /* g 2^126 -> Q64, |g64| <= 2^65 */
+    ok &= lanes_ziv(S, 63, PQ_K(PQ_FAST_ERR_S << sh), &ms);    /* s 2^127, |s64| <= 2^64 */
+    ok &= lanes_ziv(P, 62, PQ_K(PQ_FAST_ERR_PHI << sh), &mp);  /* phi 2^126, < 1.1 2^64 */
+    /* P1 <= 2^65, P2 < 1.1 2^65 < 2^67 (pq_rbe_pipeline) */
+    pq_w p2 = lanes_mul_round_q64(lanes_mul_round_q64(mg, ms), mp);
+    pq_u neg = g.negm ^ sneg;
+    store_u(&b->Fhi[k], p2.hi);
+    store_u(&b->Flo[k], p2.lo);
+    store_u(&b->neg[k], neg & 1);
+    store_u(&b->ok[k], ok & 1);
+    /* P2 2^61 = |f| 2^125 < 2^128: the plan's scale (pq_block_factors) */
+    lanes_round(b, k, w_shl(p2, 61), neg, ok, PQ_K(0), rp);
 }
 
 /* radial for one group: |g| 2^126 and its rounding, as pq_radial's stage 1 */
@@ -167,7 +183,7 @@ PQ_INLINE void lanes_loop_opt(pq_block *b, size_t n, const uint64_t *H, const pq
         if (what == LANES_RADIAL)
             lanes_radial_body(b, k, dd, has_e, d_r, drm, rp);
         else if (what == LANES_PIPELINE_FACTORS)
-            lanes_factors_body(b, k, H, dd, has_e, d_r, o & PQ_OPT_TOFF, drm);
+            lanes_factors_body(b, k, H, dd, has_e, d_r, o & PQ_OPT_TOFF, drm, rp);
         else
             lanes_body(b, k, H, dd, has_e, d_r, o & PQ_OPT_TOFF, drm, rp);
     }
@@ -256,13 +272,13 @@ uint64_t PQ_OPTIONS_FN(size_t n, const uint64_t *E, const int32_t *lc, const int
     return pq_option_words(n, E, lc, dr, rot, dth, Eo, opt);
 }
 
-void PQ_FACTORS_FN(pq_block *b, size_t n) {
+void PQ_FACTORS_FN(pq_block *b, size_t n, const pq_round_plan *rp) {
     uint64_t H[PQ_BLOCK];
     pq_fast_d dd[PQ_BLOCK / PQ_LANES];
     n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */
     for (size_t k = 0; k < n; k++) H[k] = pq_hash(b->i[k], b->j[k]);
     int combo = lanes_options(b, n, dd);
-    PQ_OPT_DISPATCH(lanes_fac, combo, b, n, H, dd, NULL)
+    PQ_OPT_DISPATCH(lanes_fac, combo, b, n, H, dd, rp)
 }
 
 void PQ_BLOCK_FN(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp) {

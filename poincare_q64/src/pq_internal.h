@@ -171,17 +171,10 @@ typedef struct pq_block {
     const uint32_t *i, *j;
     uint64_t Rc[PQ_BLOCK], Tc[PQ_BLOCK];
     uint32_t ic[PQ_BLOCK], jc[PQ_BLOCK];
-    union {
-        struct { /* rbe (pq_block_stage1) */
-            uint64_t Fhi[PQ_BLOCK], Flo[PQ_BLOCK], neg[PQ_BLOCK], ok[PQ_BLOCK], x_ok[PQ_BLOCK];
-            int64_t x[PQ_BLOCK];
-        };
-        struct { /* rbe_pipeline's factors (pq_block_factors) */
-            uint64_t Ghi[PQ_BLOCK], Glo[PQ_BLOCK], Shi[PQ_BLOCK], Slo[PQ_BLOCK],
-                Phi[PQ_BLOCK], Plo[PQ_BLOCK];
-            uint64_t flags[PQ_BLOCK]; /* PQ_FACTOR_* */
-        };
-    };
+    /* the results: rbe's stage 1 (pq_block_stage1) or rbe_pipeline's
+     * product (pq_block_factors) */
+    uint64_t Fhi[PQ_BLOCK], Flo[PQ_BLOCK], neg[PQ_BLOCK], ok[PQ_BLOCK], x_ok[PQ_BLOCK];
+    int64_t x[PQ_BLOCK];
     /* per-element options (pq_block_options): eps, and in one word what
      * the lanes need of the others (PQ_OPT_*) */
     uint64_t E[PQ_BLOCK], opt[PQ_BLOCK];
@@ -255,20 +248,20 @@ static inline pq_params pq_block_params(const pq_block *b, size_t m) {
  * whole groups of lanes, so the block must hold valid inputs up to there */
 void pq_block_stage1_avx2(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
 void pq_block_stage1_avx512(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
-/* rbe_pipeline's three factors for a block with options per element
- * (pq_block_options), correctly rounded to Q64 (frac 64): |g|, |s| and phi
- * as G = Ghi:Glo, S = Shi:Slo and PHI = Phi:Plo, from the scalar stage 1's
- * values (pq_fast_radial, pq_fast_sin, pq_fast_phi) and Ziv's test on
- * their bounds.  flags: PQ_FACTOR_OK when the Newton check passed, neither
- * s nor phi is exact and all three tests passed (else the caller computes
- * the element itself); the signs of g and s.  Returns 0 (and writes
+/* rbe_pipeline for a block with options per element (pq_block_options):
+ * |g|, |s| and phi correctly rounded to Q64 from the scalar stage 1's
+ * values (pq_fast_radial, pq_fast_sin, pq_fast_phi) with Ziv's test on
+ * their bounds, then P1 and P2 as pq_rbe_pipeline forms them, exactly:
+ * F = Fhi:Flo = P2 (|f| 2^64, < 2^67), neg its sign and ok = the Newton
+ * check passed, neither s nor phi is exact and the three tests passed
+ * (else the caller computes the element itself); and x, x_ok as
+ * pq_block_stage1 sets them, P2 / 2^64 rounded to fmt with no error bound
+ * (x_ok = 0 for int128, for a tie, a result that does not fit, and
+ * P2 < 8 for floats: the caller rounds P2 itself).  Returns 0 (and writes
  * nothing) when no SIMD code is available. */
-#define PQ_FACTOR_OK 1
-#define PQ_FACTOR_GNEG 2
-#define PQ_FACTOR_SNEG 4
-int pq_block_factors(pq_block *b, size_t n);
-void pq_block_factors_avx2(pq_block *b, size_t n);
-void pq_block_factors_avx512(pq_block *b, size_t n);
+int pq_block_factors(pq_block *b, size_t n, pq_format fmt);
+void pq_block_factors_avx2(pq_block *b, size_t n, const pq_round_plan *rp);
+void pq_block_factors_avx512(pq_block *b, size_t n, const pq_round_plan *rp);
 /* radial, angular or modulation (PQ_ONE_*) for a block with options per
  * element (pq_block_options): the function's stage-1 word (|g| 2^126,
  * |s| 2^127 or phi 2^126) and its rounding to fmt (int64, float64,

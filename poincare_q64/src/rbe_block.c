@@ -157,7 +157,8 @@ int pq_block_options(pq_block *b, const pq_columns *a, size_t k0, size_t n) {
 void pq_round_plan_init(pq_round_plan *rp, pq_format fmt, int scale, uint64_t err) {
     rp->kind = fmt.kind;
     rp->err = err;
-    rp->maxlz = (uint64_t)(__builtin_clzll(err) - 1);
+    /* err = 0 (an exact F): any shift of the lanes' range 0..63 */
+    rp->maxlz = err ? (uint64_t)(__builtin_clzll(err) - 1) : 63;
     rp->s = fmt.kind == PQ_KIND_INT64 ? scale - fmt.frac : 61; /* int64: 59..127 */
     rp->mask_hi = rp->s < 64 ? 0 : (1ULL << (rp->s - 64)) - 1;
     rp->mask_lo = rp->s < 64 ? (1ULL << rp->s) - 1 : ~0ULL;
@@ -185,17 +186,20 @@ int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
 #endif
 }
 
-int pq_block_factors(pq_block *b, size_t n) {
+int pq_block_factors(pq_block *b, size_t n, pq_format fmt) {
 #if PQ_HAVE_SIMD
     int level = pq_block_level();
     if (level == 0 || n > PQ_BLOCK) return 0;
+    /* F = P2 2^61 = |f| 2^125, exact: err = 0 */
+    pq_round_plan rp;
+    pq_round_plan_init(&rp, fmt, 125, 0);
     if (level == 2)
-        pq_block_factors_avx512(b, n);
+        pq_block_factors_avx512(b, n, &rp);
     else
-        pq_block_factors_avx2(b, n);
+        pq_block_factors_avx2(b, n, &rp);
     return 1;
 #else
-    (void)b, (void)n;
+    (void)b, (void)n, (void)fmt;
     return 0;
 #endif
 }

@@ -12,12 +12,17 @@
  * (docs/spec.md, "rbe_pipeline deviation bound").
  * Errors: as rbe (PQ_EDOM, PQ_EOVERFLOW, PQ_EUNDECIDED).
  *
- * pq_rbe_pipeline_range: the same for arrays.  A block's three factors
- * come from the SIMD lanes (pq_block_factors, with the options read per
- * lane), each rounded to Q64 there with Ziv's test on its stage-1 bound;
- * an element whose test fails, or that the lanes leave, goes through
- * pq_rbe_pipeline.  The Q64 factors are the correctly rounded ones either
- * way, so the results are pq_rbe_pipeline's.
+ * pq_rbe_pipeline_range: the same for arrays, a block of PQ_BLOCK elements
+ * at a time in the SIMD lanes (pq_block_factors, with the options read per
+ * lane): each factor rounded to Q64 there with Ziv's test on its stage-1
+ * bound, P1 and P2 formed in three-word integers, and P2 / 2^64 rounded to
+ * the output format (int64, float64, float32) with no error bound, a tie
+ * left undecided.  An element the lanes leave goes through the scalar
+ * code: P2 rounded by pipeline_round when the lanes formed it (int128, a
+ * tie, a result that does not fit, P2 < 8 for floats), else the whole of
+ * pq_rbe_pipeline (s or phi exact, the Newton check, a failed test).  The
+ * Q64 factors are the correctly rounded ones and the later steps exact
+ * either way, so the results are pq_rbe_pipeline's.
  */
 #include <string.h>
 
@@ -44,17 +49,21 @@ static u128 mul_round_q64(u128 a, u128 b) {
     return q + ((low > (1ULL << 63)) | ((low == (1ULL << 63)) & (limb)(q & 1)));
 }
 
-/* P1, P2 and the final rounding from the three Q64 magnitudes and the
- * sign of g s; P2 < 2^67, so P2 / 2^64 is rounded by pq_round_u128 with no
- * error (err = 0: exact, ties to even), or by the general code for the
- * cases that leaves (frac 64, a subnormal float, zero). */
-static int pipeline_finish(int neg, u128 mg, u128 ms, u128 mphi, pq_format fmt, pq_value *out) {
-    u128 p1 = mul_round_q64(mg, ms);
-    u128 p2 = mul_round_q64(p1, mphi);
+/* P2 / 2^64 with the sign neg rounded to fmt; P2 < 2^67, so by
+ * pq_round_u128 with no error (err = 0: exact, ties to even), or by the
+ * general code for the cases that leaves (int frac 64, zero). */
+static int pipeline_round(int neg, u128 p2, pq_format fmt, pq_value *out) {
     int rc = pq_round_u128(neg, p2, -64, 0, fmt, out);
     if (rc != PQ_RETRY) return rc;
     limb num[2] = {(limb)p2, (limb)(p2 >> 64)}, den[2] = {0, 1};
     return pq_round_ratio(neg, num, 2, den, 2, fmt, out);
+}
+
+/* P1, P2 and the final rounding from the three Q64 magnitudes and the
+ * sign of g s */
+static int pipeline_finish(int neg, u128 mg, u128 ms, u128 mphi, pq_format fmt, pq_value *out) {
+    u128 p1 = mul_round_q64(mg, ms);
+    return pipeline_round(neg, mul_round_q64(p1, mphi), fmt, out);
 }
 
 int pq_rbe_pipeline(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_params *p,
@@ -76,16 +85,46 @@ int pq_rbe_pipeline(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_par
 }
 
 
-/* Element m of a block whose factors the lanes rounded to Q64 (the
- * correctly rounded values, as pq_radial, pq_angular and pq_modulation
- * give them); PQ_RETRY when the lanes left the element (exact s or phi,
- * Newton check, a rounding test failed). */
-static int pipeline_block_elem(const pq_block *b, size_t m, pq_format fmt, pq_value *out) {
-    uint64_t fl = b->flags[m];
-    if (!(fl & PQ_FACTOR_OK)) return PQ_RETRY;
-    int neg = ((fl & PQ_FACTOR_GNEG) != 0) ^ ((fl & PQ_FACTOR_SNEG) != 0);
-    return pipeline_finish(neg, pq_u128(b->Ghi[m], b->Glo[m]), pq_u128(b->Shi[m], b->Slo[m]),
-                           pq_u128(b->Phi[m], b->Plo[m]), fmt, out);
+/* Elements k0 .. k0 + n - 1 (n <= PQ_BLOCK) as one block: the lanes'
+ * results where they decided (x_ok), else P2 rounded here where the lanes
+ * formed it (ok: int128, a tie, a result that does not fit, small P2),
+ * else pq_rbe_pipeline. */
+static size_t pipeline_block(const pq_columns *a, size_t k0, size_t n, pq_format fmt, void *out,
+                             uint8_t *status, pq_block *b) {
+    size_t bad = 0;
+    pq_block_inputs(b, a, k0, n);
+    int any_bad = pq_block_options(b, a, k0, n);
+    if (!pq_block_factors(b, n, fmt)) { /* no SIMD code: every element below */
+        memset(b->ok, 0, sizeof b->ok);
+        memset(b->x_ok, 0, sizeof b->x_ok);
+    }
+    uint64_t all = !any_bad;
+    for (size_t m = 0; m < n; m++) all &= b->x_ok[m];
+    if (all) {
+        /* the usual block, copied as it is (int64 values or float bits) */
+        for (size_t m = 0; m < n; m++) pq_store_bits(fmt, out, k0 + m, (uint64_t)b->x[m]);
+        memset(status + k0, PQ_OK, n);
+        return 0;
+    }
+    for (size_t m = 0; m < n; m++) {
+        size_t k = k0 + m;
+        pq_value v;
+        int st;
+        if (b->opt[m] & PQ_OPT_BAD) {
+            st = PQ_EDOM;
+        } else if (b->x_ok[m]) {
+            pq_store_bits(fmt, out, k, (uint64_t)b->x[m]);
+            status[k] = PQ_OK;
+            continue;
+        } else if (b->ok[m]) {
+            st = pipeline_round((int)b->neg[m], pq_u128(b->Fhi[m], b->Flo[m]), fmt, &v);
+        } else {
+            pq_params p = pq_block_params(b, m);
+            st = pq_rbe_pipeline(b->R[m], b->T[m], b->i[m], b->j[m], &p, fmt, &v);
+        }
+        bad += pq_store_result(fmt, out, status, k, st, &v);
+    }
+    return bad;
 }
 
 size_t pq_rbe_pipeline_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
@@ -97,25 +136,24 @@ size_t pq_rbe_pipeline_range(const pq_columns *a, size_t k0, size_t k1, pq_forma
         memset(status + k0, PQ_EDOM, k1 - k0);
         return k1 - k0;
     }
-    int lanes = !pq_force_slow && pq_block_level() > 0;
-    pq_block b;
-    for (size_t b0 = k0; b0 < k1; b0 += PQ_BLOCK) {
-        size_t n = k1 - b0 < PQ_BLOCK ? k1 - b0 : PQ_BLOCK;
-        pq_block_inputs(&b, a, b0, n);
-        pq_block_options(&b, a, b0, n);
-        int have = lanes && pq_block_factors(&b, n);
-        for (size_t m = 0; m < n; m++) {
-            pq_value v;
-            int st = PQ_EDOM;
-            if (!(b.opt[m] & PQ_OPT_BAD)) {
-                st = have ? pipeline_block_elem(&b, m, fmt, &v) : PQ_RETRY;
-                if (st == PQ_RETRY) {
-                    pq_params p = pq_block_params(&b, m);
-                    st = pq_rbe_pipeline(b.R[m], b.T[m], b.i[m], b.j[m], &p, fmt, &v);
-                }
-            }
-            bad += pq_store_result(fmt, out, status, b0 + m, st, &v);
+    if (!pq_force_slow && pq_block_level() > 0) {
+        pq_block b;
+        for (size_t b0 = k0; b0 < k1; b0 += PQ_BLOCK) {
+            size_t n = k1 - b0 < PQ_BLOCK ? k1 - b0 : PQ_BLOCK;
+            bad += pipeline_block(a, b0, n, fmt, out, status, &b);
         }
+        return bad;
+    }
+    for (size_t k = k0; k < k1; k++) {
+        /* signed: a negative stride reads backwards from the base */
+        ptrdiff_t sk = (ptrdiff_t)k;
+        pq_params p = pq_columns_params(a, k);
+        pq_value v;
+        int st = PQ_EDOM;
+        if (pq_params_ok(&p))
+            st = pq_rbe_pipeline(a->R[sk * a->s_R], a->T[sk * a->s_T], a->i[sk * a->s_i],
+                                 a->j[sk * a->s_j], &p, fmt, &v);
+        bad += pq_store_result(fmt, out, status, k, st, &v);
     }
     return bad;
 }
