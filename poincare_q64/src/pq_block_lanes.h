@@ -136,13 +136,32 @@ PQ_INLINE pq_w lanes_mul_round_q64(pq_w a, pq_w b) {
     return w_add(q, w_from64(up & 1));
 }
 
+/* x = F (|v| 2^scale, exact) rounded to the plan's format and x_ok = the
+ * lanes decided, as lanes_round with err = 0 but int64 ties to even here
+ * (F = P2 2^61 with P2 an integer: at frac 62 a quarter of the results
+ * are ties); float ties, about one in 2^13 for float64, stay undecided */
+PQ_INLINE void lanes_round_exact(pq_block *b, size_t k, pq_w F, pq_u neg, pq_u ok,
+                                 const pq_round_plan *rp) {
+    pq_u x = PQ_K(0), x_ok = PQ_K(0);
+    if (rp->kind == PQ_KIND_INT64) {
+        pq_w half = w_make(PQ_K(rp->half_hi), PQ_K(rp->half_lo));
+        pq_w mask = w_make(PQ_K(rp->mask_hi), PQ_K(rp->mask_lo));
+        x_ok = ok & pq_lane_round_int64_exact(F, neg, half, mask, rp->s, &x);
+    } else if (rp->kind == PQ_KIND_FLOAT64 || rp->kind == PQ_KIND_FLOAT32) {
+        int f64 = rp->kind == PQ_KIND_FLOAT64;
+        x_ok = ok & pq_lane_round_float(F, neg, PQ_K(0), rp->maxlz, f64, PQ_K(rp->ebias), &x);
+    }
+    store_u((uint64_t *)&b->x[k], x);
+    store_u(&b->x_ok[k], x_ok & 1);
+}
+
 /* rbe_pipeline for one group: G, S and PHI as the scalar stage 1 computes
  * them, each rounded to Q64 with Ziv's test on its bound (as pq_radial,
  * pq_angular and pq_modulation round theirs), then P1 and P2 as
  * pq_rbe_pipeline forms them (pq_block_factors) and P2 / 2^64 rounded to
- * the plan's format with no error bound: exact, a tie left undecided */
+ * the plan's format with no error bound (lanes_round_exact) */
 PQ_INLINE void lanes_factors_body(pq_block *b, size_t k, const uint64_t *H, const pq_fast_d *dd,
-                                  int has_e, int d_r, pq_u Toff, pq_u drm,
+                                  int has_e, int d_r, pq_u Toff, pq_u drm, pq_u err_g,
                                   const pq_round_plan *rp) {
     pq_u Tp = load_u(&b->T[k]) + Toff, h = load_u(&H[k]), sneg;
     pq_fast_g g = pq_fast_radial_g(load_u(&b->R[k]), &dd[k / PQ_LANES], has_e, d_r, drm);
@@ -150,7 +169,6 @@ PQ_INLINE void lanes_factors_body(pq_block *b, size_t k, const uint64_t *H, cons
     pq_w P = pq_fast_phi_w(h);
     pq_u ok = g.ok & PQ_NE(Tp << 2, 0) & PQ_NE(h << 34, 0);
     int sh = pq_fast_err_shift;
-    pq_u err_g = lanes_err_g(b, k, has_e, d_r, drm);
     pq_w mg, ms, mp;
     ok &= lanes_ziv(g.G, 62, err_g, &mg);           /* g 2^126 -> Q64, |g64| <= 2^65 */
     ok &= lanes_ziv(S, 63, PQ_K(PQ_FAST_ERR_S << sh), &ms);    /* s 2^127, |s64| <= 2^64 */
@@ -163,7 +181,7 @@ PQ_INLINE void lanes_factors_body(pq_block *b, size_t k, const uint64_t *H, cons
     store_u(&b->neg[k], neg & 1);
     store_u(&b->ok[k], ok & 1);
     /* P2 2^61 = |f| 2^125 < 2^128: the plan's scale (pq_block_factors) */
-    lanes_round(b, k, w_shl(p2, 61), neg, ok, PQ_K(0), rp);
+    lanes_round_exact(b, k, w_shl(p2, 61), neg, ok, rp);
 }
 
 /* radial for one group: |g| 2^126 and its rounding, as pq_radial's stage 1 */
@@ -183,7 +201,8 @@ PQ_INLINE void lanes_loop_opt(pq_block *b, size_t n, const uint64_t *H, const pq
         if (what == LANES_RADIAL)
             lanes_radial_body(b, k, dd, has_e, d_r, drm, rp);
         else if (what == LANES_PIPELINE_FACTORS)
-            lanes_factors_body(b, k, H, dd, has_e, d_r, o & PQ_OPT_TOFF, drm, rp);
+            lanes_factors_body(b, k, H, dd, has_e, d_r, o & PQ_OPT_TOFF, drm,
+                               lanes_err_g(b, k, has_e, d_r, drm), rp);
         else
             lanes_body(b, k, H, dd, has_e, d_r, o & PQ_OPT_TOFF, drm, rp);
     }
@@ -206,6 +225,25 @@ PQ_LANES_LOOPS_OPT(lanes_fac, LANES_PIPELINE_FACTORS)
 PQ_LANES_LOOPS_OPT(lanes_rad, LANES_RADIAL)
 #undef PQ_LANES_LOOPS_OPT
 #undef PQ_LANES_LOOP_OPT
+
+/* rbe_pipeline with the same options for the block, as lanes_loop is rbe:
+ * the turn offset and g's bound constants, E in the reciprocals */
+PQ_INLINE void lanes_fac_loop(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,
+                              int has_e, int d_r, uint64_t Toff, const pq_round_plan *rp) {
+    pq_u err_g = PQ_K(pq_fast_err_g((uint64_t)has_e, d_r) << pq_fast_err_shift);
+    for (size_t k = 0; k < n; k += PQ_LANES)
+        lanes_factors_body(b, k, H, dd, has_e, d_r, PQ_K(Toff), PQ_K(0), err_g, rp);
+}
+#define PQ_LANES_FAC(NAME, HAS_E, D_R)                                                        \
+    PQ_LANES_STEP NAME(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,         \
+                       uint64_t Toff, const pq_round_plan *rp) {                             \
+        lanes_fac_loop(b, n, H, dd, HAS_E, D_R, Toff, rp);                                   \
+    }
+PQ_LANES_FAC(lanes_fac1_e1_d1, 1, 1)
+PQ_LANES_FAC(lanes_fac1_e1_d0, 1, 0)
+PQ_LANES_FAC(lanes_fac1_e0_d1, 0, 1)
+PQ_LANES_FAC(lanes_fac1_e0_d0, 0, 0)
+#undef PQ_LANES_FAC
 
 /* angular: |s| 2^127 at T' = T + the turn offset, as pq_angular's stage 1
  * (quarter turns, where s is exact, left to it) */
@@ -272,13 +310,30 @@ uint64_t PQ_OPTIONS_FN(size_t n, const uint64_t *E, const int32_t *lc, const int
     return pq_option_words(n, E, lc, dr, rot, dth, Eo, opt);
 }
 
-void PQ_FACTORS_FN(pq_block *b, size_t n, const pq_round_plan *rp) {
+void PQ_FACTORS_FN(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp) {
     uint64_t H[PQ_BLOCK];
     pq_fast_d dd[PQ_BLOCK / PQ_LANES];
     n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */
     for (size_t k = 0; k < n; k++) H[k] = pq_hash(b->i[k], b->j[k]);
-    int combo = lanes_options(b, n, dd);
-    PQ_OPT_DISPATCH(lanes_fac, combo, b, n, H, dd, rp)
+    if (!p) {
+        int combo = lanes_options(b, n, dd);
+        PQ_OPT_DISPATCH(lanes_fac, combo, b, n, H, dd, rp)
+        return;
+    }
+    uint64_t Toff = ((uint64_t)p->rot << 60) + ((uint64_t)p->d_theta << 62);
+    uint64_t E = p->eps;
+    if (E)
+        lanes_recip_e1(b, n, E, p->log2_c, dd);
+    else
+        lanes_recip_e0(b, n, p->log2_c, dd);
+    if (E && p->d_r)
+        lanes_fac1_e1_d1(b, n, H, dd, Toff, rp);
+    else if (E)
+        lanes_fac1_e1_d0(b, n, H, dd, Toff, rp);
+    else if (p->d_r)
+        lanes_fac1_e0_d1(b, n, H, dd, Toff, rp);
+    else
+        lanes_fac1_e0_d0(b, n, H, dd, Toff, rp);
 }
 
 void PQ_BLOCK_FN(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp) {

@@ -248,7 +248,8 @@ static inline pq_params pq_block_params(const pq_block *b, size_t m) {
  * whole groups of lanes, so the block must hold valid inputs up to there */
 void pq_block_stage1_avx2(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
 void pq_block_stage1_avx512(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
-/* rbe_pipeline for a block with options per element (pq_block_options):
+/* rbe_pipeline for a block with the same options p, valid, or (p = NULL)
+ * options per element (pq_block_options), as pq_block_stage1 is rbe:
  * |g|, |s| and phi correctly rounded to Q64 from the scalar stage 1's
  * values (pq_fast_radial, pq_fast_sin, pq_fast_phi) with Ziv's test on
  * their bounds, then P1 and P2 as pq_rbe_pipeline forms them, exactly:
@@ -256,12 +257,12 @@ void pq_block_stage1_avx512(pq_block *b, size_t n, const pq_params *p, const pq_
  * check passed, neither s nor phi is exact and the three tests passed
  * (else the caller computes the element itself); and x, x_ok as
  * pq_block_stage1 sets them, P2 / 2^64 rounded to fmt with no error bound
- * (x_ok = 0 for int128, for a tie, a result that does not fit, and
- * P2 < 8 for floats: the caller rounds P2 itself).  Returns 0 (and writes
+ * (int64 ties to even; x_ok = 0 for int128, a float tie, a result that
+ * does not fit, and P2 < 8 for floats: the caller rounds P2 itself).  Returns 0 (and writes
  * nothing) when no SIMD code is available. */
-int pq_block_factors(pq_block *b, size_t n, pq_format fmt);
-void pq_block_factors_avx2(pq_block *b, size_t n, const pq_round_plan *rp);
-void pq_block_factors_avx512(pq_block *b, size_t n, const pq_round_plan *rp);
+int pq_block_factors(pq_block *b, size_t n, const pq_params *p, pq_format fmt);
+void pq_block_factors_avx2(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
+void pq_block_factors_avx512(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
 /* radial, angular or modulation (PQ_ONE_*) for a block with options per
  * element (pq_block_options): the function's stage-1 word (|g| 2^126,
  * |s| 2^127 or phi 2^126) and its rounding to fmt (int64, float64,

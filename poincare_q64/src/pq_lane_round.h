@@ -34,6 +34,22 @@ PQ_INLINE pq_u pq_lane_round_int64(pq_w F, pq_u negm, pq_w half, pq_w mask, int 
     return decided & fits;
 }
 
+/* int64 at bit s of an exact F (no error bound), as ziv_round with err = 0
+ * and emit_fixed128: *x = the signed value rounded to nearest, ties to
+ * even (a tie is common here: F an integer rounded a few bits up); the
+ * mask of lanes whose value fits int64. */
+PQ_INLINE pq_u pq_lane_round_int64_exact(pq_w F, pq_u negm, pq_w half, pq_w mask, int s,
+                                         pq_u *x) {
+    pq_w f = w_make(F.hi & mask.hi, F.lo & mask.lo);
+    pq_w X = w_shr128(F, s);
+    pq_u tie = PQ_EQ(f.hi, half.hi) & PQ_EQ(f.lo, half.lo);
+    pq_u up = w_gt(f, half) | (tie & (PQ_K(0) - (X.lo & 1)));
+    X = w_add(X, w_from64(up & 1));
+    pq_u fits = PQ_EQ(X.hi, 0) & (PQ_LT(X.lo, 1ULL << 63) | (negm & PQ_EQ(X.lo, 1ULL << 63)));
+    *x = sel64(negm, 0 - X.lo, X.lo);
+    return fits;
+}
+
 /* float64 / float32: normalise F by lz = clz(F) (lanes with lz > maxlz,
  * where the shifted bound would not fit 63 bits, and F < 2^64 are left to
  * the scalar path), test at the format's last bit, and assemble the bits

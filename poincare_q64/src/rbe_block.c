@@ -186,7 +186,7 @@ int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
 #endif
 }
 
-int pq_block_factors(pq_block *b, size_t n, pq_format fmt) {
+int pq_block_factors(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
 #if PQ_HAVE_SIMD
     int level = pq_block_level();
     if (level == 0 || n > PQ_BLOCK) return 0;
@@ -194,12 +194,12 @@ int pq_block_factors(pq_block *b, size_t n, pq_format fmt) {
     pq_round_plan rp;
     pq_round_plan_init(&rp, fmt, 125, 0);
     if (level == 2)
-        pq_block_factors_avx512(b, n, &rp);
+        pq_block_factors_avx512(b, n, p, &rp);
     else
-        pq_block_factors_avx2(b, n, &rp);
+        pq_block_factors_avx2(b, n, p, &rp);
     return 1;
 #else
-    (void)b, (void)n, (void)fmt;
+    (void)b, (void)n, (void)p, (void)fmt;
     return 0;
 #endif
 }

@@ -13,13 +13,15 @@
  * Errors: as rbe (PQ_EDOM, PQ_EOVERFLOW, PQ_EUNDECIDED).
  *
  * pq_rbe_pipeline_range: the same for arrays, a block of PQ_BLOCK elements
- * at a time in the SIMD lanes (pq_block_factors, with the options read per
+ * at a time in the SIMD lanes (pq_block_factors, with the options read once
+ * for the range when they are the same for every element, else per
  * lane): each factor rounded to Q64 there with Ziv's test on its stage-1
  * bound, P1 and P2 formed in three-word integers, and P2 / 2^64 rounded to
- * the output format (int64, float64, float32) with no error bound, a tie
- * left undecided.  An element the lanes leave goes through the scalar
- * code: P2 rounded by pipeline_round when the lanes formed it (int128, a
- * tie, a result that does not fit, P2 < 8 for floats), else the whole of
+ * the output format (int64, float64, float32) with no error bound (int64
+ * ties to even there, float ties left undecided).  An element the lanes
+ * leave goes through the scalar code: P2 rounded by pipeline_round when
+ * the lanes formed it (int128, a float tie, a result that does not fit,
+ * P2 < 8 for floats), else the whole of
  * pq_rbe_pipeline (s or phi exact, the Newton check, a failed test).  The
  * Q64 factors are the correctly rounded ones and the later steps exact
  * either way, so the results are pq_rbe_pipeline's.
@@ -85,16 +87,19 @@ int pq_rbe_pipeline(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_par
 }
 
 
-/* Elements k0 .. k0 + n - 1 (n <= PQ_BLOCK) as one block: the lanes'
+/* Elements k0 .. k0 + n - 1 (n <= PQ_BLOCK) with the same options p,
+ * valid, or (p = NULL) options per element, as one block: the lanes'
  * results where they decided (x_ok), else P2 rounded here where the lanes
- * formed it (ok: int128, a tie, a result that does not fit, small P2),
+ * formed it (ok: int128, a float tie, a result that does not fit, small
+ * P2),
  * else pq_rbe_pipeline. */
-static size_t pipeline_block(const pq_columns *a, size_t k0, size_t n, pq_format fmt, void *out,
-                             uint8_t *status, pq_block *b) {
+static size_t pipeline_block(const pq_columns *a, size_t k0, size_t n, const pq_params *p,
+                             pq_format fmt, void *out, uint8_t *status, pq_block *b) {
     size_t bad = 0;
+    int any_bad = 0;
     pq_block_inputs(b, a, k0, n);
-    int any_bad = pq_block_options(b, a, k0, n);
-    if (!pq_block_factors(b, n, fmt)) { /* no SIMD code: every element below */
+    if (!p) any_bad = pq_block_options(b, a, k0, n);
+    if (!pq_block_factors(b, n, p, fmt)) { /* no SIMD code: every element below */
         memset(b->ok, 0, sizeof b->ok);
         memset(b->x_ok, 0, sizeof b->x_ok);
     }
@@ -110,7 +115,7 @@ static size_t pipeline_block(const pq_columns *a, size_t k0, size_t n, pq_format
         size_t k = k0 + m;
         pq_value v;
         int st;
-        if (b->opt[m] & PQ_OPT_BAD) {
+        if (!p && (b->opt[m] & PQ_OPT_BAD)) {
             st = PQ_EDOM;
         } else if (b->x_ok[m]) {
             pq_store_bits(fmt, out, k, (uint64_t)b->x[m]);
@@ -119,8 +124,8 @@ static size_t pipeline_block(const pq_columns *a, size_t k0, size_t n, pq_format
         } else if (b->ok[m]) {
             st = pipeline_round((int)b->neg[m], pq_u128(b->Fhi[m], b->Flo[m]), fmt, &v);
         } else {
-            pq_params p = pq_block_params(b, m);
-            st = pq_rbe_pipeline(b->R[m], b->T[m], b->i[m], b->j[m], &p, fmt, &v);
+            pq_params pm = p ? *p : pq_block_params(b, m);
+            st = pq_rbe_pipeline(b->R[m], b->T[m], b->i[m], b->j[m], &pm, fmt, &v);
         }
         bad += pq_store_result(fmt, out, status, k, st, &v);
     }
@@ -136,21 +141,26 @@ size_t pq_rbe_pipeline_range(const pq_columns *a, size_t k0, size_t k1, pq_forma
         memset(status + k0, PQ_EDOM, k1 - k0);
         return k1 - k0;
     }
-    if (!pq_force_slow && pq_block_level() > 0) {
+    /* the usual call has scalar options: read and check them once (element
+     * k0's: a caller may hand over columns valid for [k0, k1) only) */
+    int same = !(a->s_eps | a->s_log2_c | a->s_d_r | a->s_rot | a->s_d_theta);
+    pq_params p0 = pq_columns_params(a, k0);
+    int ok0 = pq_params_ok(&p0);
+    if ((ok0 || !same) && !pq_force_slow && pq_block_level() > 0) {
         pq_block b;
         for (size_t b0 = k0; b0 < k1; b0 += PQ_BLOCK) {
             size_t n = k1 - b0 < PQ_BLOCK ? k1 - b0 : PQ_BLOCK;
-            bad += pipeline_block(a, b0, n, fmt, out, status, &b);
+            bad += pipeline_block(a, b0, n, same ? &p0 : NULL, fmt, out, status, &b);
         }
         return bad;
     }
     for (size_t k = k0; k < k1; k++) {
         /* signed: a negative stride reads backwards from the base */
         ptrdiff_t sk = (ptrdiff_t)k;
-        pq_params p = pq_columns_params(a, k);
+        pq_params p = same ? p0 : pq_columns_params(a, k);
         pq_value v;
         int st = PQ_EDOM;
-        if (pq_params_ok(&p))
+        if (same ? ok0 : pq_params_ok(&p))
             st = pq_rbe_pipeline(a->R[sk * a->s_R], a->T[sk * a->s_T], a->i[sk * a->s_i],
                                  a->j[sk * a->s_j], &p, fmt, &v);
         bad += pq_store_result(fmt, out, status, k, st, &v);
