@@ -446,3 +446,186 @@ def test_radial_angular_modulation_on_the_lanes(name, fmt):
             kw = {key: int(np.broadcast_to(v, (n,))[k]) for key, v in o.items()}
             want = rfn(*(int(x[k]) for x in a), **kw, **fmt)
             assert base[1][k] == want, (k, base[1][k], want)
+
+
+# ---- rbe_pipeline: P1, P2 and the final rounding in the lanes -------------
+#
+# The lanes form P1 = round(g64 s64 / 2^64) and P2 = round(P1 phi64 / 2^64)
+# and round P2 / 2^64 to int64 (any frac, ties to even), float64 or float32
+# with no error bound; int128, float ties, results that do not fit and
+# P2 < 8 (floats) go to the scalar rounding of P2.  The reference's result at
+# frac 64 (dtype=object) is +-P2 itself, which tells which inputs are ties.
+
+PIPELINE_FORMATS = [dict(frac=0), dict(frac=1), dict(frac=31), dict(frac=61), dict(frac=62),
+                    dict(frac=63), dict(frac=64), dict(dtype=np.float64), dict(dtype=np.float32),
+                    dict(frac=64, dtype=object), dict(frac=20, dtype=object)]
+PIPELINE_IDS = ["int64-0", "int64-1", "int64-31", "int64-61", "int64-62", "int64-63", "int64-64",
+                "float64", "float32", "object-64", "object-20"]
+
+
+def _phi_exact_index():
+    """an i with spatial_hash(i, 0) a multiple of 2^30 (phi exact), or None"""
+    hashes = pq.spatial_hash(np.arange(2**16, dtype=np.uint32), np.uint32(0))
+    exact = np.flatnonzero(hashes % 2**30 == 0)
+    return int(exact[0]) if exact.size else None
+
+
+def _pipeline_inputs(n, seed):
+    """random inputs with stage 1's hard cases (_inputs), then small |s|:
+    T = +-(2^e + a fraction of 2^e), where P2 has about e + 2 bits, so that
+    P2 = 0, P2 < 8, float32 ties (e near 24) and float64 ties (e near 53)
+    come up; R = 0 (r = 0, where |g| or |g'| is largest) and (i, j) with
+    phi exact"""
+    R, T, i, j = _inputs(n, seed)
+    rng = np.random.default_rng(seed + 1)
+    lo = 40
+    m = (n - lo) // 2
+    e = np.concatenate([rng.integers(0, 8, m // 5), rng.integers(20, 29, 2 * m // 5),
+                        rng.integers(50, 57, m - m // 5 - 2 * m // 5)])
+    small = [(1 << int(x)) + int(rng.integers(0, 1 << int(x), dtype=np.uint64)) for x in e]
+    T[lo:lo + m] = [t if k % 2 else 2**64 - t for k, t in enumerate(small)]
+    R[lo + m:lo + m + 4] = 0
+    k = _phi_exact_index()
+    if k is not None:
+        i[lo + m + 4], j[lo + m + 4] = k, 0
+    return R, T, i, j
+
+
+def _ref_p2(R, T, i, j, opts, ks):
+    """+-P2 of elements ks, from the reference"""
+    out = {}
+    for k in ks:
+        kw = {o: int(np.broadcast_to(v, R.shape)[k]) for o, v in opts.items()}
+        out[k] = ref.rbe_pipeline(int(R[k]), int(T[k]), int(i[k]), int(j[k]), frac=64,
+                                  dtype=object, **kw)
+    return out
+
+
+def _fits_int64(p2, frac):
+    """P2 / 2^64 at frac, rounded (the nearest integers either way), well
+    inside int64: no overflow whatever the tie does"""
+    return abs(p2) >> (64 - frac) < 2**63 - 1
+
+
+@pytest.mark.parametrize("fmt", PIPELINE_FORMATS, ids=PIPELINE_IDS)
+@pytest.mark.parametrize("per_element", [False, True], ids=["scalar-options", "per-element"])
+def test_rbe_pipeline_lanes_equal_scalar_loop(fmt, per_element):
+    """Every SIMD level gives the scalar loop's rbe_pipeline, also with
+    stage 1's bounds widened 2^16-fold (many factors then fail their test
+    in the lanes); where a result does not fit int64 the call raises the
+    same OverflowError at every level, and the elements that fit agree
+    element by element."""
+    n = 1300
+    R, T, i, j = _pipeline_inputs(n, seed=91)
+    opts = (_option_columns(n, seed=93, pattern=("mixed", "mixed")) if per_element
+            else dict(eps=3 * 2**61 + 5, log2_c=1, d_r=1, rot=7, d_theta=2))
+    keep = np.arange(n)
+    base = _at_level(0, pq.rbe_pipeline, R, T, i, j, **fmt, **opts)
+    if base[0] != "ok":
+        assert base[0] == "OverflowError", base
+        for lv in SIMD_LEVELS:
+            assert _at_level(lv, pq.rbe_pipeline, R, T, i, j, **fmt, **opts) == base, lv
+        # the elements that fit, by the scalar loop's P2 (a choice of
+        # inputs; the values are compared below)
+        p2 = _at_level(0, pq.rbe_pipeline, R, T, i, j, frac=64, dtype=object, **opts)[1]
+        keep = np.array([k for k in range(n) if _fits_int64(int(p2[k]), fmt["frac"])])
+        assert keep.size > n // 4
+        R, T, i, j = R[keep], T[keep], i[keep], j[keep]
+        if per_element:
+            opts = {o: v[keep] for o, v in opts.items()}
+        base = _at_level(0, pq.rbe_pipeline, R, T, i, j, **fmt, **opts)
+        assert base[0] == "ok", base
+    for lv in SIMD_LEVELS:
+        assert _same(_at_level(lv, pq.rbe_pipeline, R, T, i, j, **fmt, **opts), base), lv
+    if SIMD_LEVELS:
+        _testing.set_force_slow_path(3)
+        try:
+            widened = _at_level(SIMD_LEVELS[-1], pq.rbe_pipeline, R, T, i, j, **fmt, **opts)
+        finally:
+            _testing.set_force_slow_path(0)
+        assert _same(widened, base)
+    for k in list(range(0, keep.size, 97)):
+        kw = {o: int(np.broadcast_to(v, R.shape)[k]) for o, v in opts.items()}
+        want = ref.rbe_pipeline(int(R[k]), int(T[k]), int(i[k]), int(j[k]), **kw, **fmt)
+        assert base[1][k] == want, (k, base[1][k], want)
+
+
+def _is_tie(p2, bits):
+    """P2 rounded to its leading `bits` bits (a float's) is a tie"""
+    p = abs(p2)
+    drop = p.bit_length() - bits
+    return drop > 0 and p % 2**drop == 2**(drop - 1)
+
+
+@pytest.mark.parametrize("fmt", [dict(frac=62), dict(frac=63), dict(frac=0), dict(frac=64),
+                                 dict(dtype=np.float64), dict(dtype=np.float32),
+                                 dict(frac=64, dtype=object)],
+                         ids=["int64-62", "int64-63", "int64-0", "int64-64", "float64", "float32",
+                              "object-64"])
+def test_rbe_pipeline_ties_and_small_products_on_the_lanes(fmt):
+    """The roundings the lanes must get exactly right or leave: ties (to
+    even; a quarter of all results at frac 62, about one float64 result in
+    2^13, many more for small P2), P2 = 0 (+0.0 for floats), 0 < P2 < 8
+    (left by the float lanes), s or phi exact (left by the factors).  Each
+    kind is present among the inputs (by the reference's P2), and every
+    level gives the reference's value for each of them."""
+    n = 700
+    R, T, i, j = _pipeline_inputs(n, seed=101)
+    opts = dict(log2_c=-1)
+    p2 = _ref_p2(R, T, i, j, opts, range(n))
+    kinds = {
+        "zero": [k for k in range(n) if p2[k] == 0],
+        "below 8": [k for k in range(n) if 0 < abs(p2[k]) < 8],
+        "tie frac 62": [k for k in range(n) if abs(p2[k]) % 4 == 2],
+        "tie frac 63": [k for k in range(n) if abs(p2[k]) % 2 == 1],
+        "tie float64": [k for k in range(n) if _is_tie(p2[k], 53)],
+        "tie float32": [k for k in range(n) if _is_tie(p2[k], 24)],
+        "s exact": list(range(8, 20)),
+    }
+    for name, ks in kinds.items():
+        assert ks, f"no input with {name}"
+    frac = fmt.get("frac")
+    fit = [k for k in range(n) if fmt.get("dtype") is not None or _fits_int64(p2[k], frac)]
+    sub = np.array(fit)
+    R, T, i, j = R[sub], T[sub], i[sub], j[sub]
+    base = _at_level(0, pq.rbe_pipeline, R, T, i, j, **fmt, **opts)
+    assert base[0] == "ok", base
+    for lv in SIMD_LEVELS:
+        assert _same(_at_level(lv, pq.rbe_pipeline, R, T, i, j, **fmt, **opts), base), lv
+    pos = {k: m for m, k in enumerate(fit)}
+    checked = sorted({k for ks in kinds.values() for k in ks if k in pos})
+    assert checked
+    for k in checked:
+        want = ref.rbe_pipeline(int(R[pos[k]]), int(T[pos[k]]), int(i[pos[k]]), int(j[pos[k]]),
+                                **opts, **fmt)
+        got = base[1][pos[k]]
+        assert got == want, (k, p2[k], got, want)
+        if fmt.get("dtype") in (np.float64, np.float32) and want == 0:
+            assert not np.signbit(got), (k, got)  # rbe_pipeline's zero is +0
+
+
+def test_rbe_pipeline_int64_overflow_on_the_lanes():
+    """|f| close to 2.2 (d_r = 1 at r = 0: |g'| = 2, s near 1, phi > 1)
+    does not fit int64 at frac 62: every level raises the same
+    OverflowError, and an element that fits next to it comes out as the
+    reference's."""
+    n = 64
+    R = np.zeros(n, np.uint64)
+    T = np.full(n, 2**62 + 2**40, np.uint64)  # s just below 1, irrational
+    i = np.arange(n, dtype=np.uint32)
+    j = np.zeros(n, np.uint32)
+    p2 = _ref_p2(R, T, i, j, dict(d_r=1), range(n))
+    over = [k for k in range(n) if abs(p2[k]) >= 2**65]
+    fits = [k for k in range(n) if abs(p2[k]) < 2**65 - 2]
+    assert over and fits
+    errors = set()
+    for lv in [0] + SIMD_LEVELS:
+        got = _at_level(lv, pq.rbe_pipeline, R[over[:1] + fits], T[over[:1] + fits],
+                        i[over[:1] + fits], j[over[:1] + fits], d_r=1, frac=62)
+        assert got[0] == "OverflowError", got
+        errors.add(got[1])
+        got = _at_level(lv, pq.rbe_pipeline, R[fits], T[fits], i[fits], j[fits], d_r=1, frac=62)
+        assert got[0] == "ok", got
+        for m, k in enumerate(fits):
+            assert got[1][m] == ref.rbe_pipeline(0, int(T[k]), int(i[k]), 0, d_r=1, frac=62)
+    assert len(errors) == 1, errors
