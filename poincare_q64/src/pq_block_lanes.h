@@ -108,10 +108,19 @@ PQ_LANES_STEP lanes_recip_opt(const pq_block *b, size_t n, int has_e, pq_fast_d 
         dd[k / PQ_LANES] = pq_fast_radial_dv(R, CR, has_e ? load_u(&b->E[k]) : PQ_K(0), has_e);
     }
 }
-/* F rounded to its integer part at a constant bit s with Ziv's test */
+/* F rounded to its integer part at a constant bit s < 64 with Ziv's test
+ * on the bound 0 < err < 2^(s-1), as pq_lane_ziv in fewer operations: with
+ * r = (F + 2^(s-1)) mod 2^s (one word), F's distance to the nearest
+ * midpoint is min(r, 2^s - r), so the test (that distance > err) is
+ * err < r < 2^s - err, one unsigned comparison of r - err - 1; and
+ * *X = (F + 2^(s-1)) >> s, F >> s rounded to nearest (a tie, which could
+ * round either way, fails the test).  F + 2^(s-1) < 2^128 for every lane
+ * that passes its other checks (G, S, PHI <= 2^127 + err). */
 PQ_INLINE pq_u lanes_ziv(pq_w F, int s, pq_u err, pq_w *X) {
-    pq_w half = w_shl(w_from64(PQ_K(1)), s - 1), mask = w_sub(w_shl(half, 1), w_from64(PQ_K(1)));
-    return pq_lane_ziv(F, half, mask, s, err, X);
+    pq_w Fh = w_add(F, w_from64(PQ_K(1ULL << (s - 1))));
+    pq_u r = Fh.lo & PQ_K((1ULL << s) - 1);
+    *X = w_shr(Fh, s);
+    return PQ_LT(r - err - 1, PQ_K((1ULL << s) - 1) - 2 * err);
 }
 
 /* pq_fast_err_g(eps, d_r) per lane: the larger bound where eps != 0 or
@@ -123,15 +132,17 @@ PQ_INLINE pq_u lanes_err_g(const pq_block *b, size_t k, int has_e, int d_r, pq_u
     return sel64(g1, PQ_K(PQ_FAST_ERR_G1 << sh), PQ_K(PQ_FAST_ERR_G0 << sh));
 }
 
-/* round_half_even(a b / 2^64) for a < 2^67 and b < 2^66 (hi words < 8
- * and < 4), as rbe_pipeline.c's mul_round_q64: the product
- * a1 b1 2^128 + (a1 b0 + a0 b1) 2^64 + a0 b0 < 2^133 with its top two
- * words as Q (a1 b1 < 2^5, a1 b0 < 2^67, a0 b1 < 2^66: Q < 2^69) and the
- * low word of a0 b0 the fraction; exact, ties to even */
+/* round_half_even(a b / 2^64) for a < 2^67 and b <= 2^65 - 1 (hi words
+ * a1 < 8 and b1 <= 1: s64 <= 2^64, phi64 < 1.1 2^64), as rbe_pipeline.c's
+ * mul_round_q64: the product a1 b1 2^128 + (a1 b0 + a0 b1) 2^64 + a0 b0
+ * with its top two words as Q (a1 b1 < 8, a1 b0 < 2^67, a0 b1 < 2^64:
+ * Q < 2^68) and the low word of a0 b0 the fraction; exact, ties to even.
+ * b1 is 0 or 1, so its products are masks. */
 PQ_INLINE pq_w lanes_mul_round_q64(pq_w a, pq_w b) {
+    pq_u b1 = PQ_K(0) - b.hi; /* all ones when b1 = 1 */
     pq_w p00 = w_mul(a.lo, b.lo);
-    pq_w q = w_add(w_add(w_mul32(a.lo, b.hi), w_mul32(b.lo, a.hi)), w_from64(p00.hi));
-    q.hi += w_mul32(a.hi, b.hi).lo;
+    pq_w q = w_add(w_add(w_mul32(b.lo, a.hi), w_from64(a.lo & b1)), w_from64(p00.hi));
+    q.hi += a.hi & b1;
     pq_u up = PQ_GT(p00.lo, 1ULL << 63) | (PQ_EQ(p00.lo, 1ULL << 63) & (0 - (q.lo & 1)));
     return w_add(q, w_from64(up & 1));
 }
