@@ -451,9 +451,9 @@ def test_radial_angular_modulation_on_the_lanes(name, fmt):
 # ---- rbe_pipeline: P1, P2 and the final rounding in the lanes -------------
 #
 # The lanes form P1 = round(g64 s64 / 2^64) and P2 = round(P1 phi64 / 2^64)
-# and round P2 / 2^64 to int64 (any frac, ties to even), float64 or float32
-# with no error bound; int128, float ties, results that do not fit and
-# P2 < 8 (floats) go to the scalar rounding of P2.  The reference's result at
+# and round P2 / 2^64 to int64 (any frac), float64 or float32 with no error
+# bound, ties to even; int128, results that do not fit and P2 < 8 (floats)
+# go to the scalar rounding of P2.  The reference's result at
 # frac 64 (dtype=object) is +-P2 itself, which tells which inputs are ties.
 
 PIPELINE_FORMATS = [dict(frac=0), dict(frac=1), dict(frac=31), dict(frac=61), dict(frac=62),
@@ -565,7 +565,7 @@ def _is_tie(p2, bits):
 def test_rbe_pipeline_ties_and_small_products_on_the_lanes(fmt):
     """The roundings the lanes must get exactly right or leave: ties (to
     even; a quarter of all results at frac 62, about one float64 result in
-    2^13, many more for small P2), P2 = 0 (+0.0 for floats), 0 < P2 < 8
+    200, more for small P2), P2 = 0 (+0.0 for floats), 0 < P2 < 8
     (left by the float lanes), s or phi exact (left by the factors).  Each
     kind is present among the inputs (by the reference's P2), and every
     level gives the reference's value for each of them."""

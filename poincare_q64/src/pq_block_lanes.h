@@ -148,9 +148,9 @@ PQ_INLINE pq_w lanes_mul_round_q64(pq_w a, pq_w b) {
 }
 
 /* x = F (|v| 2^scale, exact) rounded to the plan's format and x_ok = the
- * lanes decided, as lanes_round with err = 0 but int64 ties to even here
- * (F = P2 2^61 with P2 an integer: at frac 62 a quarter of the results
- * are ties); float ties, about one in 2^13 for float64, stay undecided */
+ * lanes decided, as lanes_round with err = 0 but with ties to even in the
+ * lanes (F = P2 2^61 with P2 an integer: at frac 62 a quarter of the int64
+ * results are ties, and about one float64 result in 200) */
 PQ_INLINE void lanes_round_exact(pq_block *b, size_t k, pq_w F, pq_u neg, pq_u ok,
                                  const pq_round_plan *rp) {
     pq_u x = PQ_K(0), x_ok = PQ_K(0);
@@ -160,7 +160,7 @@ PQ_INLINE void lanes_round_exact(pq_block *b, size_t k, pq_w F, pq_u neg, pq_u o
         x_ok = ok & pq_lane_round_int64_exact(F, neg, half, mask, rp->s, &x);
     } else if (rp->kind == PQ_KIND_FLOAT64 || rp->kind == PQ_KIND_FLOAT32) {
         int f64 = rp->kind == PQ_KIND_FLOAT64;
-        x_ok = ok & pq_lane_round_float(F, neg, PQ_K(0), rp->maxlz, f64, PQ_K(rp->ebias), &x);
+        x_ok = ok & pq_lane_round_float_exact(F, neg, f64, PQ_K(rp->ebias), &x);
     }
     store_u((uint64_t *)&b->x[k], x);
     store_u(&b->x_ok[k], x_ok & 1);

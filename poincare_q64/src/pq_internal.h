@@ -257,9 +257,9 @@ void pq_block_stage1_avx512(pq_block *b, size_t n, const pq_params *p, const pq_
  * check passed, neither s nor phi is exact and the three tests passed
  * (else the caller computes the element itself); and x, x_ok as
  * pq_block_stage1 sets them, P2 / 2^64 rounded to fmt with no error bound
- * (int64 ties to even; x_ok = 0 for int128, a float tie, a result that
- * does not fit, and P2 < 8 for floats: the caller rounds P2 itself).  Returns 0 (and writes
- * nothing) when no SIMD code is available. */
+ * (ties to even; x_ok = 0 for int128, a result that does not fit, and
+ * P2 < 8 for floats: the caller rounds P2 itself).
+ * Returns 0 (and writes nothing) when no SIMD code is available. */
 int pq_block_factors(pq_block *b, size_t n, const pq_params *p, pq_format fmt);
 void pq_block_factors_avx2(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
 void pq_block_factors_avx512(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);

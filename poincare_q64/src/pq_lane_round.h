@@ -4,7 +4,8 @@
  * Ziv's test on a 128-bit |f| F with the bound err, then the rounded
  * result, as pq_round.h's ziv_round / pq_round_u128 do for one element.
  * Included after pq_w.h with PQ_LANES defined.  A tie needs err = 0, so
- * it fails the test here too and the caller's scalar path decides.
+ * it fails the test here too and the caller's scalar path decides (but
+ * the _exact functions, for an F with no error, round ties to even).
  */
 #ifndef PQ_LANE_ROUND_H
 #define PQ_LANE_ROUND_H
@@ -36,8 +37,8 @@ PQ_INLINE pq_u pq_lane_round_int64(pq_w F, pq_u negm, pq_w half, pq_w mask, int 
 
 /* int64 at bit s of an exact F (no error bound), as ziv_round with err = 0
  * and emit_fixed128: *x = the signed value rounded to nearest, ties to
- * even (a tie is common here: F an integer rounded a few bits up); the
- * mask of lanes whose value fits int64. */
+ * even (common when F is a shifted integer, as rbe_pipeline's P2: one
+ * result in four at frac 62); the mask of lanes whose value fits int64. */
 PQ_INLINE pq_u pq_lane_round_int64_exact(pq_w F, pq_u negm, pq_w half, pq_w mask, int s,
                                          pq_u *x) {
     pq_w f = w_make(F.hi & mask.hi, F.lo & mask.lo);
@@ -86,6 +87,48 @@ PQ_INLINE pq_u pq_lane_round_float(pq_w F, pq_u negm, pq_u err, uint64_t maxlz, 
     else
         *x = (((ebias - lz) << 23) + X) | ((negm & 1) << 31);
     return usable & decided;
+}
+
+/* The leading zeros of each lane of y, 64 for y = 0: vplzcntq on AVX-512
+ * (CD), else a six-step search (64 only through the caller's y != 0
+ * test: the search gives 63 for 0). */
+PQ_INLINE pq_u pq_lane_clz(pq_u y) {
+#if PQ_LANES == 8 /* AVX-512 CD, which every AVX-512 level here requires */
+    return (pq_u)_mm512_lzcnt_epi64((__m512i)y);
+#else
+    pq_u lz = PQ_K(0), m;
+    m = PQ_LT(y, 1ULL << 32); y = sel64(m, y << 32, y); lz += m & 32;
+    m = PQ_LT(y, 1ULL << 48); y = sel64(m, y << 16, y); lz += m & 16;
+    m = PQ_LT(y, 1ULL << 56); y = sel64(m, y << 8, y); lz += m & 8;
+    m = PQ_LT(y, 1ULL << 60); y = sel64(m, y << 4, y); lz += m & 4;
+    m = PQ_LT(y, 1ULL << 62); y = sel64(m, y << 2, y); lz += m & 2;
+    m = PQ_LT(y, 1ULL << 63); lz += m & 1;
+    return lz;
+#endif
+}
+
+/* float64 / float32 from an exact F (no error bound), as pq_round_u128
+ * with err = 0: pq_lane_round_float's normalisation and assembly, and the
+ * rounding to nearest with ties to even (common when F is a shifted
+ * integer, as rbe_pipeline's P2: about one float64 result in 200 on
+ * uniform inputs).  Lanes with F < 2^64 are left to the scalar path (the
+ * mask returned is F >= 2^64). */
+PQ_INLINE pq_u pq_lane_round_float_exact(pq_w F, pq_u negm, int f64, pq_u ebias, pq_u *x) {
+    pq_u usable = PQ_NE(F.hi, 0);
+    pq_u lz = pq_lane_clz(F.hi) & usable; /* keep the shifts in range in the other lanes */
+    pq_w mm = w_shlv(F, lz);
+    int fb = f64 ? 11 : 40; /* bits of mm.hi below the last bit */
+    pq_w f = w_make(mm.hi & ((1ULL << fb) - 1), mm.lo);
+    pq_w half = w_make(PQ_K(1ULL << (fb - 1)), PQ_K(0));
+    pq_u X = mm.hi >> fb;
+    pq_u tie = PQ_EQ(f.hi, half.hi) & PQ_EQ(f.lo, 0);
+    pq_u up = w_gt(f, half) | (tie & (PQ_K(0) - (X & 1)));
+    X += up & 1; /* 2^(p-1) <= X <= 2^p */
+    if (f64)
+        *x = (((ebias - lz) << 52) + X) | (negm << 63);
+    else
+        *x = (((ebias - lz) << 23) + X) | ((negm & 1) << 31);
+    return usable;
 }
 
 #endif /* PQ_LANE_ROUND_H */

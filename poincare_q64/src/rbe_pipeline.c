@@ -17,14 +17,13 @@
  * for the range when they are the same for every element, else per
  * lane): each factor rounded to Q64 there with Ziv's test on its stage-1
  * bound, P1 and P2 formed in three-word integers, and P2 / 2^64 rounded to
- * the output format (int64, float64, float32) with no error bound (int64
- * ties to even there, float ties left undecided).  An element the lanes
- * leave goes through the scalar code: P2 rounded by pipeline_round when
- * the lanes formed it (int128, a float tie, a result that does not fit,
- * P2 < 8 for floats), else the whole of pq_rbe_pipeline (s or phi exact,
- * the Newton check, a failed test).  The Q64 factors are the correctly
- * rounded ones and the later steps exact either way, so the results are
- * pq_rbe_pipeline's.
+ * the output format (int64, float64, float32) with no error bound, ties
+ * to even.  An element the lanes leave goes through the scalar code: P2
+ * rounded by pipeline_round when the lanes formed it (int128, a result
+ * that does not fit, P2 < 8 for floats), else the whole of pq_rbe_pipeline
+ * (s or phi exact, the Newton check, a failed test).  The Q64 factors are
+ * the correctly rounded ones and the later steps exact either way, so the
+ * results are pq_rbe_pipeline's.
  */
 #include <string.h>
 
@@ -90,8 +89,8 @@ int pq_rbe_pipeline(uint64_t R, uint64_t T, uint32_t i, uint32_t j, const pq_par
 /* Elements k0 .. k0 + n - 1 (n <= PQ_BLOCK) with the same options p,
  * valid, or (p = NULL) options per element, as one block: the lanes'
  * results where they decided (x_ok), else P2 rounded here where the lanes
- * formed it (ok: int128, a float tie, a result that does not fit, small
- * P2), else pq_rbe_pipeline. */
+ * formed it (ok: int128, a result that does not fit, small P2), else
+ * pq_rbe_pipeline. */
 static size_t pipeline_block(const pq_columns *a, size_t k0, size_t n, const pq_params *p,
                              pq_format fmt, void *out, uint8_t *status, pq_block *b) {
     size_t bad = 0;
