@@ -332,15 +332,23 @@ PQ_INLINE pq_fast_g pq_fast_radial_w(pq_u R, uint64_t E, int has_e, int log2_c, 
 #define PQ_SEED_DR0 0
 #define PQ_SEED_DR1 1
 #define PQ_SEED_DRV 2
-PQ_INLINE pq_fast_g pq_fast_seed_g(pq_u R, pq_u lcs, pq_u drm, int d_r) {
-    pq_fast_g r;
+/* The first part, up to the reciprocal's table read (as pq_fast_radial_dv):
+ * crh = CR / 2^64, sh and dh = D 2^sh / 2^64, and y32. */
+typedef struct pq_fast_seed_d { pq_u crh, sh, dh, y32; } pq_fast_seed_d;
+PQ_INLINE pq_fast_seed_d pq_fast_seed_recip(pq_u R, pq_u lcs) {
+    pq_fast_seed_d d;
     pq_u rr = R >> 44;
-    pq_u crh = w_mul32(rr, rr).lo << (24 - lcs); /* CR / 2^64 */
-    pq_u Dh = crh + PQ_K(1ULL << 60);            /* D / 2^64, below 2^63 + 2^60 */
-    pq_u sh = (PQ_LT(Dh, 1ULL << 63) & 1) + (PQ_LT(Dh, 1ULL << 62) & 1) +
-              (PQ_LT(Dh, 1ULL << 61) & 1);
-    pq_u dh = Dh << sh;
-    pq_u y32 = PQ_RECIP((dh >> (63 - PQ_FAST_RECIP_BITS)) & ((1u << PQ_FAST_RECIP_BITS) - 1));
+    d.crh = w_mul32(rr, rr).lo << (24 - lcs);
+    pq_u Dh = d.crh + PQ_K(1ULL << 60); /* D / 2^64, below 2^63 + 2^60 */
+    d.sh = (PQ_LT(Dh, 1ULL << 63) & 1) + (PQ_LT(Dh, 1ULL << 62) & 1) + (PQ_LT(Dh, 1ULL << 61) & 1);
+    d.dh = Dh << d.sh;
+    d.y32 = PQ_RECIP((d.dh >> (63 - PQ_FAST_RECIP_BITS)) & ((1u << PQ_FAST_RECIP_BITS) - 1));
+    return d;
+}
+/* the rest, from pq_fast_seed_recip's d for the same R and lcs */
+PQ_INLINE pq_fast_g pq_fast_seed_g(pq_u R, const pq_fast_seed_d *dp, pq_u drm, int d_r) {
+    pq_fast_g r;
+    pq_u rr = R >> 44, crh = dp->crh, sh = dp->sh, dh = dp->dh, y32 = dp->y32;
     /* pq_fast_radial_g's Newton steps with dl = 0 */
     pq_w e = w_sub(w_make(PQ_K(1ULL << 62), PQ_K(0)), w_shl(w_mul32(dh, y32), 32));
     pq_s e64 = (pq_s)((e.hi << 2) | (e.lo >> 62));
@@ -357,32 +365,30 @@ PQ_INLINE pq_fast_g pq_fast_seed_g(pq_u R, pq_u lcs, pq_u drm, int d_r) {
     pq_w P = w_mul_us(Y, (pq_s)e105.lo);
     pq_w Yp = w_add(w_make(Y, PQ_K(0)), w_make((pq_u)((pq_s)P.hi >> 41), (P.lo >> 41) | (P.hi << 23)));
 
-    pq_w lo, hi;
-    pq_u s;
     if (d_r == PQ_SEED_DR0) {
+        /* r y' = X 2^64 + L (X < 2^85), so floor(r y' / 2^(23 - sh)) =
+         * X 2^(41 + sh) + floor(L / 2^(23 - sh)), the second term below
+         * 2^(41 + sh): an or */
+        pq_w lo = w_mul32(Yp.lo, rr);
+        pq_w X = w_add(w_mul32(Yp.hi, rr), w_from64(lo.hi));
         r.negm = PQ_K(0);
-        lo = w_mul32(Yp.lo, rr);
-        hi = w_mul32(Yp.hi, rr);
-        s = 23 - sh;
-    } else {
-        pq_u big = PQ_GT(crh, 1ULL << 60); /* CR > Q2: the low words are zero */
-        pq_u nh = sel64(big, crh - PQ_K(1ULL << 60), PQ_K(1ULL << 60) - crh);
-        pq_w Y2 = w_mulhi(Yp, Yp);
-        if (d_r == PQ_SEED_DR1) {
-            r.negm = big;
-            lo = w_mul(Y2.lo, nh);
-            hi = w_mul(Y2.hi, nh);
-            s = 65 - 2 * sh;
-        } else {
-            r.negm = big & drm;
-            pq_w A = w_sel(drm, Y2, Yp);
-            pq_u Bv = sel64(drm, nh, R); /* d_r = 0: R y' / 2^(67 - sh) */
-            lo = w_mul(A.lo, Bv);
-            hi = w_mul(A.hi, Bv);
-            s = sel64(drm, 65 - 2 * sh, 67 - sh);
-        }
+        r.G = w_shlv(X, 41 + sh);
+        r.G.lo |= lo.lo >> (23 - sh);
+        return r;
     }
-    pq_w top = w_add(hi, w_from64(lo.hi)); /* P = top 2^64 + lo.lo */
+    pq_u big = PQ_GT(crh, 1ULL << 60); /* CR > Q2 (both low words zero) */
+    pq_u nh = sel64(big, crh - PQ_K(1ULL << 60), PQ_K(1ULL << 60) - crh);
+    pq_w A = w_mulhi(Yp, Yp); /* Y2 */
+    pq_u B = nh, s = 65 - 2 * sh;
+    r.negm = big;
+    if (d_r == PQ_SEED_DRV) {
+        r.negm = big & drm;
+        A = w_sel(drm, A, Yp);
+        B = sel64(drm, nh, R); /* d_r = 0: floor(R y' / 2^(67 - sh)) */
+        s = sel64(drm, s, 67 - sh);
+    }
+    pq_w lo = w_mul(A.lo, B);
+    pq_w top = w_add(w_mul(A.hi, B), w_from64(lo.hi)); /* A B = top 2^64 + lo.lo */
     r.G = w_shr256(top, w_make(lo.lo, PQ_K(0)), s + 64);
     return r;
 }
