@@ -332,6 +332,13 @@ PQ_INLINE pq_fast_g pq_fast_radial_w(pq_u R, uint64_t E, int has_e, int log2_c, 
 #define PQ_SEED_DR0 0
 #define PQ_SEED_DR1 1
 #define PQ_SEED_DRV 2
+/* floor(a^2 / 2^128), exact: w_mulhi(a, a) with its two equal cross
+ * products a.lo a.hi computed once (the same sums, the same integer) */
+PQ_INLINE pq_w pq_sqrhi(pq_w a) {
+    pq_w p00 = w_mul(a.lo, a.lo), p01 = w_mul(a.lo, a.hi), p11 = w_mul(a.hi, a.hi);
+    pq_w mid = w_add(w_add(w_from64(p00.hi), w_from64(p01.lo)), w_from64(p01.lo)); /* < 3 2^64 */
+    return w_add(w_add(w_add(p11, w_from64(p01.hi)), w_from64(p01.hi)), w_from64(mid.hi));
+}
 /* The first part, up to the reciprocal's table read (as pq_fast_radial_dv):
  * crh = CR / 2^64, sh and dh = D 2^sh / 2^64, and y32. */
 typedef struct pq_fast_seed_d { pq_u crh, sh, dh, y32; } pq_fast_seed_d;
@@ -378,7 +385,7 @@ PQ_INLINE pq_fast_g pq_fast_seed_g(pq_u R, const pq_fast_seed_d *dp, pq_u drm, i
     }
     pq_u big = PQ_GT(crh, 1ULL << 60); /* CR > Q2 (both low words zero) */
     pq_u nh = sel64(big, crh - PQ_K(1ULL << 60), PQ_K(1ULL << 60) - crh);
-    pq_w A = w_mulhi(Yp, Yp); /* Y2 */
+    pq_w A = pq_sqrhi(Yp); /* Y2 = floor(y'^2 2^126) */
     pq_u B = nh, s = 65 - 2 * sh;
     r.negm = big;
     if (d_r == PQ_SEED_DRV) {
