@@ -175,13 +175,13 @@ PQ_INLINE pq_w pq_fast_phi_w(pq_u H) {
  * v and i 2^51 have their low 40 bits zero, so d = d' 2^40 with
  * |d'| <= 2^10 and t = d 2^12 = d' 2^52.  Then, exactly,
  *   t2 = floor(t^2 / 2^62)  = d'^2 2^42,   t4 = floor(t2^2 / 2^62) = d'^4 2^22,
- *   floor(t c / 2^62)       = floor(d' c / 2^10)     (A's c5, B's c7),
+ *   floor(t c / 2^62)       = floor(d' c / 2^10)     (c = c3 in A, c5 in B),
  *   floor(t2 x / 2^62)      = floor(d'^2 x / 2^20)   (x = B, and p for tau^2 q),
- *   floor(c8 t4 / 2^62)     = floor(c8 d'^4 / 2^40),
+ *   floor(c6 t4 / 2^62)     = floor(c6 d'^4 / 2^40),
  *   c1 |t|                  = (c1 |d'|) 2^52,
  * each the same floor of the same rational as pq_fast_sin_w's (and
  * pq_sin_tail's) product, now with one factor below 2^32 (|d'| <= 2^10,
- * d'^2 <= 2^20, |c8| < 2^31): smul_short's and w_mul32's two partial
+ * d'^2 <= 2^20, |c6| < 2^31): smul_short's and w_mul32's two partial
  * products instead of four. */
 PQ_INLINE pq_w pq_fast_sin40_w(pq_u T, pq_u *negm) {
     pq_s d;
