@@ -65,8 +65,9 @@ int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format
 
 /* Words k0 .. k0 + n - 1 unpacked into columns of pq_rbe_range (int128
  * results, no SIMD code or stage 1 switched off: the general path). */
-static size_t seed_range_columns(const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
-                                 void *out, uint8_t *status) {
+static __attribute__((noinline)) size_t seed_range_columns(const pq_columns *a, size_t k0,
+                                                           size_t k1, pq_format fmt, void *out,
+                                                           uint8_t *status) {
     size_t size = fmt.kind == PQ_KIND_INT128 ? sizeof(pq_int128)
                   : fmt.kind == PQ_KIND_FLOAT32 ? sizeof(float) : sizeof(uint64_t);
     uint64_t R[PQ_BLOCK], T[PQ_BLOCK];
@@ -169,6 +170,21 @@ static size_t seed_block(const pq_columns *a, size_t k0, size_t n, pq_format fmt
     return bad;
 }
 
+/* The blocks of a range; a function of its own (never inlined) so that
+ * its block, 12 KB, is not on the stack below seed_range_columns, whose
+ * pq_rbe_range has its own (tests/test_stack_usage.py bounds the chains). */
+static __attribute__((noinline)) size_t seed_range_blocks(const pq_columns *a, size_t k0,
+                                                          size_t k1, pq_format fmt, void *out,
+                                                          uint8_t *status) {
+    pq_block b;
+    size_t bad = 0;
+    for (size_t k = k0; k < k1; k += PQ_BLOCK) {
+        size_t n = k1 - k < PQ_BLOCK ? k1 - k : PQ_BLOCK;
+        bad += seed_block(a, k, n, fmt, out, status, &b);
+    }
+    return bad;
+}
+
 size_t pq_rbe_seed64_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
                            uint8_t *status) {
     if (k1 <= k0) return 0;
@@ -179,11 +195,5 @@ size_t pq_rbe_seed64_range(const pq_columns *a, size_t k0, size_t k1, pq_format 
     }
     if (fmt.kind == PQ_KIND_INT128 || pq_force_slow || pq_block_level() == 0)
         return seed_range_columns(a, k0, k1, fmt, out, status);
-    pq_block b;
-    size_t bad = 0;
-    for (size_t k = k0; k < k1; k += PQ_BLOCK) {
-        size_t n = k1 - k < PQ_BLOCK ? k1 - k : PQ_BLOCK;
-        bad += seed_block(a, k, n, fmt, out, status, &b);
-    }
-    return bad;
+    return seed_range_blocks(a, k0, k1, fmt, out, status);
 }
