@@ -311,24 +311,28 @@ PQ_INLINE pq_fast_g pq_fast_radial_w(pq_u R, uint64_t E, int has_e, int log2_c, 
 }
 
 /* g (d_r = 0) or g' (d_r = 1) at eps = 0 for R = r 2^44, r < 2^20 (a
- * seed word's R), per lane: log2_c from lcs = 4 - log2_c (1..8), d_r from
- * the mask drm, or d_r = 0 or 1 for every lane (then drm is not read).
- * The same words as pq_fast_radial_dv and pq_fast_radial_g with E = 0,
+ * seed word's R), in three forms: d_r = 0 for every lane (PQ_SEED_DR0),
+ * d_r = 1 for every lane (PQ_SEED_DR1), or d_r per lane from the mask drm
+ * (PQ_SEED_DRV); log2_c per lane as lcs = 4 - log2_c (1..8).  The same
+ * words as pq_fast_radial_dv and pq_fast_radial_g at E = 0 (has_e = 0),
  * from shorter products:
  *  - CR = floor(R^2 / 2^(4 - log2_c)) = r^2 2^(84 + log2_c) exactly, and
  *    84 + log2_c >= 80, so CR = (r^2 2^(20 + log2_c)) 2^64 (r^2 < 2^40,
- *    r^2 2^(20 + log2_c) < 2^63) with a zero low word; so are Q2 = 2^124,
+ *    r^2 2^(20 + log2_c) < 2^63) with a zero low word; so have Q2 = 2^124,
  *    D = Q2 + CR and Dn = D 2^sh (dl = 0), and the Newton check's D y is
- *    dh Y alone (w_mul(0, Y) = 0).
+ *    dh Y alone (w_mul(dl, Y) = 0).
  *  - d_r = 0: g 2^126 = floor(R y' / 2^(67 - sh)) (pq_fast_radial_g's
- *    has_e = 0 form, which is also its PQ_DR_LANES form at E = 0) with
- *    R y' = (r y') 2^44: floor(r y' / 2^(23 - sh)), r y' from two w_mul32.
+ *    has_e = 0 form, and its PQ_DR_LANES form, R 2^62 y' / 2^(129 - sh),
+ *    at E = 0) with R y' = (r y') 2^44: floor(r y' / 2^(23 - sh)), r y'
+ *    from two w_mul32.
  *  - d_r = 1: N = |Q2 - CR| = Nh 2^64 (both low words zero), so
  *    floor(N Y2 / 2^(129 - 2 sh)) = floor(Nh Y2 / 2^(65 - 2 sh)), a
- *    128 x 64 product instead of 128 x 128.
- * Both are a 192-bit P = A B (A 128 bits, B 64) shifted right by s: taken
- * as P 2^64 through w_shr256 at s + 64 (84 <= s + 64 <= 131, within its
- * 65 .. 191). */
+ *    128 x 64 product instead of 128 x 128; Y2 = w_mulhi(y', y') as
+ *    pq_sqrhi.
+ *  - d_r per lane: the lane's form as one 192-bit product A B (A = Y2 or
+ *    y', B = Nh or R) and shift s (65 - 2 sh or 67 - sh).
+ * Both later forms shift A B as (A B) 2^64 through w_shr256 at s + 64
+ * (123 .. 131, within its 65 .. 191). */
 #define PQ_SEED_DR0 0
 #define PQ_SEED_DR1 1
 #define PQ_SEED_DRV 2

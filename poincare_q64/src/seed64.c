@@ -63,7 +63,7 @@ int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format
     return pq_rbe((uint64_t)f.r << 44, (uint64_t)f.theta << 40, i, j, &p, fmt, out);
 }
 
-/* Words k0 .. k0 + n - 1 unpacked into columns of pq_rbe_range (int128
+/* Words k0 .. k1 - 1 unpacked into columns of pq_rbe_range (int128
  * results, no SIMD code or stage 1 switched off: the general path). */
 static __attribute__((noinline)) size_t seed_range_columns(const pq_columns *a, size_t k0,
                                                            size_t k1, pq_format fmt, void *out,
