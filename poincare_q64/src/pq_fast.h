@@ -223,7 +223,7 @@ typedef struct pq_fast_d { pq_w CR, Qf, Q2; pq_u sh, dh, dl, y32; } pq_fast_d;
 /* CR = floor(c r^2 2^124) = floor(R^2 / 2^(4 - log2_c)) and E = eps given
  * per lane: a block whose options differ from element to element.  has_e
  * may be 1 with E = 0 in some lanes: then Qf = 2^126 and Q2 = 2^124
- * exactly (w_mulhi is the exact floor), the values the has_e = 0 code
+ * exactly (w_sqrhi is the exact floor), the values the has_e = 0 code
  * uses, and g below gives the same integers either way (for d_r = 0,
  * floor(R 2^62 Y' / 2^(129 - sh)) = floor(floor(R Y' / 2^64) / 2^(3 - sh))),
  * so a lane's result never depends on its neighbours' options. */
@@ -232,7 +232,7 @@ PQ_INLINE pq_fast_d pq_fast_radial_dv(pq_u R, pq_w CR, pq_u E, int has_e) {
     d.CR = CR;
     /* Q = 1 + eps r: Qf = floor(Q 2^126), Q2 = floor(Qf^2 / 2^128) ~ Q^2 2^124 */
     d.Qf = w_add(w_make(PQ_K(1ULL << 62), PQ_K(0)), w_shr(w_mul(E, R), 2));
-    d.Q2 = has_e ? w_mulhi(d.Qf, d.Qf) : w_make(PQ_K(1ULL << 60), PQ_K(0));
+    d.Q2 = has_e ? w_sqrhi(d.Qf) : w_make(PQ_K(1ULL << 60), PQ_K(0));
     pq_w D = w_add(d.Q2, d.CR); /* [2^124, 2^127.6) */
     /* sh = clz(D.hi), 0..3 */
     d.sh = (PQ_LT(D.hi, 1ULL << 63) & 1) + (PQ_LT(D.hi, 1ULL << 62) & 1) +
@@ -289,7 +289,7 @@ PQ_INLINE pq_fast_g pq_fast_radial_g(pq_u R, const pq_fast_d *dp, int has_e, int
                         : w_make(R >> 2, R << 62);
         r.negm = w_gt(CR, Q2) & drm;
         pq_w N = w_sel(r.negm, w_sub(CR, Q2), w_sub(Q2, CR));
-        w_mul256(w_sel(drm, N, RQ), w_sel(drm, w_mulhi(Yp, Yp), Yp), &ph, &pl);
+        w_mul256(w_sel(drm, N, RQ), w_sel(drm, w_sqrhi(Yp), Yp), &ph, &pl);
         r.G = w_shr256(ph, pl, (129 - sh) - (sh & drm));
         return r;
     }
@@ -313,7 +313,7 @@ PQ_INLINE pq_fast_g pq_fast_radial_g(pq_u R, const pq_fast_d *dp, int has_e, int
      * (docs/spec.md, "g") */
     r.negm = w_gt(CR, Q2);
     pq_w N = w_sel(r.negm, w_sub(CR, Q2), w_sub(Q2, CR));
-    w_mul256(N, w_mulhi(Yp, Yp), &ph, &pl);
+    w_mul256(N, w_sqrhi(Yp), &ph, &pl);
     r.G = w_shr256(ph, pl, 129 - 2 * sh);
     return r;
 }
@@ -340,8 +340,8 @@ PQ_INLINE pq_fast_g pq_fast_radial_w(pq_u R, uint64_t E, int has_e, int log2_c, 
  *    from two w_mul32.
  *  - d_r = 1: N = |Q2 - CR| = Nh 2^64 (both low words zero), so
  *    floor(N Y2 / 2^(129 - 2 sh)) = floor(Nh Y2 / 2^(65 - 2 sh)), a
- *    128 x 64 product instead of 128 x 128; Y2 = w_mulhi(y', y') as
- *    pq_sqrhi.
+ *    128 x 64 product instead of 128 x 128; Y2 = w_sqrhi(y'),
+ *    the exact floor(y'^2 / 2^128) of the word y'.
  *  - d_r per lane: the lane's form as one 192-bit product A B (A = Y2 or
  *    y', B = Nh or R) and shift s (65 - 2 sh or 67 - sh).
  * Both later forms shift A B as (A B) 2^64 through w_shr256 at s + 64
@@ -349,13 +349,6 @@ PQ_INLINE pq_fast_g pq_fast_radial_w(pq_u R, uint64_t E, int has_e, int log2_c, 
 #define PQ_SEED_DR0 0
 #define PQ_SEED_DR1 1
 #define PQ_SEED_DRV 2
-/* floor(a^2 / 2^128), exact: w_mulhi(a, a) with its two equal cross
- * products a.lo a.hi computed once (the same sums, the same integer) */
-PQ_INLINE pq_w pq_sqrhi(pq_w a) {
-    pq_w p00 = w_mul(a.lo, a.lo), p01 = w_mul(a.lo, a.hi), p11 = w_mul(a.hi, a.hi);
-    pq_w mid = w_add(w_add(w_from64(p00.hi), w_from64(p01.lo)), w_from64(p01.lo)); /* < 3 2^64 */
-    return w_add(w_add(w_add(p11, w_from64(p01.hi)), w_from64(p01.hi)), w_from64(mid.hi));
-}
 /* The first part, up to the reciprocal's table read (as pq_fast_radial_dv):
  * crh = CR / 2^64, sh and dh = D 2^sh / 2^64, and y32. */
 typedef struct pq_fast_seed_d { pq_u crh, sh, dh, y32; } pq_fast_seed_d;
@@ -402,7 +395,7 @@ PQ_INLINE pq_fast_g pq_fast_seed_g(pq_u R, const pq_fast_seed_d *dp, pq_u drm, i
     }
     pq_u big = PQ_GT(crh, 1ULL << 60); /* CR > Q2 (both low words zero) */
     pq_u nh = sel64(big, crh - PQ_K(1ULL << 60), PQ_K(1ULL << 60) - crh);
-    pq_w A = pq_sqrhi(Yp); /* Y2 = floor(y'^2 2^126) */
+    pq_w A = w_sqrhi(Yp); /* Y2 = floor(y'^2 2^126) */
     pq_u B = nh, s = 65 - 2 * sh;
     r.negm = big;
     if (d_r == PQ_SEED_DRV) {
