@@ -29,9 +29,9 @@ from poincare_q64.capi import pq_columns as _pq_columns
 from poincare_q64.capi import pq_format as _pq_format
 from poincare_q64.capi import pq_params as _pq_params
 
-__all__ = ["set_force_slow_path", "set_simd", "debug_stage1", "debug_approx", "debug_divrem",
-           "debug_decode_fallbacks", "debug_decode_elem", "debug_decode_elem_ifma",
-           "set_decode_ifma", "decode_ifma_available"]
+__all__ = ["set_force_slow_path", "set_simd", "debug_stage1", "debug_stage1_seed64",
+           "debug_approx", "debug_divrem", "debug_decode_fallbacks", "debug_decode_elem",
+           "debug_decode_elem_ifma", "set_decode_ifma", "decode_ifma_available"]
 
 _PQ_OK = 0
 _W_MAX = 32  # PQ_W_MAX: limbs of the highest precision (2048 bits)
@@ -65,6 +65,8 @@ _stage1 = _hook("pq_debug_stage1", _ct.c_int, _ct.c_int, _ct.c_size_t, _u64p, _u
                 _u32p, _ct.POINTER(_pq_params), _u64p, _u64p, _u8p)
 _stage1_columns = _hook("pq_debug_stage1_columns", _ct.c_int, _ct.c_int, _ct.c_size_t,
                         _ct.POINTER(_pq_columns), _u64p, _u64p, _u8p)
+_stage1_seed64 = _hook("pq_debug_stage1_seed64", _ct.c_int, _ct.c_int, _ct.c_size_t, _u64p,
+                       _u32p, _u32p, _ct.c_int, _u64p, _u64p, _u8p)
 _approx = _hook("pq_debug_approx", _ct.c_int, _ct.c_int, _ct.c_uint64, _ct.c_int,
                 _ct.c_uint64, _ct.c_int, _ct.c_int, _ct.POINTER(_ct.c_int), _u64p,
                 _ct.POINTER(_ct.c_int64), _u64p)
@@ -243,6 +245,66 @@ def debug_stage1(level, R, T, i, j, eps=0, log2_c=0, d_r=0, rot=0, d_theta=0):
                hi.ctypes.data_as(_u64p), lo.ctypes.data_as(_u64p),
                fl.ctypes.data_as(_u8p)) != _PQ_OK:
         raise ValueError(f"level {level} not available or invalid options")
+    return hi, lo, fl
+
+
+def debug_stage1_seed64(level, W, i, j, mixed=False):
+    """Stage 1 of rbe_seed64 at eps = 0 through its short kernels.
+
+    Parameters
+    ----------
+    level : int
+        0 the short kernels compiled scalar; 1 and 2 the block code at that
+        SIMD level (AVX2, AVX-512), which picks the form for each block's
+        d_r (all 0, all 1, or mixed).
+    W : array_like of uint64
+        Seed words with basis 0.
+    i, j : array_like of uint32
+        The indices, of W's length.
+    mixed : bool, optional
+        Level 0 only: the form with d_r read per lane (what a block of
+        mixed d_r runs) instead of the form for each word's d_r.
+
+    Returns
+    -------
+    Fhi, Flo, flags : ndarray
+        As :func:`debug_stage1` returns them; the claim under test is that
+        they are :func:`debug_stage1`'s at ``R = r << 44``,
+        ``T = theta << 40`` and the word's options.
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ, a word has basis != 0 or the level is not
+        available.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import poincare_q64 as pq
+    >>> from poincare_q64 import _testing
+    >>> W = np.array([pq.pack_seed64(2**19, 2**21, 0, 0, 1, 3, -2, 0)], np.uint64)
+    >>> i, j = np.array([5], np.uint32), np.array([7], np.uint32)
+    >>> short = _testing.debug_stage1_seed64(0, W, i, j)
+    >>> general = _testing.debug_stage1(0, W >> 44 << 44, (W >> 20 & (2**24 - 1)) << 40, i, j,
+    ...                                 d_r=1, rot=3, log2_c=-2)
+    >>> all(np.array_equal(a, b) for a, b in zip(short, general))
+    True
+    """
+    level = _c_int(level)
+    w = _np.ascontiguousarray(W, dtype=_np.uint64)
+    ii = _np.ascontiguousarray(i, dtype=_np.uint32)
+    jj = _np.ascontiguousarray(j, dtype=_np.uint32)
+    n = w.shape[0]
+    if ii.shape[0] != n or jj.shape[0] != n:
+        raise ValueError("W, i, j must have the same length")
+    hi = _np.zeros(n, dtype=_np.uint64)
+    lo = _np.zeros(n, dtype=_np.uint64)
+    fl = _np.zeros(n, dtype=_np.uint8)
+    if n and _stage1_seed64(level, n, w.ctypes.data_as(_u64p), ii.ctypes.data_as(_u32p),
+                            jj.ctypes.data_as(_u32p), int(bool(mixed)), hi.ctypes.data_as(_u64p),
+                            lo.ctypes.data_as(_u64p), fl.ctypes.data_as(_u8p)) != _PQ_OK:
+        raise ValueError(f"level {level} not available or a word with basis != 0")
     return hi, lo, fl
 
 

@@ -448,6 +448,185 @@ def test_radial_angular_modulation_on_the_lanes(name, fmt):
             assert base[1][k] == want, (k, base[1][k], want)
 
 
+# ---- rbe_seed64 at eps = 0: the short kernels ------------------------------
+# A seed word's R = r 2^44 and T' = theta 2^40 + (rot + 4 d_theta) 2^60 have
+# their low 44 and 40 bits zero; rbe_seed64's lanes use kernels with shorter
+# products that rely on it (pq_fast_seed_g, pq_fast_sin40_w).  The claim is
+# the general kernels' words, for every seed word.
+SEED_OPTIONS = dict(log2_c=range(-4, 4), d_r=range(2), rot=range(16), d_theta=range(4))
+
+
+def _seed_words(n, seed, d_r="mixed"):
+    """n random seed words (basis 0) with the edges of r and theta, then
+    every combination of log2_c, d_r, rot and d_theta; d_r "sorted" makes
+    most blocks of 128 all 0 or all 1, "mixed" leaves them mixed."""
+    rng = np.random.default_rng(seed)
+    grid = np.array(np.meshgrid(*SEED_OPTIONS.values(), indexing="ij")).reshape(4, -1)
+    m = n + grid.shape[1]
+    f = dict(r=rng.integers(0, 2**20, m), theta=rng.integers(0, 2**24, m),
+             basis=np.zeros(m, np.int64), d_theta=rng.integers(0, 4, m),
+             d_r=rng.integers(0, 2, m), rot=rng.integers(0, 16, m),
+             log2_c=rng.integers(-4, 4, m), reserved=rng.integers(0, 64, m))
+    for name, col in zip(SEED_OPTIONS, grid):
+        f[name][n:] = col
+    # quarter turns and their neighbours, table points (theta 2^11 k) and
+    # the midpoints between them (where the nearest point changes), the
+    # ends of theta; r at 0, 1, the top and the middle
+    q = [a * 2**22 + b for a in range(4) for b in (-1, 0, 1)]
+    t = [k * 2**11 + b for k in (1, 5, 2047, 2048, 2049, 4095) for b in (-1, 0, 1, 2**10, -2**10)]
+    edges_t = np.array([x % 2**24 for x in q + t + [2**24 - 1]])
+    edges_r = np.array([0, 1, 2, 2**20 - 1, 2**19, 2**19 + 1, 2**10])
+    f["theta"][n::2] = np.resize(edges_t, f["theta"][n::2].shape)
+    f["r"][n + 1::2] = np.resize(edges_r, f["r"][n + 1::2].shape)
+    f["theta"][:len(edges_t)] = edges_t
+    f["r"][len(edges_t):len(edges_t) + len(edges_r)] = edges_r
+    if d_r == "sorted":
+        f = {k: v[np.argsort(f["d_r"], kind="stable")] for k, v in f.items()}
+    _, _, i, j = _inputs(m, seed=seed + 1)
+    return pq.pack_seed64(**f), f, i, j
+
+
+def _seed_general_stage1(f, i, j):
+    R = f["r"].astype(np.uint64) << np.uint64(44)
+    T = f["theta"].astype(np.uint64) << np.uint64(40)
+    return _testing.debug_stage1(0, R, T, i, j, eps=0, log2_c=f["log2_c"], d_r=f["d_r"],
+                                 rot=f["rot"], d_theta=f["d_theta"])
+
+
+@pytest.mark.parametrize("level", [0] + SIMD_LEVELS)
+@pytest.mark.parametrize("d_r", ["mixed", "sorted"])
+def test_seed64_short_kernels_equal_general_stage1(level, d_r):
+    """F, sign and ok of the short kernels (level 0 scalar, in both forms;
+    1 and 2 the block code, whose blocks are all d_r = 0, all 1 or mixed)
+    are the general scalar stage 1's at R = r 2^44, T = theta 2^40 and the
+    word's options, for random words, the edges of r and theta and every
+    combination of the options."""
+    W, f, i, j = _seed_words(3000, seed=81, d_r=d_r)
+    want = _seed_general_stage1(f, i, j)
+    assert np.count_nonzero(want[2] & 2) > len(W) // 2  # most words reach stage 1's F
+    forms = [False, True] if level == 0 else [False]
+    for mixed in forms:
+        got = _testing.debug_stage1_seed64(level, W, i, j, mixed=mixed)
+        for name, a, b in zip(("Fhi", "Flo", "flags"), got, want):
+            bad = np.flatnonzero(a != b)
+            assert bad.size == 0, (name, mixed, [hex(int(W[k])) for k in bad[:5]])
+
+
+def test_debug_stage1_seed64_rejects_basis_and_bad_level():
+    W, _, i, j = _seed_words(10, seed=83)
+    bad = W.copy()
+    bad[3] |= np.uint64(5 << 16)
+    with pytest.raises(ValueError):
+        _testing.debug_stage1_seed64(0, bad, i, j)
+    with pytest.raises(ValueError):
+        _testing.debug_stage1_seed64(CPU_LEVEL + 1, W, i, j)
+
+
+SEED_FORMATS = [dict(dtype=np.float64), dict(dtype=np.float32), dict(frac=60),
+                dict(frac=0), dict(frac=64, dtype=object)]
+
+
+@pytest.mark.parametrize("fmt", SEED_FORMATS,
+                         ids=["float64", "float32", "int64-60", "int64-0", "object-64"])
+@pytest.mark.parametrize("d_r", ["mixed", "sorted"])
+def test_rbe_seed64_short_kernels_on_the_lanes(fmt, d_r):
+    """rbe_seed64 at eps = 0 runs the short kernels on the lanes: every SIMD
+    level gives the scalar loop's results, also with stage 1's bounds
+    widened 2^16-fold (many elements then go through pq_rbe_seed64), and
+    they equal the reference.  eps as an array whose blocks are zero except
+    one takes the short kernels for those blocks and the general lanes for
+    that one."""
+    W, _, i, j = _seed_words(1500, seed=85, d_r=d_r)
+    n = len(W)
+    eps_col = np.zeros(n, np.uint64)
+    eps_col[300:310] = 2**61 + 12345
+    for eps in (0, eps_col):
+        base = _at_level(0, pq.rbe_seed64, W, i, j, eps=eps, **fmt)
+        assert base[0] == "ok", base
+        for lv in SIMD_LEVELS:
+            assert _same(_at_level(lv, pq.rbe_seed64, W, i, j, eps=eps, **fmt), base), lv
+        if SIMD_LEVELS:
+            _testing.set_force_slow_path(3)
+            try:
+                widened = _at_level(SIMD_LEVELS[-1], pq.rbe_seed64, W, i, j, eps=eps, **fmt)
+            finally:
+                _testing.set_force_slow_path(0)
+            assert _same(widened, base)
+        for k in list(range(0, n, 97)) + list(range(300, 310, 3)):
+            e = int(np.broadcast_to(eps, (n,))[k])
+            want = ref.rbe_seed64(int(W[k]), int(i[k]), int(j[k]), eps=e, **fmt)
+            assert base[1][k] == want, (k, hex(int(W[k])), base[1][k], want)
+
+
+def test_rbe_seed64_short_kernels_strided_and_broadcast():
+    """Words read backwards (a negative stride), one word for every (i, j)
+    (stride 0) and a length that leaves a partial group of lanes: the same
+    results at every level as the scalar loop."""
+    W, _, i, j = _seed_words(700, seed=87)
+    cases = [(W[::-1], i, j), (W[5], i[:301], j[:301]), (W[:203], i[:203], j[:203]),
+             (W[::3], i[::3], j[::3])]
+    for args in cases:
+        base = _at_level(0, pq.rbe_seed64, *args, dtype=np.float64)
+        assert base[0] == "ok", base
+        for lv in SIMD_LEVELS:
+            assert _same(_at_level(lv, pq.rbe_seed64, *args, dtype=np.float64), base), lv
+
+
+def test_rbe_seed64_basis_on_the_short_kernels():
+    """A word with basis != 0 among words at eps = 0 (the short kernels'
+    blocks) is the same ValueError at every level, `out` left as it was."""
+    W, _, i, j = _seed_words(500, seed=89)
+    bad = W.copy()
+    bad[200] |= np.uint64(15 << 16)
+    errors = set()
+    for lv in [0] + SIMD_LEVELS:
+        out = np.full(len(W), -3.0)
+        got = _at_level(lv, pq.rbe_seed64, bad, i, j, dtype=np.float64, out=out)
+        assert got[0] == "ValueError", got
+        errors.add(got[1])
+        assert np.all(out == -3.0)
+    assert len(errors) == 1, errors
+
+
+def test_seed64_short_kernels_exhaustive():
+    """Every input the short kernels have: pq_fast_sin40_w depends on T' only,
+    a multiple of 2^40 (2^24 values), and pq_fast_seed_g on (r, log2_c, d_r)
+    only (2^24 values).  One sweep of 2^24 words covers both (theta runs
+    over a permutation of its 2^24 values while (r, log2_c, d_r) runs over
+    its own), word for word equal to the general scalar stage 1: at level 0
+    in both forms, and at every SIMD level in blocks of mixed d_r and, in
+    a second order, of uniform d_r."""
+    n = 1 << 24
+    k = np.arange(n, dtype=np.uint64)
+    r, lc, d_r = k >> np.uint64(4), (k >> np.uint64(1)) & np.uint64(7), k & np.uint64(1)
+    theta = (k * np.uint64(0x9E3779) + np.uint64(12345)) & np.uint64(2**24 - 1)  # odd: a bijection
+    W = ((r << np.uint64(44)) | (theta << np.uint64(20)) | (d_r << np.uint64(13))
+         | (lc << np.uint64(6)))   # log2_c = lc as 3-bit two's complement
+    log2_c = (lc.astype(np.int32) ^ 4) - 4
+    i = (k * np.uint64(2654435761)).astype(np.uint32)
+    j = (k * np.uint64(40503) + np.uint64(7)).astype(np.uint32)
+    uniform = np.r_[0:n:2, 1:n:2]   # d_r = 0 words, then d_r = 1: blocks of one d_r
+    chunk = 1 << 21
+    for s in range(0, n, chunk):
+        sl = slice(s, s + chunk)
+        want = _testing.debug_stage1(0, r[sl] << np.uint64(44), theta[sl] << np.uint64(40),
+                                     i[sl], j[sl], log2_c=log2_c[sl], d_r=d_r[sl].astype(np.int32))
+        assert np.count_nonzero(want[2] & 2) > chunk - 64  # all but the exact cases have F
+        for mixed in (False, True):
+            got = _testing.debug_stage1_seed64(0, W[sl], i[sl], j[sl], mixed=mixed)
+            assert all(np.array_equal(a, b) for a, b in zip(got, want)), (s, mixed)
+        for lv in SIMD_LEVELS:
+            got = _testing.debug_stage1_seed64(lv, W[sl], i[sl], j[sl])
+            assert all(np.array_equal(a, b) for a, b in zip(got, want)), (s, lv)
+    for s in range(0, n, chunk):
+        u = uniform[s:s + chunk]
+        want = _testing.debug_stage1(0, r[u] << np.uint64(44), theta[u] << np.uint64(40), i[u],
+                                     j[u], log2_c=log2_c[u], d_r=d_r[u].astype(np.int32))
+        for lv in SIMD_LEVELS:
+            got = _testing.debug_stage1_seed64(lv, W[u], i[u], j[u])
+            assert all(np.array_equal(a, b) for a, b in zip(got, want)), (s, lv)
+
+
 # ---- rbe_pipeline: P1, P2 and the final rounding in the lanes -------------
 #
 # The lanes form P1 = round(g64 s64 / 2^64) and P2 = round(P1 phi64 / 2^64)

@@ -373,3 +373,77 @@ void PQ_BLOCK_FN(pq_block *b, size_t n, const pq_params *p, const pq_round_plan 
     else
         lanes_e0_d0(b, n, H, dd, Toff, rp);
 }
+
+/* ---- rbe_seed64: the short kernels --------------------------------------
+ * A block of seed words at eps = 0 (pq_rbe_seed64_range): the words
+ * themselves in the block's R column (T, E and opt are not read), each
+ * field taken from them here: R = r 2^44, T' = theta 2^40 + rot 2^60 +
+ * d_theta 2^62 mod 2^64, 4 - log2_c and d_r.  The same F, sign and flags
+ * as lanes_body on those inputs at E = 0, from pq_fast_seed_g and
+ * pq_fast_sin40_w (pq_fast.h), whose integers are pq_fast_radial_g's and
+ * pq_fast_sin_w's for such inputs; ok and x_ok are also clear for a word
+ * with basis != 0 (the caller's PQ_EDOM). */
+#define PQ_LANES_STEP static __attribute__((noinline)) void
+PQ_INLINE pq_u lanes_seed_lcs(pq_u w) { /* 4 - log2_c, 1..8, from the 3-bit field */
+    pq_u c = (w >> 6) & 7;
+    return 4 - c + 2 * (c & 4);
+}
+/* first the reciprocal's table reads for every group, so that their
+ * latencies overlap (as lanes_recip) */
+PQ_LANES_STEP lanes_seed_recip(const pq_block *b, size_t n, pq_fast_seed_d *dd) {
+    for (size_t k = 0; k < n; k += PQ_LANES) {
+        pq_u w = load_u(&b->R[k]);
+        dd[k / PQ_LANES] = pq_fast_seed_recip(w & PQ_K(~((1ULL << 44) - 1)), lanes_seed_lcs(w));
+    }
+}
+PQ_INLINE void lanes_seed_body(pq_block *b, size_t k, const uint64_t *H, const pq_fast_seed_d *dd,
+                               int d_r, const pq_round_plan *rp) {
+    pq_u w = load_u(&b->R[k]), h = load_u(&H[k]), sneg;
+    pq_u R = w & PQ_K(~((1ULL << 44) - 1));                          /* r 2^44 */
+    pq_u Tp = ((w << 20) & PQ_K(~((1ULL << 40) - 1))) +             /* theta 2^40 */
+              ((w << 51) & PQ_K(15ULL << 60)) + ((w << 48) & PQ_K(3ULL << 62));
+    pq_fast_g g = pq_fast_seed_g(R, &dd[k / PQ_LANES], 0 - ((w >> 13) & 1), d_r);
+    pq_w S = pq_fast_sin40_w(Tp, &sneg);
+    pq_w F = pq_fast_f123_w(g.G, S, pq_fast_phi_w(h));
+    pq_u ok = g.ok & PQ_NE(Tp << 2, 0) & PQ_NE(h << 34, 0) & PQ_EQ(w & PQ_K(15ULL << 16), 0);
+    pq_u neg = g.negm ^ sneg;
+    store_u(&b->Fhi[k], F.hi);
+    store_u(&b->Flo[k], F.lo);
+    store_u(&b->neg[k], neg & 1);
+    store_u(&b->ok[k], ok & 1);
+    lanes_round(b, k, F, neg, ok, PQ_K(rp->err), rp);
+}
+#define PQ_LANES_SEED_LOOP(NAME, D_R)                                                         \
+    PQ_LANES_STEP NAME(pq_block *b, size_t n, const uint64_t *H, const pq_fast_seed_d *dd,    \
+                       const pq_round_plan *rp) {                                            \
+        for (size_t k = 0; k < n; k += PQ_LANES) lanes_seed_body(b, k, H, dd, D_R, rp);       \
+    }
+PQ_LANES_SEED_LOOP(lanes_seed_d0, PQ_SEED_DR0)
+PQ_LANES_SEED_LOOP(lanes_seed_d1, PQ_SEED_DR1)
+PQ_LANES_SEED_LOOP(lanes_seed_dv, PQ_SEED_DRV)
+#undef PQ_LANES_SEED_LOOP
+#undef PQ_LANES_STEP
+
+#define PQ_SEED_CAT_(a, b) a##b
+#define PQ_SEED_CAT(a, b) PQ_SEED_CAT_(a, b)
+void PQ_SEED_CAT(pq_block_seed64_lanes, PQ_LANES)(pq_block *b, size_t n,
+                                                  const pq_round_plan *rp) {
+    uint64_t H[PQ_BLOCK], dr_or = 0, dr_and = 1;
+    pq_fast_seed_d dd[PQ_BLOCK / PQ_LANES];
+    n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */
+    for (size_t k = 0; k < n; k++) {
+        uint64_t dr = (b->R[k] >> 13) & 1; /* the word's d_r */
+        H[k] = pq_hash(b->i[k], b->j[k]);
+        dr_or |= dr;
+        dr_and &= dr;
+    }
+    lanes_seed_recip(b, n, dd);
+    if (dr_and)
+        lanes_seed_d1(b, n, H, dd, rp);
+    else if (dr_or)
+        lanes_seed_dv(b, n, H, dd, rp);
+    else
+        lanes_seed_d0(b, n, H, dd, rp);
+}
+#undef PQ_SEED_CAT
+#undef PQ_SEED_CAT_

@@ -180,6 +180,40 @@ PQ_INLINE pq_w pq_fast_phi_w(pq_u H) {
     return w_sel(negm, w_sub(one, q), w_add(one, q));
 }
 
+/* |sin(2 pi T / 2^64)| 2^127 and its sign mask for T mod 2^62 != 0 with
+ * T's low 40 bits zero (a seed word's T' = theta 2^40 + (rot + 4 d_theta)
+ * 2^60 mod 2^64): the same words as pq_fast_sin_w, every product short.
+ * v and i 2^51 have their low 40 bits zero, so d = d' 2^40 with
+ * |d'| <= 2^10 and t = d 2^12 = d' 2^52.  Then, exactly,
+ *   t2 = floor(t^2 / 2^62)  = d'^2 2^42,   t4 = floor(t2^2 / 2^62) = d'^4 2^22,
+ *   floor(t c / 2^62)       = floor(d' c / 2^10)     (c = c3 in A, c5 in B),
+ *   floor(t2 x / 2^62)      = floor(d'^2 x / 2^20)   (x = B, and p for tau^2 q),
+ *   floor(c6 t4 / 2^62)     = floor(c6 d'^4 / 2^40),
+ *   c1 |t|                  = (c1 |d'|) 2^52,
+ * each the same floor of the same rational as pq_fast_sin_w's (and
+ * pq_sin_tail's) product, now with one factor below 2^32 (|d'| <= 2^10,
+ * d'^2 <= 2^20, |c6| < 2^31): smul_short's and w_mul32's two partial
+ * products instead of four. */
+PQ_INLINE pq_w pq_fast_sin40_w(pq_u T, pq_u *negm) {
+    pq_s d;
+    pq_row c = pq_poly_row(PQ_FAST_POLY, PQ_FAST_POLY_C6, pq_sin_point(T, negm, &d));
+    pq_s ds = d >> 40; /* d' (exact: d's low 40 bits are zero) */
+    pq_u ad = sel64(PQ_NEG(ds), 0 - (pq_u)ds, (pq_u)ds); /* |d'| <= 2^10 */
+    pq_u d2 = w_mul32(ad, ad).lo;                          /* d'^2 <= 2^20 */
+    pq_u d4 = w_mul32(d2, d2).lo;                          /* d'^4 <= 2^40 */
+    pq_s A = (pq_s)pq_row_word(&c, 4) + smul_short(ds, (pq_s)pq_row_word(&c, 5), 10);
+    pq_s B = (pq_s)pq_row_word(&c, 6) + smul_short(ds, (pq_s)pq_row_word(&c, 7), 10);
+    pq_w C = w_shr(w_add(w_shl(w_mul32(pq_row_word(&c, 2), ad), 52),
+                         w_from64(w_shl(w_mul32(pq_row_word(&c, 3), ad), 52).hi)), 9);
+    /* pq_sin_tail's steps with the short products */
+    pq_s p = A + smul_short((pq_s)d2, B, 20) +
+             smul_short((pq_s)pq_row_word(&c, 8), (pq_s)d4, 40);
+    pq_s tq = smul_short((pq_s)d2, p, 20);
+    pq_w S = w_add(w_make(pq_row_word(&c, 0), pq_row_word(&c, 1)),
+                   w_make((pq_u)(tq >> 23), (pq_u)tq << 41));
+    return w_sel(PQ_NEG(ds), w_sub(S, C), w_add(S, C)); /* t < 0 exactly when d' < 0 */
+}
+
 typedef struct pq_fast_g { pq_w G; pq_u negm, ok; } pq_fast_g;
 /* The first part of g, up to the reciprocal's table read: what the Newton
  * steps start from.  A separate step so that a block can read the table
@@ -189,7 +223,7 @@ typedef struct pq_fast_d { pq_w CR, Qf, Q2; pq_u sh, dh, dl, y32; } pq_fast_d;
 /* CR = floor(c r^2 2^124) = floor(R^2 / 2^(4 - log2_c)) and E = eps given
  * per lane: a block whose options differ from element to element.  has_e
  * may be 1 with E = 0 in some lanes: then Qf = 2^126 and Q2 = 2^124
- * exactly (w_mulhi is the exact floor), the values the has_e = 0 code
+ * exactly (w_sqrhi is the exact floor), the values the has_e = 0 code
  * uses, and g below gives the same integers either way (for d_r = 0,
  * floor(R 2^62 Y' / 2^(129 - sh)) = floor(floor(R Y' / 2^64) / 2^(3 - sh))),
  * so a lane's result never depends on its neighbours' options. */
@@ -198,7 +232,7 @@ PQ_INLINE pq_fast_d pq_fast_radial_dv(pq_u R, pq_w CR, pq_u E, int has_e) {
     d.CR = CR;
     /* Q = 1 + eps r: Qf = floor(Q 2^126), Q2 = floor(Qf^2 / 2^128) ~ Q^2 2^124 */
     d.Qf = w_add(w_make(PQ_K(1ULL << 62), PQ_K(0)), w_shr(w_mul(E, R), 2));
-    d.Q2 = has_e ? w_mulhi(d.Qf, d.Qf) : w_make(PQ_K(1ULL << 60), PQ_K(0));
+    d.Q2 = has_e ? w_sqrhi(d.Qf) : w_make(PQ_K(1ULL << 60), PQ_K(0));
     pq_w D = w_add(d.Q2, d.CR); /* [2^124, 2^127.6) */
     /* sh = clz(D.hi), 0..3 */
     d.sh = (PQ_LT(D.hi, 1ULL << 63) & 1) + (PQ_LT(D.hi, 1ULL << 62) & 1) +
@@ -255,7 +289,7 @@ PQ_INLINE pq_fast_g pq_fast_radial_g(pq_u R, const pq_fast_d *dp, int has_e, int
                         : w_make(R >> 2, R << 62);
         r.negm = w_gt(CR, Q2) & drm;
         pq_w N = w_sel(r.negm, w_sub(CR, Q2), w_sub(Q2, CR));
-        w_mul256(w_sel(drm, N, RQ), w_sel(drm, w_mulhi(Yp, Yp), Yp), &ph, &pl);
+        w_mul256(w_sel(drm, N, RQ), w_sel(drm, w_sqrhi(Yp), Yp), &ph, &pl);
         r.G = w_shr256(ph, pl, (129 - sh) - (sh & drm));
         return r;
     }
@@ -279,7 +313,7 @@ PQ_INLINE pq_fast_g pq_fast_radial_g(pq_u R, const pq_fast_d *dp, int has_e, int
      * (docs/spec.md, "g") */
     r.negm = w_gt(CR, Q2);
     pq_w N = w_sel(r.negm, w_sub(CR, Q2), w_sub(Q2, CR));
-    w_mul256(N, w_mulhi(Yp, Yp), &ph, &pl);
+    w_mul256(N, w_sqrhi(Yp), &ph, &pl);
     r.G = w_shr256(ph, pl, 129 - 2 * sh);
     return r;
 }
@@ -287,6 +321,93 @@ PQ_INLINE pq_fast_g pq_fast_radial_g(pq_u R, const pq_fast_d *dp, int has_e, int
 PQ_INLINE pq_fast_g pq_fast_radial_w(pq_u R, uint64_t E, int has_e, int log2_c, int d_r) {
     pq_fast_d d = pq_fast_radial_d(R, E, has_e, log2_c);
     return pq_fast_radial_g(R, &d, has_e, d_r, PQ_K(0));
+}
+
+/* g (d_r = 0) or g' (d_r = 1) at eps = 0 for R = r 2^44, r < 2^20 (a
+ * seed word's R), in three forms: d_r = 0 for every lane (PQ_SEED_DR0),
+ * d_r = 1 for every lane (PQ_SEED_DR1), or d_r per lane from the mask drm
+ * (PQ_SEED_DRV); log2_c per lane as lcs = 4 - log2_c (1..8).  The same
+ * words as pq_fast_radial_dv and pq_fast_radial_g at E = 0 (has_e = 0),
+ * from shorter products:
+ *  - CR = floor(R^2 / 2^(4 - log2_c)) = r^2 2^(84 + log2_c) exactly, and
+ *    84 + log2_c >= 80, so CR = (r^2 2^(20 + log2_c)) 2^64 (r^2 < 2^40,
+ *    r^2 2^(20 + log2_c) < 2^63) with a zero low word; so have Q2 = 2^124,
+ *    D = Q2 + CR and Dn = D 2^sh (dl = 0), and the Newton check's D y is
+ *    dh Y alone (w_mul(dl, Y) = 0).
+ *  - d_r = 0: g 2^126 = floor(R y' / 2^(67 - sh)) (pq_fast_radial_g's
+ *    has_e = 0 form, and its PQ_DR_LANES form, R 2^62 y' / 2^(129 - sh),
+ *    at E = 0) with R y' = (r y') 2^44: floor(r y' / 2^(23 - sh)), r y'
+ *    from two w_mul32.
+ *  - d_r = 1: N = |Q2 - CR| = Nh 2^64 (both low words zero), so
+ *    floor(N Y2 / 2^(129 - 2 sh)) = floor(Nh Y2 / 2^(65 - 2 sh)), a
+ *    128 x 64 product instead of 128 x 128; Y2 = w_sqrhi(y'),
+ *    the exact floor(y'^2 / 2^128) of the word y'.
+ *  - d_r per lane: the lane's form as one 192-bit product A B (A = Y2 or
+ *    y', B = Nh or R) and shift s (65 - 2 sh or 67 - sh).
+ * Both later forms shift A B as (A B) 2^64 through w_shr256 at s + 64
+ * (123 .. 131, within its 65 .. 191). */
+#define PQ_SEED_DR0 0
+#define PQ_SEED_DR1 1
+#define PQ_SEED_DRV 2
+/* The first part, up to the reciprocal's table read (as pq_fast_radial_dv):
+ * crh = CR / 2^64, sh and dh = D 2^sh / 2^64, and y32. */
+typedef struct pq_fast_seed_d { pq_u crh, sh, dh, y32; } pq_fast_seed_d;
+PQ_INLINE pq_fast_seed_d pq_fast_seed_recip(pq_u R, pq_u lcs) {
+    pq_fast_seed_d d;
+    pq_u rr = R >> 44;
+    d.crh = w_mul32(rr, rr).lo << (24 - lcs);
+    pq_u Dh = d.crh + PQ_K(1ULL << 60); /* D / 2^64, below 2^63 + 2^60 */
+    d.sh = (PQ_LT(Dh, 1ULL << 63) & 1) + (PQ_LT(Dh, 1ULL << 62) & 1) + (PQ_LT(Dh, 1ULL << 61) & 1);
+    d.dh = Dh << d.sh;
+    d.y32 = PQ_RECIP((d.dh >> (63 - PQ_FAST_RECIP_BITS)) & ((1u << PQ_FAST_RECIP_BITS) - 1));
+    return d;
+}
+/* the rest, from pq_fast_seed_recip's d for the same R and lcs */
+PQ_INLINE pq_fast_g pq_fast_seed_g(pq_u R, const pq_fast_seed_d *dp, pq_u drm, int d_r) {
+    pq_fast_g r;
+    pq_u rr = R >> 44, crh = dp->crh, sh = dp->sh, dh = dp->dh, y32 = dp->y32;
+    /* pq_fast_radial_g's Newton steps with dl = 0 */
+    pq_w e = w_sub(w_make(PQ_K(1ULL << 62), PQ_K(0)), w_shl(w_mul32(dh, y32), 32));
+    pq_s e64 = (pq_s)((e.hi << 2) | (e.lo >> 62));
+    pq_w P0 = w_mul32((pq_u)e64, y32);
+    P0.hi -= y32 & PQ_NEG(e64);
+    pq_u Y = (y32 << 32) + ((P0.hi << 32) | (P0.lo >> 32));
+    e = w_sub(w_make(PQ_K(1ULL << 62), PQ_K(0)), w_mul(dh, Y));
+    e64 = (pq_s)((e.hi << 2) | (e.lo >> 62));
+    Y += w_mul_us(Y, e64).hi;
+    pq_w Pq = w_shr(w_mul(dh, Y), 21);
+    pq_w e105 = w_sub(w_make(PQ_K(1ULL << 41), PQ_K(0)), Pq);
+    pq_w chk = w_add(e105, w_from64(PQ_K(1ULL << 59)));
+    r.ok = PQ_EQ(chk.hi, 0) & PQ_LE(chk.lo, 1ULL << 60);
+    pq_w P = w_mul_us(Y, (pq_s)e105.lo);
+    pq_w Yp = w_add(w_make(Y, PQ_K(0)), w_make((pq_u)((pq_s)P.hi >> 41), (P.lo >> 41) | (P.hi << 23)));
+
+    if (d_r == PQ_SEED_DR0) {
+        /* r y' = X 2^64 + L (X < 2^85), so floor(r y' / 2^(23 - sh)) =
+         * X 2^(41 + sh) + floor(L / 2^(23 - sh)), the second term below
+         * 2^(41 + sh): an or */
+        pq_w lo = w_mul32(Yp.lo, rr);
+        pq_w X = w_add(w_mul32(Yp.hi, rr), w_from64(lo.hi));
+        r.negm = PQ_K(0);
+        r.G = w_shlv(X, 41 + sh);
+        r.G.lo |= lo.lo >> (23 - sh);
+        return r;
+    }
+    pq_u big = PQ_GT(crh, 1ULL << 60); /* CR > Q2 (both low words zero) */
+    pq_u nh = sel64(big, crh - PQ_K(1ULL << 60), PQ_K(1ULL << 60) - crh);
+    pq_w A = w_sqrhi(Yp); /* Y2 = floor(y'^2 2^126) */
+    pq_u B = nh, s = 65 - 2 * sh;
+    r.negm = big;
+    if (d_r == PQ_SEED_DRV) {
+        r.negm = big & drm;
+        A = w_sel(drm, A, Yp);
+        B = sel64(drm, nh, R); /* d_r = 0: floor(R y' / 2^(67 - sh)) */
+        s = sel64(drm, s, 67 - sh);
+    }
+    pq_w lo = w_mul(A.lo, B);
+    pq_w top = w_add(w_mul(A.hi, B), w_from64(lo.hi)); /* A B = top 2^64 + lo.lo */
+    r.G = w_shr256(top, w_make(lo.lo, PQ_K(0)), s + 64);
+    return r;
 }
 
 /* f = g s phi as |f| 2^123 = mulhi3(mulhi3(G, S), PHI) */

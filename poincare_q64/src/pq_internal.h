@@ -248,6 +248,16 @@ static inline pq_params pq_block_params(const pq_block *b, size_t m) {
  * whole groups of lanes, so the block must hold valid inputs up to there */
 void pq_block_stage1_avx2(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
 void pq_block_stage1_avx512(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp);
+/* rbe_seed64's stage 1 for a block of seed words at eps = 0
+ * (pq_rbe_seed64_range): the words as the block's R column (read in place
+ * or copied by pq_block_inputs), i and j; T, E and opt are not read.  Sets
+ * what pq_block_stage1 sets, the same words as for the words' R, T and
+ * options, through the short kernels (pq_fast_seed_g, pq_fast_sin40_w),
+ * with ok = x_ok = 0 for basis != 0.  Returns 0 (and writes nothing) when
+ * no SIMD code is available. */
+int pq_block_seed64(pq_block *b, size_t n, pq_format fmt);
+void pq_block_seed64_lanes4(pq_block *b, size_t n, const pq_round_plan *rp);
+void pq_block_seed64_lanes8(pq_block *b, size_t n, const pq_round_plan *rp);
 /* rbe_pipeline for a block with the same options p, valid, or (p = NULL)
  * options per element (pq_block_options), as pq_block_stage1 is rbe:
  * |g|, |s| and phi correctly rounded to Q64 from the scalar stage 1's

@@ -153,6 +153,53 @@ int pq_debug_stage1_columns(int level, size_t n, const pq_columns *a, uint64_t *
     return PQ_OK;
 }
 
+/* rbe_seed64's short kernels for n seed words at eps = 0 (basis 0): level
+ * 0 runs them compiled scalar, element by element, in the form for the
+ * word's d_r (PQ_SEED_DR0, _DR1) or, with mixed = 1, in the form with
+ * d_r per lane (PQ_SEED_DRV); levels 1 and 2 run the block code
+ * (pq_block_seed64), which takes the form from each block's d_r. */
+static void stage1_seed64_scalar(uint64_t w, uint32_t i, uint32_t j, int mixed, uint64_t *Fhi,
+                                 uint64_t *Flo, uint8_t *flags) {
+    pq_seed64_fields f;
+    pq_seed64_unpack(w, &f);
+    uint64_t R = (uint64_t)f.r << 44, sneg;
+    uint64_t Tp = ((uint64_t)f.theta << 40) + ((uint64_t)f.rot << 60) + ((uint64_t)f.d_theta << 62);
+    uint32_t H = pq_hash(i, j);
+    pq_fast_seed_d d = pq_fast_seed_recip(R, (uint64_t)(4 - f.log2_c));
+    pq_fast_g g = pq_fast_seed_g(R, &d, 0 - (uint64_t)f.d_r,
+                                 mixed ? PQ_SEED_DRV : f.d_r ? PQ_SEED_DR1 : PQ_SEED_DR0);
+    pq_w S = pq_fast_sin40_w(Tp, &sneg);
+    int ok = (Tp << 2) != 0 && (H << 2) != 0 && (g.ok & 1);
+    pq_w F = ok ? pq_fast_f123_w(g.G, S, pq_fast_phi_w(H)) : w_make(0, 0);
+    *Fhi = F.hi;
+    *Flo = F.lo;
+    *flags = (uint8_t)((((g.negm ^ sneg) & 1) & (uint64_t)ok) | ((unsigned)ok << 1));
+}
+
+int pq_debug_stage1_seed64(int level, size_t n, const uint64_t *W, const uint32_t *i,
+                           const uint32_t *j, int mixed, uint64_t *Fhi, uint64_t *Flo,
+                           uint8_t *flags) {
+    for (size_t k = 0; k < n; k++)
+        if ((W[k] >> 16) & 15) return PQ_EDOM; /* basis != 0 */
+    if (level == 0) {
+        for (size_t k = 0; k < n; k++)
+            stage1_seed64_scalar(W[k], i[k], j[k], mixed, Fhi + k, Flo + k, flags + k);
+        return PQ_OK;
+    }
+    int saved = pq_block_level();
+    if (pq_debug_set_simd(level) != PQ_OK) return PQ_EDOM;
+    pq_block b;
+    pq_columns cols = {W, W, i, j, NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 1, 0, 0, 0, 0, 0};
+    for (size_t k0 = 0; k0 < n; k0 += PQ_BLOCK) {
+        size_t m = n - k0 < PQ_BLOCK ? n - k0 : PQ_BLOCK;
+        pq_block_inputs(&b, &cols, k0, m);
+        pq_block_seed64(&b, m, (pq_format){PQ_KIND_INT64, 62});
+        block_words(&b, m, Fhi + k0, Flo + k0, flags + k0);
+    }
+    pq_debug_set_simd(saved);
+    return PQ_OK;
+}
+
 /* ---- Knuth's division with its add-backs counted ------------------------ */
 int pq_debug_divrem(limb *q, limb *r, const limb *a, int an, const limb *b, int bn,
                     unsigned long *addbacks) {

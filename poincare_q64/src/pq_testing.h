@@ -53,6 +53,16 @@ int pq_debug_stage1(int level, size_t n, const uint64_t *R, const uint64_t *T, c
 int pq_debug_stage1_columns(int level, size_t n, const pq_columns *a, uint64_t *Fhi,
                             uint64_t *Flo, uint8_t *flags);
 
+/* The same for n seed words at eps = 0 through rbe_seed64's short kernels
+ * (pq_fast_seed_g, pq_fast_sin40_w): level 0 compiled scalar, in the form
+ * for each word's d_r or (mixed = 1) the form with d_r per lane; levels 1
+ * and 2 the block code (pq_block_seed64).  PQ_EDOM for a word with
+ * basis != 0 or a level the CPU lacks.  The claim under test: the words
+ * of pq_debug_stage1 at R = r 2^44, T = theta 2^40 and the word's options. */
+int pq_debug_stage1_seed64(int level, size_t n, const uint64_t *W, const uint32_t *i,
+                           const uint32_t *j, int mixed, uint64_t *Fhi, uint64_t *Flo,
+                           uint8_t *flags);
+
 /* An approximation and its bound: which = 0 sin(2 pi x/2^64), 1 phi(H = x),
  * 2 radial g(R = x) (eps, log2_c and d_r as given); W = 1 is stage 1 (m
  * receives 2 limbs, not normalised), W >= 2 the series paths (m receives W

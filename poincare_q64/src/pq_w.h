@@ -180,6 +180,13 @@ PQ_INLINE pq_w w_mulhi(pq_w a, pq_w b) {
     pq_w mid = w_add(w_add(w_from64(p00.hi), w_from64(p01.lo)), w_from64(p10.lo)); /* < 3 2^64 */
     return w_add(w_add(w_add(p11, w_from64(p01.hi)), w_from64(p10.hi)), w_from64(mid.hi));
 }
+/* floor(a^2 / 2^128), exact: w_mulhi(a, a) with its two equal cross
+ * products a.lo a.hi computed once (the same sums, the same integer) */
+PQ_INLINE pq_w w_sqrhi(pq_w a) {
+    pq_w p00 = w_mul(a.lo, a.lo), p01 = w_mul(a.lo, a.hi), p11 = w_mul(a.hi, a.hi);
+    pq_w mid = w_add(w_add(w_from64(p00.hi), w_from64(p01.lo)), w_from64(p01.lo)); /* < 3 2^64 */
+    return w_add(w_add(w_add(p11, w_from64(p01.hi)), w_from64(p01.hi)), w_from64(mid.hi));
+}
 /* the full 256-bit product a * b as (hi, lo) */
 PQ_INLINE void w_mul256(pq_w a, pq_w b, pq_w *hi, pq_w *lo) {
     pq_w p00 = w_mul(a.lo, b.lo), p01 = w_mul(a.lo, b.hi), p10 = w_mul(a.hi, b.lo),

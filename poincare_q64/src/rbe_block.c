@@ -186,6 +186,23 @@ int pq_block_stage1(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
 #endif
 }
 
+int pq_block_seed64(pq_block *b, size_t n, pq_format fmt) {
+#if PQ_HAVE_SIMD
+    int level = pq_block_level();
+    if (level == 0 || n > PQ_BLOCK) return 0;
+    pq_round_plan rp;
+    pq_round_plan_init(&rp, fmt, 123, PQ_FAST_ERR_F << pq_fast_err_shift); /* F = |f| 2^123 */
+    if (level == 2)
+        pq_block_seed64_lanes8(b, n, &rp);
+    else
+        pq_block_seed64_lanes4(b, n, &rp);
+    return 1;
+#else
+    (void)b, (void)n, (void)fmt;
+    return 0;
+#endif
+}
+
 int pq_block_factors(pq_block *b, size_t n, const pq_params *p, pq_format fmt) {
 #if PQ_HAVE_SIMD
     int level = pq_block_level();

@@ -9,12 +9,16 @@
  * pq_rbe at R = r 2^44, T = theta 2^40 (r and theta are the top bits of the
  * Q0.64 inputs) with the seed's options; only basis 0 (the sine) is
  * defined, any other is PQ_EDOM.  pq_rbe_seed64_range is the same for a
- * range of words: unpacked a block at a time into columns of pq_rbe_range,
- * which reads their options per element (per lane on the SIMD path).
+ * range of words, a block at a time: the words' fields go straight into
+ * the block's inputs and option words, and at eps = 0 stage 1 runs on the
+ * short kernels that R's low 44 and T's low 40 zero bits allow
+ * (pq_block_seed64); with eps != 0, for int128 results and without SIMD
+ * code, the words are unpacked into columns of pq_rbe_range.
  */
 #include <string.h>
 
 #include "pq_internal.h"
+#include "pq_testing.h" /* pq_force_slow */
 
 #define SHIFT_R 44
 #define SHIFT_THETA 20
@@ -59,14 +63,11 @@ int pq_rbe_seed64(uint64_t word, uint32_t i, uint32_t j, uint64_t eps, pq_format
     return pq_rbe((uint64_t)f.r << 44, (uint64_t)f.theta << 40, i, j, &p, fmt, out);
 }
 
-size_t pq_rbe_seed64_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
-                           uint8_t *status) {
-    if (k1 <= k0) return 0;
-    if (!a || !out || !status) return k1 - k0;
-    if (pq_format_check(fmt) != PQ_OK) {
-        memset(status + k0, PQ_EDOM, k1 - k0);
-        return k1 - k0;
-    }
+/* Words k0 .. k1 - 1 unpacked into columns of pq_rbe_range (int128
+ * results, no SIMD code or stage 1 switched off: the general path). */
+static __attribute__((noinline)) size_t seed_range_columns(const pq_columns *a, size_t k0,
+                                                           size_t k1, pq_format fmt, void *out,
+                                                           uint8_t *status) {
     size_t size = fmt.kind == PQ_KIND_INT128 ? sizeof(pq_int128)
                   : fmt.kind == PQ_KIND_FLOAT32 ? sizeof(float) : sizeof(uint64_t);
     uint64_t R[PQ_BLOCK], T[PQ_BLOCK];
@@ -92,4 +93,107 @@ size_t pq_rbe_seed64_range(const pq_columns *a, size_t k0, size_t k1, pq_format 
         bad += pq_rbe_range(&c, 0, n, fmt, (char *)out + b0 * size, status + b0);
     }
     return bad;
+}
+
+/* Words k0 .. k0 + n - 1 (n <= PQ_BLOCK) as a block.  At eps = 0 for the
+ * whole block (the usual call) the block's R column holds the words
+ * themselves and the short kernels' lanes (pq_block_seed64) read every
+ * field from them; otherwise the fields go into the block's inputs and
+ * option words (4 - log2_c, d_r, the turn offset; PQ_OPT_BAD for
+ * basis != 0) for the general lanes with options per element.  Then
+ * pq_rbe_seed64 for every element the block left undecided (PQ_EDOM for
+ * basis != 0), as pq_rbe_range does with pq_rbe. */
+static size_t seed_block(const pq_columns *a, size_t k0, size_t n, pq_format fmt, void *out,
+                         uint8_t *status, pq_block *b) {
+    uint64_t any_e = 0;
+    if (a->s_eps == 0)
+        any_e = a->eps[0];
+    else
+        for (size_t m = 0; m < n; m++) any_e |= a->eps[(ptrdiff_t)(k0 + m) * a->s_eps];
+    if (!any_e) {
+        pq_columns c = *a; /* the words as R (and as T, not read) */
+        c.T = a->R;
+        c.s_T = a->s_R;
+        pq_block_inputs(b, &c, k0, n);
+        pq_block_seed64(b, n, fmt);
+    } else {
+        size_t npad = (n + 7) / 8 * 8;
+        for (size_t m = 0; m < n; m++) {
+            ptrdiff_t k = (ptrdiff_t)(k0 + m); /* signed: a negative stride reads backwards */
+            uint64_t w = a->R[k * a->s_R];
+            uint64_t c = (w >> SHIFT_LOG2C) & 7;
+            uint64_t wrong = (w >> SHIFT_BASIS) & 15 ? 1 : 0; /* basis != 0 */
+            b->Rc[m] = w & ~((1ULL << SHIFT_R) - 1);                  /* r 2^44 */
+            b->Tc[m] = ((w >> SHIFT_THETA) & ((1u << 24) - 1)) << 40; /* theta 2^40 */
+            b->ic[m] = a->i[k * a->s_i];
+            b->jc[m] = a->j[k * a->s_j];
+            b->E[m] = a->eps[k * a->s_eps] & (wrong - 1);
+            /* 4 - log2_c (1..8), d_r, and rot 2^60 + d_theta 2^62 mod 2^64 */
+            b->opt[m] = (4 - c + 2 * (c & 4)) | (((w >> SHIFT_DR) & 1) << PQ_OPT_DR_BIT) |
+                        (wrong * PQ_OPT_BAD) |
+                        ((((w >> SHIFT_ROT) & 15) << 60) + (((w >> SHIFT_DTHETA) & 3) << 62));
+        }
+        for (size_t m = n; m < npad; m++) { /* valid stand-ins for the last group's lanes */
+            b->Rc[m] = b->Tc[m] = 1;
+            b->ic[m] = b->jc[m] = 0;
+            b->E[m] = 0;
+            b->opt[m] = 4;
+        }
+        b->R = b->Rc;
+        b->T = b->Tc;
+        b->i = b->ic;
+        b->j = b->jc;
+        pq_block_stage1(b, n, NULL, fmt);
+        for (size_t m = 0; m < n; m++)
+            if (b->opt[m] & PQ_OPT_BAD) b->x_ok[m] = 0; /* left to pq_rbe_seed64: PQ_EDOM */
+    }
+    uint64_t all = 1; /* x_ok = 0 for basis != 0 */
+    for (size_t m = 0; m < n; m++) all &= b->x_ok[m];
+    if (all) {
+        for (size_t m = 0; m < n; m++) pq_store_bits(fmt, out, k0 + m, (uint64_t)b->x[m]);
+        memset(status + k0, PQ_OK, n);
+        return 0;
+    }
+    size_t bad = 0;
+    for (size_t m = 0; m < n; m++) {
+        size_t k = k0 + m;
+        pq_value v;
+        if (b->x_ok[m]) {
+            pq_store_bits(fmt, out, k, (uint64_t)b->x[m]);
+            status[k] = PQ_OK;
+            continue;
+        }
+        ptrdiff_t sk = (ptrdiff_t)k;
+        int st = pq_rbe_seed64(a->R[sk * a->s_R], b->i[m], b->j[m], a->eps[sk * a->s_eps], fmt, &v);
+        bad += pq_store_result(fmt, out, status, k, st, &v);
+    }
+    return bad;
+}
+
+/* The blocks of a range; a function of its own (never inlined) so that
+ * its block, 12 KB, is not on the stack below seed_range_columns, whose
+ * pq_rbe_range has its own (tests/test_stack_usage.py bounds the chains). */
+static __attribute__((noinline)) size_t seed_range_blocks(const pq_columns *a, size_t k0,
+                                                          size_t k1, pq_format fmt, void *out,
+                                                          uint8_t *status) {
+    pq_block b;
+    size_t bad = 0;
+    for (size_t k = k0; k < k1; k += PQ_BLOCK) {
+        size_t n = k1 - k < PQ_BLOCK ? k1 - k : PQ_BLOCK;
+        bad += seed_block(a, k, n, fmt, out, status, &b);
+    }
+    return bad;
+}
+
+size_t pq_rbe_seed64_range(const pq_columns *a, size_t k0, size_t k1, pq_format fmt, void *out,
+                           uint8_t *status) {
+    if (k1 <= k0) return 0;
+    if (!a || !out || !status) return k1 - k0;
+    if (pq_format_check(fmt) != PQ_OK) {
+        memset(status + k0, PQ_EDOM, k1 - k0);
+        return k1 - k0;
+    }
+    if (fmt.kind == PQ_KIND_INT128 || pq_force_slow || pq_block_level() == 0)
+        return seed_range_columns(a, k0, k1, fmt, out, status);
+    return seed_range_blocks(a, k0, k1, fmt, out, status);
 }
