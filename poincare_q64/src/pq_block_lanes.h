@@ -38,6 +38,16 @@ PQ_INLINE void lanes_round(pq_block *b, size_t k, pq_w F, pq_u neg, pq_u ok, pq_
     store_u(&b->x_ok[k], x_ok & 1);
 }
 
+/* rbe's F = |f| 2^123, its sign and flag for a group, and its rounding */
+PQ_INLINE void lanes_store_f(pq_block *b, size_t k, pq_w F, pq_u neg, pq_u ok,
+                             const pq_round_plan *rp) {
+    store_u(&b->Fhi[k], F.hi);
+    store_u(&b->Flo[k], F.lo);
+    store_u(&b->neg[k], neg & 1);
+    store_u(&b->ok[k], ok & 1);
+    lanes_round(b, k, F, neg, ok, PQ_K(rp->err), rp);
+}
+
 /* One group of PQ_LANES elements at offset k: Toff is the turn offset of
  * rot and d_theta, drm the mask of the lanes with d_r = 1 when d_r is
  * PQ_DR_LANES (pq_fast_radial_g). */
@@ -50,11 +60,7 @@ PQ_INLINE void lanes_body(pq_block *b, size_t k, const uint64_t *H, const pq_fas
     /* exact s (quarter turns) and phi (H mod 2^30 = 0): the scalar path */
     pq_u ok = g.ok & PQ_NE(Tp << 2, 0) & PQ_NE(h << 34, 0);
     pq_u neg = g.negm ^ sneg;
-    store_u(&b->Fhi[k], F.hi);
-    store_u(&b->Flo[k], F.lo);
-    store_u(&b->neg[k], neg & 1);
-    store_u(&b->ok[k], ok & 1);
-    lanes_round(b, k, F, neg, ok, PQ_K(rp->err), rp);
+    lanes_store_f(b, k, F, neg, ok, rp);
 }
 
 /* The block's steps as separate functions, never inlined into PQ_BLOCK_FN
@@ -86,16 +92,17 @@ PQ_INLINE void lanes_loop(pq_block *b, size_t n, const uint64_t *H, const pq_fas
     for (size_t k = 0; k < n; k += PQ_LANES)
         lanes_body(b, k, H, dd, has_e, d_r, PQ_K(Toff), PQ_K(0), rp);
 }
-#define PQ_LANES_LOOP(NAME, HAS_E, D_R)                                                       \
+/* a loop over groups (lanes_loop, lanes_fac_loop) with the options as
+ * constants, one function per combination */
+#define PQ_LANES_LOOP(NAME, LOOP, HAS_E, D_R)                                                 \
     PQ_LANES_STEP NAME(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,         \
                        uint64_t Toff, const pq_round_plan *rp) {                             \
-        lanes_loop(b, n, H, dd, HAS_E, D_R, Toff, rp);                                       \
+        LOOP(b, n, H, dd, HAS_E, D_R, Toff, rp);                                             \
     }
-PQ_LANES_LOOP(lanes_e1_d1, 1, 1)
-PQ_LANES_LOOP(lanes_e1_d0, 1, 0)
-PQ_LANES_LOOP(lanes_e0_d1, 0, 1)
-PQ_LANES_LOOP(lanes_e0_d0, 0, 0)
-#undef PQ_LANES_LOOP
+PQ_LANES_LOOP(lanes_e1_d1, lanes_loop, 1, 1)
+PQ_LANES_LOOP(lanes_e1_d0, lanes_loop, 1, 0)
+PQ_LANES_LOOP(lanes_e0_d1, lanes_loop, 0, 1)
+PQ_LANES_LOOP(lanes_e0_d0, lanes_loop, 0, 0)
 
 /* Options per element (b->E, b->opt): the same lane code with E, c's shift,
  * the turn offset and d_r read per lane.  has_e = 0 when no element of the
@@ -245,16 +252,11 @@ PQ_INLINE void lanes_fac_loop(pq_block *b, size_t n, const uint64_t *H, const pq
     for (size_t k = 0; k < n; k += PQ_LANES)
         lanes_factors_body(b, k, H, dd, has_e, d_r, PQ_K(Toff), PQ_K(0), err_g, rp);
 }
-#define PQ_LANES_FAC(NAME, HAS_E, D_R)                                                        \
-    PQ_LANES_STEP NAME(pq_block *b, size_t n, const uint64_t *H, const pq_fast_d *dd,         \
-                       uint64_t Toff, const pq_round_plan *rp) {                             \
-        lanes_fac_loop(b, n, H, dd, HAS_E, D_R, Toff, rp);                                   \
-    }
-PQ_LANES_FAC(lanes_fac1_e1_d1, 1, 1)
-PQ_LANES_FAC(lanes_fac1_e1_d0, 1, 0)
-PQ_LANES_FAC(lanes_fac1_e0_d1, 0, 1)
-PQ_LANES_FAC(lanes_fac1_e0_d0, 0, 0)
-#undef PQ_LANES_FAC
+PQ_LANES_LOOP(lanes_fac1_e1_d1, lanes_fac_loop, 1, 1)
+PQ_LANES_LOOP(lanes_fac1_e1_d0, lanes_fac_loop, 1, 0)
+PQ_LANES_LOOP(lanes_fac1_e0_d1, lanes_fac_loop, 0, 1)
+PQ_LANES_LOOP(lanes_fac1_e0_d0, lanes_fac_loop, 0, 0)
+#undef PQ_LANES_LOOP
 
 /* angular: |s| 2^127 at T' = T + the turn offset, as pq_angular's stage 1
  * (quarter turns, where s is exact, left to it) */
@@ -321,58 +323,39 @@ uint64_t PQ_OPTIONS_FN(size_t n, const uint64_t *E, const int32_t *lc, const int
     return pq_option_words(n, E, lc, dr, rot, dth, Eo, opt);
 }
 
-void PQ_FACTORS_FN(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp) {
-    uint64_t H[PQ_BLOCK];
-    pq_fast_d dd[PQ_BLOCK / PQ_LANES];
-    n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */
-    for (size_t k = 0; k < n; k++) H[k] = pq_hash(b->i[k], b->j[k]);
-    if (!p) {
-        int combo = lanes_options(b, n, dd);
-        PQ_OPT_DISPATCH(lanes_fac, combo, b, n, H, dd, rp)
-        return;
+/* A block of rbe (lanes_opt, lanes) or of rbe_pipeline (lanes_fac,
+ * lanes_fac1): the hashes, then with options per element (p = NULL) the
+ * reciprocals and one of the kind's six loops, else the reciprocals and
+ * one of its four loops with the options as constants */
+#define PQ_BLOCK_ENTRY(NAME, OPT, SAME)                                                      \
+    void NAME(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp) {          \
+        uint64_t H[PQ_BLOCK];                                                                \
+        pq_fast_d dd[PQ_BLOCK / PQ_LANES];                                                   \
+        n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */      \
+        for (size_t k = 0; k < n; k++) H[k] = pq_hash(b->i[k], b->j[k]);                     \
+        if (!p) {                                                                            \
+            int combo = lanes_options(b, n, dd);                                             \
+            PQ_OPT_DISPATCH(OPT, combo, b, n, H, dd, rp)                                     \
+            return;                                                                          \
+        }                                                                                    \
+        uint64_t Toff = ((uint64_t)p->rot << 60) + ((uint64_t)p->d_theta << 62);             \
+        uint64_t E = p->eps;                                                                 \
+        if (E)                                                                               \
+            lanes_recip_e1(b, n, E, p->log2_c, dd);                                          \
+        else                                                                                 \
+            lanes_recip_e0(b, n, p->log2_c, dd);                                             \
+        if (E && p->d_r)                                                                     \
+            SAME##_e1_d1(b, n, H, dd, Toff, rp);                                             \
+        else if (E)                                                                          \
+            SAME##_e1_d0(b, n, H, dd, Toff, rp);                                             \
+        else if (p->d_r)                                                                     \
+            SAME##_e0_d1(b, n, H, dd, Toff, rp);                                             \
+        else                                                                                 \
+            SAME##_e0_d0(b, n, H, dd, Toff, rp);                                             \
     }
-    uint64_t Toff = ((uint64_t)p->rot << 60) + ((uint64_t)p->d_theta << 62);
-    uint64_t E = p->eps;
-    if (E)
-        lanes_recip_e1(b, n, E, p->log2_c, dd);
-    else
-        lanes_recip_e0(b, n, p->log2_c, dd);
-    if (E && p->d_r)
-        lanes_fac1_e1_d1(b, n, H, dd, Toff, rp);
-    else if (E)
-        lanes_fac1_e1_d0(b, n, H, dd, Toff, rp);
-    else if (p->d_r)
-        lanes_fac1_e0_d1(b, n, H, dd, Toff, rp);
-    else
-        lanes_fac1_e0_d0(b, n, H, dd, Toff, rp);
-}
-
-void PQ_BLOCK_FN(pq_block *b, size_t n, const pq_params *p, const pq_round_plan *rp) {
-    uint64_t H[PQ_BLOCK];
-    pq_fast_d dd[PQ_BLOCK / PQ_LANES];
-    n = (n + PQ_LANES - 1) / PQ_LANES * PQ_LANES; /* the caller padded the block */
-    for (size_t k = 0; k < n; k++) H[k] = pq_hash(b->i[k], b->j[k]);
-    if (!p) {
-        int combo = lanes_options(b, n, dd);
-        PQ_OPT_DISPATCH(lanes_opt, combo, b, n, H, dd, rp)
-        return;
-    }
-    uint64_t Toff = ((uint64_t)p->rot << 60) + ((uint64_t)p->d_theta << 62);
-    uint64_t E = p->eps;
-    /* the options are the same for the block: one loop per combination */
-    if (E)
-        lanes_recip_e1(b, n, E, p->log2_c, dd);
-    else
-        lanes_recip_e0(b, n, p->log2_c, dd);
-    if (E && p->d_r)
-        lanes_e1_d1(b, n, H, dd, Toff, rp);
-    else if (E)
-        lanes_e1_d0(b, n, H, dd, Toff, rp);
-    else if (p->d_r)
-        lanes_e0_d1(b, n, H, dd, Toff, rp);
-    else
-        lanes_e0_d0(b, n, H, dd, Toff, rp);
-}
+PQ_BLOCK_ENTRY(PQ_FACTORS_FN, lanes_fac, lanes_fac1)
+PQ_BLOCK_ENTRY(PQ_BLOCK_FN, lanes_opt, lanes)
+#undef PQ_BLOCK_ENTRY
 
 /* ---- rbe_seed64: the short kernels --------------------------------------
  * A block of seed words at eps = 0 (pq_rbe_seed64_range): the words
@@ -407,11 +390,7 @@ PQ_INLINE void lanes_seed_body(pq_block *b, size_t k, const uint64_t *H, const p
     pq_w F = pq_fast_f123_w(g.G, S, pq_fast_phi_w(h));
     pq_u ok = g.ok & PQ_NE(Tp << 2, 0) & PQ_NE(h << 34, 0) & PQ_EQ(w & PQ_K(15ULL << 16), 0);
     pq_u neg = g.negm ^ sneg;
-    store_u(&b->Fhi[k], F.hi);
-    store_u(&b->Flo[k], F.lo);
-    store_u(&b->neg[k], neg & 1);
-    store_u(&b->ok[k], ok & 1);
-    lanes_round(b, k, F, neg, ok, PQ_K(rp->err), rp);
+    lanes_store_f(b, k, F, neg, ok, rp);
 }
 #define PQ_LANES_SEED_LOOP(NAME, D_R)                                                         \
     PQ_LANES_STEP NAME(pq_block *b, size_t n, const uint64_t *H, const pq_fast_seed_d *dd,    \

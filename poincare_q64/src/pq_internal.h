@@ -332,6 +332,21 @@ static inline void pq_store_bits(pq_format fmt, void *out, size_t k, uint64_t x)
     }
 }
 
+/* The usual block: when ok and the lanes decided every one of its n
+ * results (x_ok), they are stored as they are (int64 values or float
+ * bits) at k0 .. k0 + n - 1 with status PQ_OK, and 1 is returned; else
+ * nothing is written (the caller goes element by element, so that out[k]
+ * is written only when status[k] = PQ_OK). */
+static inline int pq_block_store_decided(const pq_block *b, size_t n, int ok, pq_format fmt,
+                                         void *out, uint8_t *status, size_t k0) {
+    uint64_t all = ok != 0;
+    for (size_t m = 0; m < n; m++) all &= b->x_ok[m];
+    if (!all) return 0;
+    for (size_t m = 0; m < n; m++) pq_store_bits(fmt, out, k0 + m, (uint64_t)b->x[m]);
+    memset(status + k0, PQ_OK, n);
+    return 1;
+}
+
 /* rbe_seed64 for elements k0 <= k < k1, as pq_rbe_range is rbe: the seed
  * word of element k is a->R[k * s_R], its i, j and eps from a's columns
  * (T and the other options are not read); status and out as pq_rbe_range. */

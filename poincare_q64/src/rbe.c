@@ -155,16 +155,9 @@ static size_t rbe_block(const pq_columns *a, size_t k0, size_t n, const pq_param
     pq_block_inputs(b, a, k0, n);
     if (!p) any_bad = pq_block_options(b, a, k0, n);
     pq_block_stage1(b, n, p, fmt);
-    uint64_t all = fmt.kind != PQ_KIND_INT128 && !any_bad;
-    for (size_t m = 0; m < n; m++) all &= b->x_ok[m];
-    if (all) {
-        /* the usual block: every result decided, copied as it is (int64
-         * values or float bits); otherwise element by element below, so
-         * that out[k] is written only when status[k] = PQ_OK */
-        for (size_t m = 0; m < n; m++) pq_store_bits(fmt, out, k0 + m, (uint64_t)b->x[m]);
-        memset(status + k0, PQ_OK, n);
+    if (pq_block_store_decided(b, n, fmt.kind != PQ_KIND_INT128 && !any_bad, fmt, out, status,
+                               k0))
         return 0;
-    }
     for (size_t m = 0; m < n; m++) {
         size_t k = k0 + m;
         pq_value v;

@@ -101,14 +101,7 @@ static size_t pipeline_block(const pq_columns *a, size_t k0, size_t n, const pq_
         memset(b->ok, 0, sizeof b->ok);
         memset(b->x_ok, 0, sizeof b->x_ok);
     }
-    uint64_t all = !any_bad;
-    for (size_t m = 0; m < n; m++) all &= b->x_ok[m];
-    if (all) {
-        /* the usual block, copied as it is (int64 values or float bits) */
-        for (size_t m = 0; m < n; m++) pq_store_bits(fmt, out, k0 + m, (uint64_t)b->x[m]);
-        memset(status + k0, PQ_OK, n);
-        return 0;
-    }
+    if (pq_block_store_decided(b, n, !any_bad, fmt, out, status, k0)) return 0;
     for (size_t m = 0; m < n; m++) {
         size_t k = k0 + m;
         pq_value v;

@@ -147,13 +147,7 @@ static size_t seed_block(const pq_columns *a, size_t k0, size_t n, pq_format fmt
         for (size_t m = 0; m < n; m++)
             if (b->opt[m] & PQ_OPT_BAD) b->x_ok[m] = 0; /* left to pq_rbe_seed64: PQ_EDOM */
     }
-    uint64_t all = 1; /* x_ok = 0 for basis != 0 */
-    for (size_t m = 0; m < n; m++) all &= b->x_ok[m];
-    if (all) {
-        for (size_t m = 0; m < n; m++) pq_store_bits(fmt, out, k0 + m, (uint64_t)b->x[m]);
-        memset(status + k0, PQ_OK, n);
-        return 0;
-    }
+    if (pq_block_store_decided(b, n, 1, fmt, out, status, k0)) return 0; /* basis != 0: x_ok = 0 */
     size_t bad = 0;
     for (size_t m = 0; m < n; m++) {
         size_t k = k0 + m;
