@@ -59,49 +59,62 @@ typedef struct pq_row { const uint64_t *line, *c6; } pq_row;
 PQ_INLINE pq_u pq_row_word(const pq_row *r, int m) { return m < 8 ? r->line[m] : *r->c6; }
 #endif
 #if defined(PQ_LANES) && PQ_LANES == 8
+/* Straight-line, without arrays or loops: compilers that optimise little
+ * (the sanitizer builds, -O1) then keep the vectors in registers and
+ * compile the many inlined copies fast. */
+#define PQ_ROW8(k) _mm512_load_si512((const void *)tab[i[k]])
+#define PQ_SHUF(a, b, imm) _mm512_shuffle_i64x2(a, b, imm)
 PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[8], const uint64_t *c6, pq_u i) {
-    __m512i r[8], t[8], u[8];
+    __m512i r0 = PQ_ROW8(0), r1 = PQ_ROW8(1), r2 = PQ_ROW8(2), r3 = PQ_ROW8(3);
+    __m512i r4 = PQ_ROW8(4), r5 = PQ_ROW8(5), r6 = PQ_ROW8(6), r7 = PQ_ROW8(7);
+    /* t: the even (lo) and odd (hi) words of two rows, interleaved */
+    __m512i t0 = _mm512_unpacklo_epi64(r0, r1), t1 = _mm512_unpackhi_epi64(r0, r1);
+    __m512i t2 = _mm512_unpacklo_epi64(r2, r3), t3 = _mm512_unpackhi_epi64(r2, r3);
+    __m512i t4 = _mm512_unpacklo_epi64(r4, r5), t5 = _mm512_unpackhi_epi64(r4, r5);
+    __m512i t6 = _mm512_unpacklo_epi64(r6, r7), t7 = _mm512_unpackhi_epi64(r6, r7);
+    /* u: 128-bit lanes of four rows; words 0, 4 / 2, 6 / 1, 5 / 3, 7 */
+    __m512i u0 = PQ_SHUF(t0, t2, 0x88), u1 = PQ_SHUF(t0, t2, 0xDD);
+    __m512i u2 = PQ_SHUF(t1, t3, 0x88), u3 = PQ_SHUF(t1, t3, 0xDD);
+    __m512i u4 = PQ_SHUF(t4, t6, 0x88), u5 = PQ_SHUF(t4, t6, 0xDD);
+    __m512i u6 = PQ_SHUF(t5, t7, 0x88), u7 = PQ_SHUF(t5, t7, 0xDD);
     pq_row w;
-    for (int k = 0; k < 8; k++) r[k] = _mm512_load_si512((const void *)tab[i[k]]);
-    for (int k = 0; k < 8; k += 2) { /* t[k]: the even words of rows k, k+1; t[k+1] the odd */
-        t[k] = _mm512_unpacklo_epi64(r[k], r[k + 1]);
-        t[k + 1] = _mm512_unpackhi_epi64(r[k], r[k + 1]);
-    }
-    for (int k = 0; k < 8; k += 4) { /* 128-bit lanes: rows k..k+3, two words each */
-        u[k] = _mm512_shuffle_i64x2(t[k], t[k + 2], 0x88);     /* words 0, 4 */
-        u[k + 1] = _mm512_shuffle_i64x2(t[k], t[k + 2], 0xDD); /* words 2, 6 */
-        u[k + 2] = _mm512_shuffle_i64x2(t[k + 1], t[k + 3], 0x88); /* 1, 5 */
-        u[k + 3] = _mm512_shuffle_i64x2(t[k + 1], t[k + 3], 0xDD); /* 3, 7 */
-    }
-    static const int word[4][2] = {{0, 4}, {2, 6}, {1, 5}, {3, 7}};
-    for (int k = 0; k < 4; k++) {
-        w.c[word[k][0]] = (pq_u)_mm512_shuffle_i64x2(u[k], u[k + 4], 0x88);
-        w.c[word[k][1]] = (pq_u)_mm512_shuffle_i64x2(u[k], u[k + 4], 0xDD);
-    }
+    w.c[0] = (pq_u)PQ_SHUF(u0, u4, 0x88);
+    w.c[4] = (pq_u)PQ_SHUF(u0, u4, 0xDD);
+    w.c[2] = (pq_u)PQ_SHUF(u1, u5, 0x88);
+    w.c[6] = (pq_u)PQ_SHUF(u1, u5, 0xDD);
+    w.c[1] = (pq_u)PQ_SHUF(u2, u6, 0x88);
+    w.c[5] = (pq_u)PQ_SHUF(u2, u6, 0xDD);
+    w.c[3] = (pq_u)PQ_SHUF(u3, u7, 0x88);
+    w.c[7] = (pq_u)PQ_SHUF(u3, u7, 0xDD);
     w.c[8] = (pq_u)_mm512_i64gather_epi64((__m512i)i, (const void *)c6, 8);
     return w;
 }
+#undef PQ_ROW8
+#undef PQ_SHUF
 #define PQ_RECIP(k) \
     ((pq_u)_mm512_cvtepu32_epi64(_mm512_i64gather_epi32((__m512i)(k), (const void *)PQ_FAST_RECIP, 4)))
 #elif defined(PQ_LANES)
+/* words 4h .. 4h+3 of the four rows as four vectors (as above, straight-line) */
+#define PQ_ROW4(k, h) _mm256_load_si256((const __m256i *)&tab[i[k]][4 * (h)])
+#define PQ_HALF_ROWS(w, h)                                                                    \
+    do {                                                                                      \
+        __m256i r0 = PQ_ROW4(0, h), r1 = PQ_ROW4(1, h), r2 = PQ_ROW4(2, h), r3 = PQ_ROW4(3, h); \
+        __m256i t0 = _mm256_unpacklo_epi64(r0, r1), t1 = _mm256_unpackhi_epi64(r0, r1);       \
+        __m256i t2 = _mm256_unpacklo_epi64(r2, r3), t3 = _mm256_unpackhi_epi64(r2, r3);       \
+        (w).c[4 * (h)] = (pq_u)_mm256_permute2x128_si256(t0, t2, 0x20);                      \
+        (w).c[4 * (h) + 2] = (pq_u)_mm256_permute2x128_si256(t0, t2, 0x31);                  \
+        (w).c[4 * (h) + 1] = (pq_u)_mm256_permute2x128_si256(t1, t3, 0x20);                  \
+        (w).c[4 * (h) + 3] = (pq_u)_mm256_permute2x128_si256(t1, t3, 0x31);                  \
+    } while (0)
 PQ_INLINE pq_row pq_poly_row(const uint64_t (*tab)[8], const uint64_t *c6, pq_u i) {
     pq_row w;
-    for (int h = 0; h < 2; h++) { /* words 4h .. 4h+3 of the four rows */
-        __m256i r[4], t[4];
-        for (int k = 0; k < 4; k++)
-            r[k] = _mm256_load_si256((const __m256i *)&tab[i[k]][4 * h]);
-        for (int k = 0; k < 4; k += 2) {
-            t[k] = _mm256_unpacklo_epi64(r[k], r[k + 1]);
-            t[k + 1] = _mm256_unpackhi_epi64(r[k], r[k + 1]);
-        }
-        w.c[4 * h] = (pq_u)_mm256_permute2x128_si256(t[0], t[2], 0x20);
-        w.c[4 * h + 2] = (pq_u)_mm256_permute2x128_si256(t[0], t[2], 0x31);
-        w.c[4 * h + 1] = (pq_u)_mm256_permute2x128_si256(t[1], t[3], 0x20);
-        w.c[4 * h + 3] = (pq_u)_mm256_permute2x128_si256(t[1], t[3], 0x31);
-    }
+    PQ_HALF_ROWS(w, 0);
+    PQ_HALF_ROWS(w, 1);
     w.c[8] = (pq_u)_mm256_i64gather_epi64((const long long *)c6, (__m256i)i, 8);
     return w;
 }
+#undef PQ_ROW4
+#undef PQ_HALF_ROWS
 #define PQ_RECIP(k) \
     ((pq_u)_mm256_cvtepu32_epi64(_mm256_i64gather_epi32((const int *)PQ_FAST_RECIP, (__m256i)(k), 4)))
 #else
