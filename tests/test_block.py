@@ -578,43 +578,17 @@ def test_rbe_seed64_basis_on_the_short_kernels():
     assert len(errors) == 1, errors
 
 
-def test_seed64_short_kernels_exhaustive():
-    """Every input the short kernels have: pq_fast_sin40_w depends on T' only,
-    a multiple of 2^40 (2^24 values), and pq_fast_seed_g on (r, log2_c, d_r)
-    only (2^24 values).  One sweep of 2^24 words covers both (theta runs
-    over a permutation of its 2^24 values while (r, log2_c, d_r) runs over
-    its own), word for word equal to the general scalar stage 1: at level 0
-    in both forms, and at every SIMD level in blocks of mixed d_r and, in
-    a second order, of uniform d_r."""
-    n = 1 << 24
-    k = np.arange(n, dtype=np.uint64)
-    r, lc, d_r = k >> np.uint64(4), (k >> np.uint64(1)) & np.uint64(7), k & np.uint64(1)
-    theta = (k * np.uint64(0x9E3779) + np.uint64(12345)) & np.uint64(2**24 - 1)  # odd: a bijection
-    W = ((r << np.uint64(44)) | (theta << np.uint64(20)) | (d_r << np.uint64(13))
-         | (lc << np.uint64(6)))   # log2_c = lc as 3-bit two's complement
-    log2_c = (lc.astype(np.int32) ^ 4) - 4
-    i = (k * np.uint64(2654435761)).astype(np.uint32)
-    j = (k * np.uint64(40503) + np.uint64(7)).astype(np.uint32)
-    uniform = np.r_[0:n:2, 1:n:2]   # d_r = 0 words, then d_r = 1: blocks of one d_r
-    chunk = 1 << 21
-    for s in range(0, n, chunk):
-        sl = slice(s, s + chunk)
-        want = _testing.debug_stage1(0, r[sl] << np.uint64(44), theta[sl] << np.uint64(40),
-                                     i[sl], j[sl], log2_c=log2_c[sl], d_r=d_r[sl].astype(np.int32))
-        assert np.count_nonzero(want[2] & 2) > chunk - 64  # all but the exact cases have F
-        for mixed in (False, True):
-            got = _testing.debug_stage1_seed64(0, W[sl], i[sl], j[sl], mixed=mixed)
-            assert all(np.array_equal(a, b) for a, b in zip(got, want)), (s, mixed)
-        for lv in SIMD_LEVELS:
-            got = _testing.debug_stage1_seed64(lv, W[sl], i[sl], j[sl])
-            assert all(np.array_equal(a, b) for a, b in zip(got, want)), (s, lv)
-    for s in range(0, n, chunk):
-        u = uniform[s:s + chunk]
-        want = _testing.debug_stage1(0, r[u] << np.uint64(44), theta[u] << np.uint64(40), i[u],
-                                     j[u], log2_c=log2_c[u], d_r=d_r[u].astype(np.int32))
-        for lv in SIMD_LEVELS:
-            got = _testing.debug_stage1_seed64(lv, W[u], i[u], j[u])
-            assert all(np.array_equal(a, b) for a, b in zip(got, want)), (s, lv)
+def test_seed64_short_kernels_on_a_sample_of_their_inputs():
+    """The short kernels' words equal the general stage 1's on every 16th
+    word of the sweep over all their inputs (2^24 values of T' and of
+    (r, log2_c, d_r); the whole sweep is
+    ``python -m poincare_q64.validation.seed64_short_kernels``), at level 0
+    in both forms and at every SIMD level, in blocks of mixed and of
+    uniform d_r."""
+    from poincare_q64.validation import seed64_short_kernels as sweep
+    n, bad = sweep.check(stride=16, levels=SIMD_LEVELS)
+    assert n == (1 << 24) // 16
+    assert bad == []
 
 
 # ---- rbe_pipeline: P1, P2 and the final rounding in the lanes -------------

@@ -15,4 +15,7 @@ compression_audit
     The sources' compression claims measured (the ``audit`` extra).
 stage1_sin_search, stage1_phi_search, stage1_deferrals
     The searches behind the stage-1 kernels' error constants.
+seed64_short_kernels
+    rbe_seed64's short stage-1 kernels against the general ones on all
+    2^24 of their inputs, at every SIMD level (prints a count; no report).
 """
