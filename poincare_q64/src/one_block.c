@@ -22,7 +22,6 @@ static int one_scalar(int which, const pq_columns *a, size_t k, pq_format fmt, p
     return pq_modulation(a->i[s * a->s_i], a->j[s * a->s_j], fmt, v);
 }
 
-
 size_t pq_one_range(int which, const pq_columns *a, size_t k0, size_t k1, pq_format fmt,
                     void *out, uint8_t *status) {
     if (k1 <= k0) return 0;
